@@ -1,0 +1,115 @@
+#include "common/config/server_config.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "common/status/errors.h"
+
+ABSL_FLAG(std::string, listen, "", "address:port to serve on (default 0.0.0.0:<service port>)");
+ABSL_FLAG(std::string, port_file, "", "write the bound port to this file once serving");
+ABSL_FLAG(std::string, db_dsn, "", "database: tcp://host:port/database (default 127.0.0.1:3306/flywheel_<service>)");
+ABSL_FLAG(std::string, db_user, "flywheel", "database user");
+ABSL_FLAG(std::string, db_password, "", "database password (prefer FLYWHEEL_DB_PASSWORD or --db_password_file)");
+ABSL_FLAG(std::string, db_password_file, "", "file holding the database password");
+ABSL_FLAG(int, db_pool_size, 8, "database connections, one per worker thread");
+ABSL_FLAG(int, drain_deadline_seconds, 10, "on SIGTERM/SIGINT, how long calls in flight may take to finish");
+ABSL_FLAG(int, health_check_interval_ms, 1000, "how often the database is probed for the health service");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
+ABSL_FLAG(std::string, page_token_secret, "", "key that signs page tokens; replicas must share it (random per process when empty)");
+
+namespace flywheel {
+namespace {
+constexpr const char* kFlagNames[] = {
+    "listen", "port_file", "db_dsn", "db_user", "db_password", "db_password_file", "db_pool_size",
+    "drain_deadline_seconds", "health_check_interval_ms", "log_level", "page_token_secret"};
+}  // namespace
+
+absl::Status ParseDatabaseDsn(absl::string_view dsn, DatabaseConfig* config) {
+  absl::string_view rest = dsn;
+  absl::ConsumePrefix(&rest, "tcp://");
+  absl::ConsumePrefix(&rest, "mysql://");
+  absl::ConsumePrefix(&rest, "mariadb://");
+  size_t slash = rest.find('/');
+  if (slash == absl::string_view::npos || slash + 1 >= rest.size()) {
+    return InvalidFieldError("db_dsn", "must be tcp://host[:port]/database");
+  }
+  absl::string_view host_port = rest.substr(0, slash);
+  config->database = std::string(rest.substr(slash + 1));
+  size_t colon = host_port.rfind(':');
+  if (colon != absl::string_view::npos) {
+    int port = 0;
+    if (!absl::SimpleAtoi(host_port.substr(colon + 1), &port) || port <= 0 || port > 65535) {
+      return InvalidFieldError("db_dsn", "port must be a number from 1 to 65535");
+    }
+    config->port = port;
+    host_port = host_port.substr(0, colon);
+  }
+  if (host_port.empty()) return InvalidFieldError("db_dsn", "host is empty");
+  config->host = std::string(host_port);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv, const ServiceDefaults& defaults) {
+  FieldViolations bad;
+  absl::SetProgramUsageMessage(absl::StrCat("Flywheel ", defaults.service_name,
+                                            " service.\nUsage: ", argv[0], " [serve|migrate] [--flags]\n"
+                                            "Each flag --name may also be set as FLYWHEEL_NAME."));
+  for (const char* name : kFlagNames) {
+    std::string env_name = absl::AsciiStrToUpper(absl::StrCat("FLYWHEEL_", name));
+    const char* value = std::getenv(env_name.c_str());
+    if (value == nullptr) continue;
+    std::string error;
+    if (!absl::FindCommandLineFlag(name)->ParseFrom(value, &error)) bad.Add(env_name, error);
+  }
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+
+  ServerConfig config;
+  config.service_name = defaults.service_name;
+  for (size_t i = 1; i < positional.size(); ++i) config.positional.emplace_back(positional[i]);
+  config.listen_address = absl::GetFlag(FLAGS_listen);
+  if (config.listen_address.empty()) config.listen_address = absl::StrCat("0.0.0.0:", defaults.port);
+  config.port_file = absl::GetFlag(FLAGS_port_file);
+
+  std::string dsn = absl::GetFlag(FLAGS_db_dsn);
+  if (dsn.empty()) dsn = absl::StrCat("tcp://127.0.0.1:3306/", defaults.database);
+  bad.AddFrom(ParseDatabaseDsn(dsn, &config.database));
+  config.database.user = absl::GetFlag(FLAGS_db_user);
+  config.database.password = absl::GetFlag(FLAGS_db_password);
+  if (std::string file = absl::GetFlag(FLAGS_db_password_file); !file.empty()) {
+    std::ifstream in(file);
+    if (!in) {
+      bad.Add("db_password_file", "cannot be read");
+    } else {
+      std::stringstream ss;
+      ss << in.rdbuf();
+      config.database.password = std::string(absl::StripTrailingAsciiWhitespace(ss.str()));
+    }
+  }
+  config.database.pool_size = absl::GetFlag(FLAGS_db_pool_size);
+  if (config.database.pool_size < 1 || config.database.pool_size > 256) {
+    bad.Add("db_pool_size", "must be from 1 to 256");
+  }
+  config.worker_threads = config.database.pool_size;
+  int drain = absl::GetFlag(FLAGS_drain_deadline_seconds);
+  if (drain < 0) bad.Add("drain_deadline_seconds", "must not be negative");
+  config.drain_deadline = absl::Seconds(drain);
+  int interval = absl::GetFlag(FLAGS_health_check_interval_ms);
+  if (interval < 50) bad.Add("health_check_interval_ms", "must be at least 50");
+  config.health_check_interval = absl::Milliseconds(interval);
+  config.log_level = absl::GetFlag(FLAGS_log_level);
+  config.page_token_secret = absl::GetFlag(FLAGS_page_token_secret);
+  if (!bad.empty()) return bad.ToStatus();
+  return config;
+}
+
+}  // namespace flywheel

@@ -1,0 +1,51 @@
+// Configuration of a service process, read from command-line flags and environment
+// variables. Every flag --name can also be given as the variable FLYWHEEL_NAME (upper case);
+// a flag on the command line wins over the variable, which wins over the default.
+#pragma once
+
+#include "absl/strings/string_view.h"
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace flywheel {
+
+struct DatabaseConfig {
+  std::string host = "127.0.0.1";
+  int port = 3306;
+  std::string database;
+  std::string user;
+  std::string password;
+  int pool_size = 8;
+  absl::Duration connect_timeout = absl::Seconds(3);
+  absl::Duration io_timeout = absl::Seconds(30);
+};
+
+struct ServerConfig {
+  std::string service_name;
+  std::string listen_address;
+  std::string port_file;  // when set, the bound port is written here once serving
+  DatabaseConfig database;
+  int worker_threads = 8;
+  absl::Duration drain_deadline = absl::Seconds(10);
+  absl::Duration health_check_interval = absl::Seconds(1);
+  std::string log_level = "info";
+  std::string page_token_secret;
+  std::vector<std::string> positional;  // e.g. {"migrate"}
+};
+
+struct ServiceDefaults {
+  std::string service_name;  // "accounts"
+  int port = 0;              // default listen port
+  std::string database;      // default schema, e.g. "flywheel_accounts"
+};
+
+// Parses flags and environment. INVALID_ARGUMENT names each bad setting.
+absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv, const ServiceDefaults& defaults);
+
+// Parses "tcp://host:port/database" (scheme and port optional) into `config`.
+absl::Status ParseDatabaseDsn(absl::string_view dsn, DatabaseConfig* config);
+
+}  // namespace flywheel

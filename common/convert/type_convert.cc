@@ -1,0 +1,51 @@
+#include "common/convert/type_convert.h"
+
+namespace flywheel::convert {
+
+flywheel::type::v1::Money ToProto(const Money& money) {
+  flywheel::type::v1::Money out;
+  out.set_currency_code(money.currency_code);
+  out.set_minor_units(money.minor_units);
+  return out;
+}
+
+Money FromProto(const flywheel::type::v1::Money& money) { return Money{money.currency_code(), money.minor_units()}; }
+
+flywheel::type::v1::Date ToProto(absl::CivilDay day) {
+  flywheel::type::v1::Date out;
+  out.set_year(static_cast<int32_t>(day.year()));
+  out.set_month(day.month());
+  out.set_day(day.day());
+  return out;
+}
+
+std::optional<absl::CivilDay> FromProto(const flywheel::type::v1::Date& date, const std::string& field,
+                                        FieldViolations& violations) {
+  absl::CivilDay day(date.year(), date.month(), date.day());
+  if (date.year() < 1900 || date.year() > 9999 || day.year() != date.year() || day.month() != date.month() ||
+      day.day() != date.day()) {
+    violations.Add(field, "is not a valid calendar day (year 1900-9999)");
+    return std::nullopt;
+  }
+  return day;
+}
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  google::protobuf::Timestamp out;
+  int64_t micros = absl::ToUnixMicros(time);
+  int64_t seconds = micros / 1000000;
+  int64_t rest = micros % 1000000;
+  if (rest < 0) {
+    rest += 1000000;
+    --seconds;
+  }
+  out.set_seconds(seconds);
+  out.set_nanos(static_cast<int32_t>(rest * 1000));
+  return out;
+}
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
+}
+
+}  // namespace flywheel::convert

@@ -1,0 +1,28 @@
+// Conversions between the shared protobuf value types (flywheel.type.v1 Money and Date,
+// google.protobuf.Timestamp) and their domain forms. Each conversion is written once here.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "common/money/money.h"
+#include "common/status/errors.h"
+#include "flywheel/type/v1/types.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+
+namespace flywheel::convert {
+
+flywheel::type::v1::Money ToProto(const Money& money);
+Money FromProto(const flywheel::type::v1::Money& money);
+
+flywheel::type::v1::Date ToProto(absl::CivilDay day);
+// The day, or a violation on `field` when it is not a real calendar day.
+std::optional<absl::CivilDay> FromProto(const flywheel::type::v1::Date& date, const std::string& field,
+                                        FieldViolations& violations);
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time);
+absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp);
+
+}  // namespace flywheel::convert

@@ -1,0 +1,62 @@
+// One MariaDB connection over MySQL Connector/C++ 1.1, with a per-connection cache of
+// prepared statements (SQL is only ever run through prepared statements). Connector
+// exceptions are turned into absl::Status by SqlErrorToStatus; nothing above the storage
+// layer sees sql::SQLException.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/config/server_config.h"
+
+namespace sql {
+class Connection;
+class PreparedStatement;
+class SQLException;
+}  // namespace sql
+
+namespace flywheel::db {
+
+class Connection {
+ public:
+  // Connects; with `use_database` false the connection has no default schema (used to
+  // create the database). UNAVAILABLE when the server cannot be reached.
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(const DatabaseConfig& config,
+                                                          bool use_database = true);
+  ~Connection();
+
+  // The cached prepared statement for `sql_text`, parameters cleared. Throws sql::SQLException.
+  sql::PreparedStatement& Prepare(const std::string& sql_text);
+  // Runs a statement without parameters (DDL, transaction control). Throws sql::SQLException.
+  void Execute(const std::string& sql_text);
+
+  // True when the server answers a round trip.
+  bool Ping();
+  bool broken() const { return broken_; }
+  void MarkBroken() { broken_ = true; }
+  absl::Time last_used() const { return last_used_; }
+  void Touch() { last_used_ = absl::Now(); }
+
+ private:
+  explicit Connection(std::unique_ptr<sql::Connection> raw);
+  std::unique_ptr<sql::Connection> raw_;
+  std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
+  bool broken_ = false;
+  absl::Time last_used_;
+};
+
+// Maps a connector error to the most specific status: duplicate key → ALREADY_EXISTS,
+// deadlock or lock timeout → ABORTED, lost or refused connection → UNAVAILABLE, else INTERNAL.
+absl::Status SqlErrorToStatus(const sql::SQLException& e);
+
+// True for the statuses SqlErrorToStatus gives when the connection itself is unusable.
+bool IsConnectionLost(const sql::SQLException& e);
+
+// Call once in every thread before it uses a connection (the connector needs per-thread set-up).
+void EnsureThreadInitialized();
+
+}  // namespace flywheel::db

@@ -1,0 +1,72 @@
+// A bounded pool of database connections: each worker holds at most one at a time,
+// idle connections are validated before reuse, and broken ones are replaced, so the
+// service recovers by itself after the database returns.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/config/server_config.h"
+#include "common/db/connection.h"
+
+namespace flywheel::db {
+
+class ConnectionPool {
+ public:
+  // Connections are opened lazily: creating a pool never needs the database to be up.
+  explicit ConnectionPool(DatabaseConfig config);
+  ~ConnectionPool();
+
+  // A connection on loan; returned to the pool (or dropped, if broken) when destroyed.
+  class Lease {
+   public:
+    Lease(Lease&& other) noexcept : pool_(other.pool_), conn_(std::move(other.conn_)) {}
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    Connection& operator*() { return *conn_; }
+    Connection* operator->() { return conn_.get(); }
+
+   private:
+    friend class ConnectionPool;
+    Lease(ConnectionPool* pool, std::unique_ptr<Connection> conn) : pool_(pool), conn_(std::move(conn)) {}
+    ConnectionPool* pool_;
+    std::unique_ptr<Connection> conn_;
+  };
+
+  // Waits up to `wait` for a free slot. UNAVAILABLE when the database cannot be reached
+  // or every connection stays busy.
+  absl::StatusOr<Lease> Acquire(absl::Duration wait = absl::Seconds(5));
+
+  const DatabaseConfig& config() const { return config_; }
+  int in_use() const;
+
+ private:
+  void Release(std::unique_ptr<Connection> conn);
+
+  const DatabaseConfig config_;
+  mutable std::mutex mu_;
+  std::condition_variable freed_;
+  std::deque<std::unique_ptr<Connection>> idle_;
+  int open_ = 0;    // connections that exist (idle or leased)
+  int leased_ = 0;
+};
+
+// Runs `body` in one transaction on a pooled connection: BEGIN, body, COMMIT. The
+// transaction is retried (a few times, with a short back-off) when the database reports a
+// deadlock or lock timeout; any other error rolls back. Connector exceptions thrown by
+// `body` are mapped with SqlErrorToStatus. A write is acknowledged only after COMMIT.
+// With kRollback the transaction is rolled back even when `body` succeeds (dry runs).
+enum class TransactionEnd { kCommit, kRollback };
+absl::Status RunInTransaction(ConnectionPool& pool, const std::function<absl::Status(Connection&)>& body,
+                              TransactionEnd end = TransactionEnd::kCommit);
+
+// Runs `body` on a pooled connection without an explicit transaction (single reads).
+absl::Status RunOnConnection(ConnectionPool& pool, const std::function<absl::Status(Connection&)>& body);
+
+}  // namespace flywheel::db

@@ -1,0 +1,15 @@
+// Resource identifiers: opaque strings with a type prefix ("acc_…"), assigned by the server.
+#pragma once
+
+#include <string>
+#include "absl/strings/string_view.h"
+
+namespace flywheel::ids {
+
+// A new random id: `prefix` + "_" + 26 characters of base32 (128 random bits).
+std::string NewId(absl::string_view prefix);
+
+// True when `id` looks like an id made by NewId with this prefix.
+bool HasPrefix(absl::string_view id, absl::string_view prefix);
+
+}  // namespace flywheel::ids

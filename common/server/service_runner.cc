@@ -1,0 +1,208 @@
+#include "common/server/service_runner.h"
+
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/db/connection.h"
+#include "common/logging/log.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+
+namespace flywheel {
+namespace {
+
+// Waits for SIGTERM or SIGINT on its own thread; the signals are blocked everywhere else.
+class SignalWatcher {
+ public:
+  SignalWatcher() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);  // before any other thread starts
+  }
+  // Blocks until a signal arrives; returns its number.
+  int Wait() {
+    int sig = 0;
+    sigwait(&set_, &sig);
+    return sig;
+  }
+
+ private:
+  sigset_t set_;
+};
+
+// Probes the database on its own connection and mirrors the result into the health service.
+class DatabaseHealthWatcher {
+ public:
+  DatabaseHealthWatcher(const DatabaseConfig& config, absl::Duration interval,
+                        grpc::HealthCheckServiceInterface* health)
+      : config_(config), interval_(interval), health_(health) {
+    config_.connect_timeout = absl::Seconds(1);
+    config_.io_timeout = absl::Seconds(2);
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~DatabaseHealthWatcher() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Loop() {
+    std::unique_ptr<db::Connection> conn;
+    int last = -1;
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      lock.unlock();
+      if (conn && !conn->Ping()) conn.reset();
+      if (!conn) {
+        auto opened = db::Connection::Open(config_);
+        if (opened.ok()) conn = std::move(*opened);
+      }
+      int serving = conn ? 1 : 0;
+      if (serving != last) {
+        health_->SetServingStatus(serving == 1);
+        log::Write(serving ? log::Level::kInfo : log::Level::kWarning,
+                   serving ? "database reachable: SERVING" : "database unreachable: NOT_SERVING");
+        last = serving;
+      }
+      lock.lock();
+      cv_.wait_for(lock, absl::ToChronoNanoseconds(interval_), [&] { return stop_; });
+    }
+  }
+
+  DatabaseConfig config_;
+  absl::Duration interval_;
+  grpc::HealthCheckServiceInterface* health_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+std::string RandomSecret() {
+  unsigned char bytes[32];
+  RAND_bytes(bytes, sizeof bytes);
+  return std::string(reinterpret_cast<char*>(bytes), sizeof bytes);
+}
+
+bool WritePortFile(const std::string& path, int port) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << port << "\n";
+    if (!out) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+}  // namespace
+
+int RunService(int argc, char** argv, const ServiceDefinition& definition) {
+  SignalWatcher signals;
+  auto loaded = LoadServerConfig(argc, argv, definition.defaults);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "configuration: %s\n", std::string(loaded.status().message()).c_str());
+    return 2;
+  }
+  const ServerConfig& config = *loaded;
+  log::Level level;
+  if (!log::ParseLevel(config.log_level, &level)) {
+    std::fprintf(stderr, "configuration: log_level must be debug, info, warning or error\n");
+    return 2;
+  }
+  log::SetLevel(level);
+  std::string command = config.positional.empty() ? "serve" : config.positional[0];
+  if (command != "serve" && command != "migrate") {
+    std::fprintf(stderr, "unknown command %s: use serve or migrate\n", command.c_str());
+    return 2;
+  }
+
+  if (command == "migrate") {
+    auto applied = db::ApplyMigrations(config.database, *definition.migrations);
+    if (!applied.ok()) {
+      log::Error("migrate failed", {{"error", std::string(applied.status().message())}});
+      return 1;
+    }
+    log::Info("migrate done", {{"applied", absl::StrCat(*applied)}});
+    return 0;
+  }
+
+  // Serve: the database may still be starting, so migrations are retried until they apply
+  // or the process is told to stop.
+  std::atomic<bool> stop_requested{false};
+  std::thread early_signal([&] {
+    signals.Wait();
+    stop_requested = true;
+  });
+  for (int attempt = 1;; ++attempt) {
+    auto applied = db::ApplyMigrations(config.database, *definition.migrations);
+    if (applied.ok()) break;
+    if (stop_requested) {
+      early_signal.join();
+      return 0;
+    }
+    log::Warning("migrations not applied yet; retrying",
+                 {{"attempt", absl::StrCat(attempt)}, {"error", std::string(applied.status().message())}});
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  if (stop_requested) {
+    early_signal.join();
+    return 0;
+  }
+
+  db::ConnectionPool pool(config.database);
+  WorkerPool workers(config.worker_threads, /*max_queued=*/10000);
+  std::string secret = config.page_token_secret;
+  if (secret.empty()) {
+    log::Warning("page_token_secret not set: page tokens are valid for this process only");
+    secret = RandomSecret();
+  }
+  paging::PageTokenCodec page_tokens(secret);
+  ServiceContext context{config, pool, workers, page_tokens, Clock::Real()};
+  std::vector<std::unique_ptr<grpc::Service>> services = definition.make_services(context);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.listen_address, grpc::InsecureServerCredentials(), &port);
+  for (auto& service : services) builder.RegisterService(service.get());
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    log::Error("cannot listen", {{"address", config.listen_address}});
+    return 1;
+  }
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  health->SetServingStatus(false);
+  auto watcher = std::make_unique<DatabaseHealthWatcher>(config.database, config.health_check_interval, health);
+  if (!config.port_file.empty() && !WritePortFile(config.port_file, port)) {
+    log::Error("cannot write port file", {{"path", config.port_file}});
+  }
+  log::Info("serving", {{"service", config.service_name}, {"port", absl::StrCat(port)}});
+
+  early_signal.join();  // blocks until SIGTERM or SIGINT
+  log::Info("draining", {{"deadline_s", absl::StrCat(absl::ToInt64Seconds(config.drain_deadline))}});
+  watcher.reset();
+  health->Shutdown();  // NOT_SERVING from now on, so load balancers stop sending
+  server->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(config.drain_deadline));
+  workers.Stop();
+  server->Wait();
+  log::Info("stopped");
+  return 0;
+}
+
+}  // namespace flywheel

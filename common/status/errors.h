@@ -1,0 +1,64 @@
+// Building and reading errors with rich details. Errors are absl::Status values whose
+// payloads hold google.rpc detail messages (BadRequest, PreconditionFailure, ErrorInfo),
+// so the gRPC adapter can put them on the wire unchanged (see grpc_status.h).
+#pragma once
+
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace flywheel {
+
+struct FieldViolation {
+  std::string field;  // path in the request, e.g. "account.arr.currency_code"
+  std::string description;
+};
+
+struct PreconditionViolation {
+  std::string type;     // e.g. "ETAG", "LIFECYCLE"
+  std::string subject;  // what it is about, e.g. an id
+  std::string description;
+};
+
+// Collects every bad field of a request so one INVALID_ARGUMENT names them all.
+class FieldViolations {
+ public:
+  void Add(std::string field, std::string description);
+  // Adds every violation of `other`, each field prefixed with `prefix`.
+  void AddAll(absl::string_view prefix, const FieldViolations& other);
+  // Adds the field violations carried by `status` (see GetFieldViolations).
+  void AddFrom(const absl::Status& status);
+  bool empty() const { return items_.empty(); }
+  const std::vector<FieldViolation>& items() const { return items_; }
+  // OK when empty, else INVALID_ARGUMENT with a BadRequest detail.
+  absl::Status ToStatus() const;
+
+ private:
+  std::vector<FieldViolation> items_;
+};
+
+absl::Status InvalidArgumentError(std::vector<FieldViolation> violations);
+absl::Status InvalidFieldError(std::string field, std::string description);
+absl::Status FailedPreconditionError(absl::string_view message,
+                                     std::vector<PreconditionViolation> violations);
+// NOT_FOUND with an ErrorInfo (reason RESOURCE_NOT_FOUND, metadata resource_type and id).
+absl::Status NotFoundError(absl::string_view resource_type, absl::string_view id);
+// Any status with an ErrorInfo detail attached.
+absl::Status WithErrorInfo(absl::Status status, absl::string_view reason,
+                           std::vector<std::pair<std::string, std::string>> metadata = {});
+
+// The details carried by `status`, empty when it has none.
+std::vector<FieldViolation> GetFieldViolations(const absl::Status& status);
+std::vector<PreconditionViolation> GetPreconditionViolations(const absl::Status& status);
+std::string GetErrorReason(const absl::Status& status);
+
+// Type URLs of the detail messages, as google.protobuf.Any names them.
+inline constexpr char kBadRequestTypeUrl[] = "type.googleapis.com/google.rpc.BadRequest";
+inline constexpr char kPreconditionFailureTypeUrl[] =
+    "type.googleapis.com/google.rpc.PreconditionFailure";
+inline constexpr char kErrorInfoTypeUrl[] = "type.googleapis.com/google.rpc.ErrorInfo";
+inline constexpr char kErrorDomain[] = "flywheel";
+
+}  // namespace flywheel

@@ -1,0 +1,93 @@
+#include "services/accounts/domain/validation.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace flywheel::accounts {
+namespace {
+
+bool IsTokenChar(char c) {
+  return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_' || c == '.' || c == '-';
+}
+
+bool IsToken(absl::string_view s, size_t max_length) {
+  if (s.empty() || s.size() > max_length) return false;
+  for (char c : s) {
+    if (!IsTokenChar(c) && c != '/') return false;
+  }
+  return true;
+}
+
+void CheckLength(absl::string_view value, size_t max, const char* field, FieldViolations& v) {
+  if (value.size() > max) v.Add(field, absl::StrCat("must be at most ", max, " bytes"));
+}
+
+void CheckMoney(const Money& money, const std::string& field, FieldViolations& v) {
+  if (!IsKnownCurrency(money.currency_code)) {
+    v.Add(absl::StrCat(field, ".currency_code"),
+          absl::StrCat("\"", money.currency_code, "\" is not an ISO 4217 currency code"));
+  }
+  if (money.minor_units < 0) v.Add(absl::StrCat(field, ".minor_units"), "must not be negative");
+}
+
+}  // namespace
+
+bool IsValidSourceName(absl::string_view source) {
+  if (source.empty() || source.size() > 64) return false;
+  for (char c : source) {
+    if (!IsTokenChar(c)) return false;
+  }
+  return true;
+}
+
+void ValidateAccount(const Account& a, FieldViolations& v) {
+  if (absl::StripAsciiWhitespace(a.name).empty()) {
+    v.Add("name", "must not be empty");
+  } else {
+    CheckLength(a.name, kMaxNameLength, "name", v);
+  }
+  CheckLength(a.segment, kMaxShortTextLength, "segment", v);
+  CheckLength(a.industry, kMaxShortTextLength, "industry", v);
+  CheckLength(a.region, kMaxShortTextLength, "region", v);
+  CheckLength(a.csm_owner, kMaxOwnerLength, "csm_owner", v);
+  if (a.external_ids.size() > kMaxExternalIds) {
+    v.Add("external_ids", absl::StrCat("at most ", kMaxExternalIds, " entries"));
+  }
+  for (const auto& [source, id] : a.external_ids) {
+    std::string field = absl::StrCat("external_ids[", source, "]");
+    if (!IsValidSourceName(source)) v.Add(field, "source must be 1-64 of a-z, 0-9, '_', '.', '-'");
+    if (id.empty() || id.size() > kMaxExternalIdLength) {
+      v.Add(field, absl::StrCat("id must be 1-", kMaxExternalIdLength, " bytes"));
+    }
+  }
+  if (!a.id.empty() && a.parent_id == a.id) v.Add("parent_id", "an account cannot be its own parent");
+  if (a.arr) CheckMoney(*a.arr, "arr", v);
+  if (a.licensed_seats < 0) v.Add("licensed_seats", "must not be negative");
+  if (a.contract_start && a.renewal_date && *a.renewal_date < *a.contract_start) {
+    v.Add("renewal_date", "must not be before contract_start");
+  }
+  if (a.value_target) {
+    CheckMoney(a.value_target->amount, "value_target.amount", v);
+    CheckLength(a.value_target->description, kMaxNameLength, "value_target.description", v);
+  }
+  if (a.labels.size() > kMaxLabels) v.Add("labels", absl::StrCat("at most ", kMaxLabels, " labels"));
+  for (const auto& [key, value] : a.labels) {
+    std::string field = absl::StrCat("labels[", key, "]");
+    if (!IsToken(key, 63)) v.Add(field, "key must be 1-63 of a-z, 0-9, '_', '.', '-', '/'");
+    if (value.size() > kMaxLabelValueLength) {
+      v.Add(field, absl::StrCat("value must be at most ", kMaxLabelValueLength, " bytes"));
+    }
+  }
+}
+
+void ValidateFieldMask(const std::vector<std::string>& paths, absl::string_view field, bool required,
+                       FieldViolations& v) {
+  if (paths.empty() && required) v.Add(std::string(field), "must name at least one field");
+  for (size_t i = 0; i < paths.size(); ++i) {
+    if (FindWritableField(paths[i]) == nullptr) {
+      v.Add(absl::StrCat(field, ".paths[", i, "]"), absl::StrCat("\"", paths[i], "\" is not a writable field"));
+    }
+  }
+}
+
+}  // namespace flywheel::accounts

@@ -1,0 +1,103 @@
+#include "services/accounts/grpc/account_proto.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/convert/type_convert.h"
+
+namespace flywheel::accounts {
+
+pb::LifecycleStage StageToProto(LifecycleStage stage) { return static_cast<pb::LifecycleStage>(stage); }
+
+std::optional<LifecycleStage> StageFromProto(int value, const std::string& field, FieldViolations& violations) {
+  if (value == pb::LIFECYCLE_STAGE_UNSPECIFIED) return std::nullopt;
+  if (!pb::LifecycleStage_IsValid(value)) {
+    violations.Add(field, absl::StrCat(value, " is not a lifecycle stage"));
+    return std::nullopt;
+  }
+  return static_cast<LifecycleStage>(value);
+}
+
+pb::Account ToProto(const Account& a) {
+  pb::Account m;
+  m.set_id(a.id);
+  m.set_name(a.name);
+  for (const auto& [k, v] : a.external_ids) (*m.mutable_external_ids())[k] = v;
+  m.set_parent_id(a.parent_id);
+  m.set_segment(a.segment);
+  m.set_industry(a.industry);
+  m.set_region(a.region);
+  if (a.arr) *m.mutable_arr() = convert::ToProto(*a.arr);
+  m.set_licensed_seats(static_cast<int32_t>(a.licensed_seats));
+  m.set_lifecycle_stage(StageToProto(a.lifecycle_stage));
+  m.set_csm_owner(a.csm_owner);
+  if (a.contract_start) *m.mutable_contract_start() = convert::ToProto(*a.contract_start);
+  if (a.renewal_date) *m.mutable_renewal_date() = convert::ToProto(*a.renewal_date);
+  if (a.value_target) {
+    *m.mutable_value_target()->mutable_amount() = convert::ToProto(a.value_target->amount);
+    m.mutable_value_target()->set_description(a.value_target->description);
+  }
+  for (const auto& [k, v] : a.labels) (*m.mutable_labels())[k] = v;
+  m.set_etag(EtagOf(a));
+  *m.mutable_create_time() = convert::ToTimestamp(a.create_time);
+  *m.mutable_update_time() = convert::ToTimestamp(a.update_time);
+  if (a.delete_time) *m.mutable_delete_time() = convert::ToTimestamp(*a.delete_time);
+  return m;
+}
+
+Account FromProto(const pb::Account& m, FieldViolations& v) {
+  Account a;
+  a.id = m.id();
+  a.name = m.name();
+  a.external_ids.insert(m.external_ids().begin(), m.external_ids().end());
+  a.parent_id = m.parent_id();
+  a.segment = m.segment();
+  a.industry = m.industry();
+  a.region = m.region();
+  if (m.has_arr()) a.arr = convert::FromProto(m.arr());
+  a.licensed_seats = m.licensed_seats();
+  a.lifecycle_stage = StageFromProto(m.lifecycle_stage(), "lifecycle_stage", v).value_or(LifecycleStage::kSales);
+  a.csm_owner = m.csm_owner();
+  if (m.has_contract_start()) a.contract_start = convert::FromProto(m.contract_start(), "contract_start", v);
+  if (m.has_renewal_date()) a.renewal_date = convert::FromProto(m.renewal_date(), "renewal_date", v);
+  if (m.has_value_target()) {
+    a.value_target = ValueTarget{convert::FromProto(m.value_target().amount()), m.value_target().description()};
+    if (!m.value_target().has_amount()) v.Add("value_target.amount", "is required");
+  }
+  a.labels.insert(m.labels().begin(), m.labels().end());
+  return a;
+}
+
+pb::AccountTreeNode ToProto(const TreeNode& n) {
+  pb::AccountTreeNode m;
+  m.set_account_id(n.account_id);
+  m.set_name(n.name);
+  m.set_parent_id(n.parent_id);
+  m.set_depth(n.depth);
+  if (n.arr) *m.mutable_arr() = convert::ToProto(*n.arr);
+  m.set_licensed_seats(static_cast<int32_t>(n.licensed_seats));
+  for (const auto& [currency, units] : n.rolled_up_arr) *m.add_rolled_up_arr() = convert::ToProto(Money{currency, units});
+  m.set_rolled_up_seats(n.rolled_up_seats);
+  m.set_descendant_count(n.descendant_count);
+  return m;
+}
+
+flywheel::type::v1::AuditEntry ToProto(const AuditEntry& e) {
+  flywheel::type::v1::AuditEntry m;
+  m.set_sequence(e.sequence);
+  *m.mutable_time() = convert::ToTimestamp(e.time);
+  m.set_principal(e.principal);
+  m.set_action(e.action);
+  for (const auto& f : e.changed_fields) m.add_changed_fields(f);
+  m.set_request_id(e.request_id);
+  return m;
+}
+
+pb::UpsertOutcome ToProto(UpsertOutcome outcome) {
+  switch (outcome) {
+    case UpsertOutcome::kCreated: return pb::UPSERT_OUTCOME_CREATED;
+    case UpsertOutcome::kUpdated: return pb::UPSERT_OUTCOME_UPDATED;
+    case UpsertOutcome::kUnchanged: return pb::UPSERT_OUTCOME_UNCHANGED;
+  }
+  return pb::UPSERT_OUTCOME_UNSPECIFIED;
+}
+
+}  // namespace flywheel::accounts

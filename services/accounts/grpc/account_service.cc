@@ -1,0 +1,510 @@
+#include "services/accounts/grpc/account_service.h"
+
+#include <algorithm>
+#include <memory>
+#include <unordered_map>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/convert/type_convert.h"
+#include "common/db/request_log.h"
+#include "common/ids/ids.h"
+#include "common/paging/page_token.h"
+#include "common/status/grpc_status.h"
+#include "services/accounts/domain/hierarchy.h"
+#include "services/accounts/domain/validation.h"
+#include "services/accounts/grpc/account_proto.h"
+
+namespace flywheel::accounts {
+namespace {
+
+constexpr size_t kMaxRequestIdLength = 128;
+constexpr size_t kMaxBatchGet = 1000;
+constexpr size_t kBulkWriteBatch = 500;
+
+void RequireId(const std::string& id, const char* field, FieldViolations& v) {
+  if (id.empty()) {
+    v.Add(field, "is required");
+  } else if (!ids::HasPrefix(id, "acc")) {
+    v.Add(field, "is not an account id");
+  }
+}
+
+// The account in `message`, checked; violations are named from `prefix` ("account.").
+Account CheckedAccount(const pb::Account& message, const std::string& prefix, FieldViolations& v) {
+  FieldViolations local;
+  Account a = FromProto(message, local);
+  ValidateAccount(a, local);
+  v.AddAll(prefix, local);
+  return a;
+}
+
+std::vector<std::string> MaskPaths(const google::protobuf::FieldMask& mask) {
+  return {mask.paths().begin(), mask.paths().end()};
+}
+
+// Keeps only the violations about fields named in `paths` (or nested in them).
+FieldViolations OnlyMasked(const FieldViolations& all, const std::string& prefix, const std::vector<std::string>& paths) {
+  FieldViolations kept;
+  for (const auto& violation : all.items()) {
+    for (const auto& path : paths) {
+      std::string field = prefix + path;
+      if (violation.field == field || absl::StartsWith(violation.field, field + ".") ||
+          absl::StartsWith(violation.field, field + "[")) {
+        kept.Add(violation.field, violation.description);
+        break;
+      }
+    }
+  }
+  return kept;
+}
+
+// The canonical form of a list query, to which its page tokens are bound.
+std::string CanonicalQuery(const v1::ListAccountsRequest& r) {
+  v1::ListAccountsRequest copy = r;
+  copy.clear_page_size();
+  copy.clear_page_token();
+  std::string out;
+  copy.SerializeToString(&out);
+  return absl::StrCat("accounts.list:", out);
+}
+
+std::string DeterministicBytes(const google::protobuf::Message& message) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  message.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+// Checks one upsert record and turns it into repository input. Violations use `prefix`.
+UpsertInput CheckedUpsert(const v1::UpsertAccountRequest& r, const std::string& prefix, FieldViolations& v) {
+  if (!IsValidSourceName(r.source())) v.Add(prefix + "source", "must be 1-64 of a-z, 0-9, '_', '.', '-'");
+  if (r.external_id().empty() || r.external_id().size() > kMaxExternalIdLength) {
+    v.Add(prefix + "external_id", absl::StrCat("must be 1-", kMaxExternalIdLength, " bytes"));
+  }
+  if (!r.has_account()) v.Add(prefix + "account", "is required");
+  UpsertInput input;
+  input.source = r.source();
+  input.external_id = r.external_id();
+  input.fields = CheckedAccount(r.account(), prefix + "account.", v);
+  input.paths = MaskPaths(r.update_mask());
+  ValidateFieldMask(input.paths, prefix + "update_mask", /*required=*/false, v);
+  if (input.paths.empty()) {
+    // By default an upsert writes every field but external_ids, which it only adds to, so
+    // one CRM's sync never drops another's identifier.
+    for (const auto& f : WritableFields()) {
+      if (f.name != "external_ids") input.paths.emplace_back(f.name);
+    }
+  }
+  input.fields.external_ids[r.source()] = r.external_id();
+  return input;
+}
+
+}  // namespace
+
+WriteContext AccountServiceImpl::WriteContextOf(grpc::CallbackServerContext* ctx, std::string request_id) const {
+  return WriteContext{PrincipalOf(ctx), std::move(request_id), context_.clock.Now()};
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServerContext* ctx,
+                                                            const v1::CreateAccountRequest* request,
+                                                            v1::Account* response) {
+  return RunUnary(ctx, context_.workers, "CreateAccount", [=]() -> absl::Status {
+    FieldViolations v;
+    if (!request->has_account()) v.Add("account", "is required");
+    Account account = CheckedAccount(request->account(), "account.", v);
+    if (request->request_id().size() > kMaxRequestIdLength) {
+      v.Add("request_id", absl::StrCat("must be at most ", kMaxRequestIdLength, " bytes"));
+    }
+    if (!v.empty()) return v.ToStatus();
+
+    WriteContext write = WriteContextOf(ctx, request->request_id());
+    account.id = ids::NewId("acc");
+    account.version = 1;
+    account.create_time = account.update_time = write.now;
+    account.delete_time.reset();
+    *response = ToProto(account);
+    std::optional<IdempotencyRecord> idempotency;
+    if (!request->request_id().empty()) {
+      idempotency = IdempotencyRecord{request->request_id(),
+                                      db::RequestFingerprint(DeterministicBytes(request->account())),
+                                      response->SerializeAsString()};
+    }
+    auto result = repository_.Create(account, write, idempotency);
+    if (!result.ok()) return result.status();
+    if (result->replayed && !response->ParseFromString(result->replayed_response)) {
+      return absl::InternalError("stored response for request_id cannot be read");
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerContext* ctx,
+                                                         const v1::GetAccountRequest* request, v1::Account* response) {
+  return RunUnary(ctx, context_.workers, "GetAccount", [=]() -> absl::Status {
+    FieldViolations v;
+    RequireId(request->id(), "id", v);
+    if (!v.empty()) return v.ToStatus();
+    auto account = repository_.Get(request->id());
+    if (!account.ok()) return account.status();
+    *response = ToProto(*account);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::BatchGetAccounts(grpc::CallbackServerContext* ctx,
+                                                               const v1::BatchGetAccountsRequest* request,
+                                                               v1::BatchGetAccountsResponse* response) {
+  return RunUnary(ctx, context_.workers, "BatchGetAccounts", [=]() -> absl::Status {
+    FieldViolations v;
+    if (static_cast<size_t>(request->ids_size()) > kMaxBatchGet) {
+      v.Add("ids", absl::StrCat("at most ", kMaxBatchGet, " ids"));
+    }
+    for (int i = 0; i < request->ids_size(); ++i) RequireId(request->ids(i), absl::StrCat("ids[", i, "]").c_str(), v);
+    if (!v.empty()) return v.ToStatus();
+    std::vector<std::string> ids(request->ids().begin(), request->ids().end());
+    auto found = repository_.BatchGet(ids);
+    if (!found.ok()) return found.status();
+    std::unordered_map<std::string, const Account*> by_id;
+    for (const auto& a : *found) by_id[a.id] = &a;
+    std::vector<std::string> missing;
+    for (const auto& id : ids) {
+      auto it = by_id.find(id);
+      if (it == by_id.end()) {
+        missing.push_back(id);
+      } else {
+        *response->add_accounts() = ToProto(*it->second);
+      }
+    }
+    if (!missing.empty()) {
+      response->Clear();
+      return WithErrorInfo(absl::NotFoundError(absl::StrCat("accounts not found: ", absl::StrJoin(missing, ", "))),
+                           "RESOURCE_NOT_FOUND", {{"resource_type", "account"}, {"ids", absl::StrJoin(missing, ",")}});
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerContext* ctx,
+                                                           const v1::ListAccountsRequest* request,
+                                                           v1::ListAccountsResponse* response) {
+  return RunUnary(ctx, context_.workers, "ListAccounts", [=]() -> absl::Status {
+    FieldViolations v;
+    AccountQuery query;
+    auto page_size = paging::NormalizePageSize(request->page_size());
+    v.AddFrom(page_size.status());
+    query.stage = StageFromProto(request->lifecycle_stage(), "lifecycle_stage", v);
+    query.segment = request->segment();
+    query.csm_owner = request->csm_owner();
+    query.parent_id = request->parent_id();
+    if (!query.parent_id.empty()) RequireId(query.parent_id, "parent_id", v);
+    if (!request->label().empty()) {
+      size_t eq = request->label().find('=');
+      query.label_key = request->label().substr(0, eq);
+      if (eq != std::string::npos) query.label_value = request->label().substr(eq + 1);
+      if (query.label_key.empty()) v.Add("label", "must be \"key\" or \"key=value\"");
+    }
+    if (request->has_updated_since()) query.updated_since = convert::FromTimestamp(request->updated_since());
+    switch (request->order_by()) {
+      case v1::ListAccountsRequest::ORDER_BY_UNSPECIFIED:
+      case v1::ListAccountsRequest::ORDER_BY_NAME: query.order = ListOrder::kName; break;
+      case v1::ListAccountsRequest::ORDER_BY_UPDATE_TIME: query.order = ListOrder::kUpdateTime; break;
+      default: v.Add("order_by", absl::StrCat(request->order_by(), " is not an order"));
+    }
+    query.show_deleted = request->show_deleted();
+    std::string canonical = CanonicalQuery(*request);
+    if (!request->page_token().empty()) {
+      auto cursor = context_.page_tokens.Decode(request->page_token(), canonical);
+      if (!cursor.ok()) {
+        v.AddFrom(cursor.status());
+      } else if (cursor->size() != 2) {
+        v.Add("page_token", "is malformed");
+      } else {
+        query.after = std::make_pair((*cursor)[0], (*cursor)[1]);
+      }
+    }
+    if (!v.empty()) return v.ToStatus();
+    query.limit = *page_size + 1;  // one more tells whether another page exists
+    auto rows = repository_.List(query);
+    if (!rows.ok()) return rows.status();
+    bool more = static_cast<int>(rows->size()) > *page_size;
+    if (more) rows->resize(*page_size);
+    for (const auto& a : *rows) *response->add_accounts() = ToProto(a);
+    if (more) {
+      auto [key, id] = CursorOf(rows->back(), query.order);
+      response->set_next_page_token(context_.page_tokens.Encode(canonical, {key, id}));
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::UpdateAccount(grpc::CallbackServerContext* ctx,
+                                                            const v1::UpdateAccountRequest* request,
+                                                            v1::Account* response) {
+  return RunUnary(ctx, context_.workers, "UpdateAccount", [=]() -> absl::Status {
+    FieldViolations v;
+    RequireId(request->account().id(), "account.id", v);
+    std::vector<std::string> paths = MaskPaths(request->update_mask());
+    ValidateFieldMask(paths, "update_mask", /*required=*/true, v);
+    // Conversion errors count only for the fields the mask writes.
+    FieldViolations conversion;
+    Account patch = FromProto(request->account(), conversion);
+    FieldViolations prefixed;
+    prefixed.AddAll("account.", conversion);
+    v.AddAll("", OnlyMasked(prefixed, "account.", paths));
+    if (!v.empty()) return v.ToStatus();
+    std::string etag = request->account().etag();
+    auto updated = repository_.Update(
+        request->account().id(),
+        [&](Account& current) -> absl::Status {
+          if (current.deleted()) {
+            return FailedPreconditionError("account is deleted", {{"DELETED", current.id, "undelete it first"}});
+          }
+          if (absl::Status s = CheckEtag(current, etag); !s.ok()) return s;
+          ApplyFields(patch, paths, current);
+          FieldViolations after;
+          ValidateAccount(current, after);
+          FieldViolations prefixed;
+          prefixed.AddAll("account.", after);
+          return prefixed.ToStatus();
+        },
+        "UPDATE", WriteContextOf(ctx));
+    if (!updated.ok()) return updated.status();
+    *response = ToProto(*updated);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::DeleteAccount(grpc::CallbackServerContext* ctx,
+                                                            const v1::DeleteAccountRequest* request,
+                                                            v1::Account* response) {
+  return RunUnary(ctx, context_.workers, "DeleteAccount", [=]() -> absl::Status {
+    FieldViolations v;
+    RequireId(request->id(), "id", v);
+    if (!v.empty()) return v.ToStatus();
+    WriteContext write = WriteContextOf(ctx);
+    auto deleted = repository_.Update(
+        request->id(),
+        [&](Account& current) -> absl::Status {
+          if (current.deleted()) {
+            return FailedPreconditionError("account is already deleted", {{"DELETED", current.id, "already deleted"}});
+          }
+          if (absl::Status s = CheckEtag(current, request->etag()); !s.ok()) return s;
+          current.delete_time = write.now;
+          return absl::OkStatus();
+        },
+        "DELETE", write);
+    if (!deleted.ok()) return deleted.status();
+    *response = ToProto(*deleted);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::UndeleteAccount(grpc::CallbackServerContext* ctx,
+                                                              const v1::UndeleteAccountRequest* request,
+                                                              v1::Account* response) {
+  return RunUnary(ctx, context_.workers, "UndeleteAccount", [=]() -> absl::Status {
+    FieldViolations v;
+    RequireId(request->id(), "id", v);
+    if (!v.empty()) return v.ToStatus();
+    auto restored = repository_.Update(
+        request->id(),
+        [&](Account& current) -> absl::Status {
+          if (!current.deleted()) {
+            return FailedPreconditionError("account is not deleted", {{"NOT_DELETED", current.id, "not deleted"}});
+          }
+          current.delete_time.reset();
+          return absl::OkStatus();
+        },
+        "UNDELETE", WriteContextOf(ctx));
+    if (!restored.ok()) return restored.status();
+    *response = ToProto(*restored);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::GetAccountTree(grpc::CallbackServerContext* ctx,
+                                                             const v1::GetAccountTreeRequest* request,
+                                                             v1::AccountTree* response) {
+  return RunUnary(ctx, context_.workers, "GetAccountTree", [=]() -> absl::Status {
+    FieldViolations v;
+    RequireId(request->id(), "id", v);
+    if (!v.empty()) return v.ToStatus();
+    auto accounts = repository_.GetSubtree(request->id());
+    if (!accounts.ok()) return accounts.status();
+    response->set_root_id(request->id());
+    for (const auto& node : BuildTree(request->id(), *accounts)) *response->add_nodes() = ToProto(node);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::UpsertAccount(grpc::CallbackServerContext* ctx,
+                                                            const v1::UpsertAccountRequest* request,
+                                                            v1::UpsertAccountResponse* response) {
+  return RunUnary(ctx, context_.workers, "UpsertAccount", [=]() -> absl::Status {
+    FieldViolations v;
+    UpsertInput input = CheckedUpsert(*request, "", v);
+    if (!v.empty()) return v.ToStatus();
+    auto result = repository_.Upsert(input, WriteContextOf(ctx));
+    if (!result.ok()) return result.status();
+    *response->mutable_account() = ToProto(result->account);
+    response->set_outcome(ToProto(result->outcome));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::ListAccountHistory(grpc::CallbackServerContext* ctx,
+                                                                 const v1::ListAccountHistoryRequest* request,
+                                                                 v1::ListAccountHistoryResponse* response) {
+  return RunUnary(ctx, context_.workers, "ListAccountHistory", [=]() -> absl::Status {
+    FieldViolations v;
+    RequireId(request->account_id(), "account_id", v);
+    auto page_size = paging::NormalizePageSize(request->page_size());
+    v.AddFrom(page_size.status());
+    std::string canonical = absl::StrCat("accounts.history:", request->account_id());
+    int64_t after = 0;
+    if (!request->page_token().empty()) {
+      auto cursor = context_.page_tokens.Decode(request->page_token(), canonical);
+      if (!cursor.ok()) {
+        v.AddFrom(cursor.status());
+      } else if (cursor->size() != 1 || !absl::SimpleAtoi((*cursor)[0], &after)) {
+        v.Add("page_token", "is malformed");
+      }
+    }
+    if (!v.empty()) return v.ToStatus();
+    if (auto account = repository_.Get(request->account_id()); !account.ok()) return account.status();
+    auto entries = repository_.ListHistory(request->account_id(), after, *page_size + 1);
+    if (!entries.ok()) return entries.status();
+    bool more = static_cast<int>(entries->size()) > *page_size;
+    if (more) entries->resize(*page_size);
+    for (const auto& e : *entries) *response->add_entries() = ToProto(e);
+    if (more) {
+      response->set_next_page_token(
+          context_.page_tokens.Encode(canonical, {absl::StrCat(entries->back().sequence)}));
+    }
+    return absl::OkStatus();
+  });
+}
+
+// Reads the stream, checks each record as it arrives, and writes valid records in batches
+// on a worker, reading on only after each batch is written (so a slow database slows the
+// client rather than filling memory).
+class AccountServiceImpl::BulkUpsertReactor : public grpc::ServerReadReactor<v1::BulkUpsertAccountsRequest> {
+ public:
+  BulkUpsertReactor(AccountServiceImpl* service, grpc::CallbackServerContext* ctx,
+                    v1::BulkUpsertAccountsResponse* response)
+      : service_(service), ctx_(ctx), response_(response) {
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      WriteBatch(/*last=*/true);
+      return;
+    }
+    if (first_message_) {
+      dry_run_ = request_.dry_run();
+      first_message_ = false;
+    }
+    for (const auto& record : request_.records()) Check(record);
+    if (pending_.size() >= kBulkWriteBatch) {
+      WriteBatch(/*last=*/false);
+    } else {
+      StartRead(&request_);
+    }
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void Check(const v1::UpsertAccountRequest& record) {
+    int64_t index = next_index_++;
+    FieldViolations v;
+    UpsertInput input = CheckedUpsert(record, "", v);
+    if (!v.empty()) {
+      v1::BulkUpsertResult result;
+      result.set_index(index);
+      result.set_outcome(v1::UPSERT_OUTCOME_FAILED);
+      for (const auto& item : v.items()) {
+        auto* e = result.add_errors();
+        e->set_field(item.field);
+        e->set_description(item.description);
+      }
+      results_.push_back(std::move(result));
+      return;
+    }
+    pending_.push_back(std::move(input));
+    pending_index_.push_back(index);
+  }
+
+  void WriteBatch(bool last) {
+    bool queued = service_->context_.workers.Submit([this, last] {
+      if (!pending_.empty()) {
+        auto written = service_->repository_.BulkUpsert(pending_, dry_run_, service_->WriteContextOf(ctx_));
+        if (!written.ok()) {
+          Finish(ToGrpcStatus(written.status()));
+          return;
+        }
+        for (size_t i = 0; i < written->size(); ++i) {
+          v1::BulkUpsertResult result;
+          result.set_index(pending_index_[i]);
+          const auto& r = (*written)[i];
+          if (r.ok()) {
+            result.set_outcome(ToProto(r->outcome));
+            result.set_account_id(r->account.id);
+          } else {
+            result.set_outcome(v1::UPSERT_OUTCOME_FAILED);
+            auto* e = result.add_errors();
+            auto violations = GetFieldViolations(r.status());
+            e->set_field(violations.empty() ? "" : violations[0].field);
+            e->set_description(std::string(r.status().message()));
+          }
+          results_.push_back(std::move(result));
+        }
+        pending_.clear();
+        pending_index_.clear();
+      }
+      if (!last) {
+        StartRead(&request_);
+        return;
+      }
+      std::sort(results_.begin(), results_.end(),
+                [](const auto& a, const auto& b) { return a.index() < b.index(); });
+      for (auto& r : results_) {
+        switch (r.outcome()) {
+          case v1::UPSERT_OUTCOME_CREATED: response_->set_created(response_->created() + 1); break;
+          case v1::UPSERT_OUTCOME_UPDATED: response_->set_updated(response_->updated() + 1); break;
+          case v1::UPSERT_OUTCOME_UNCHANGED: response_->set_unchanged(response_->unchanged() + 1); break;
+          default: response_->set_failed(response_->failed() + 1);
+        }
+        *response_->add_results() = std::move(r);
+      }
+      response_->set_dry_run(dry_run_);
+      Finish(grpc::Status::OK);
+    });
+    if (!queued) Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is overloaded or draining; retry"));
+  }
+
+  AccountServiceImpl* service_;
+  grpc::CallbackServerContext* ctx_;
+  v1::BulkUpsertAccountsResponse* response_;
+  v1::BulkUpsertAccountsRequest request_;
+  bool first_message_ = true;
+  bool dry_run_ = false;
+  int64_t next_index_ = 0;
+  std::vector<UpsertInput> pending_;
+  std::vector<int64_t> pending_index_;
+  std::vector<v1::BulkUpsertResult> results_;
+};
+
+grpc::ServerReadReactor<v1::BulkUpsertAccountsRequest>* AccountServiceImpl::BulkUpsertAccounts(
+    grpc::CallbackServerContext* ctx, v1::BulkUpsertAccountsResponse* response) {
+  return new BulkUpsertReactor(this, ctx, response);
+}
+
+}  // namespace flywheel::accounts

@@ -1,0 +1,50 @@
+// The gRPC adapter of flywheel.accounts.v1.AccountService: checks and converts requests,
+// calls the domain rules and the repository on worker threads, and maps every result
+// through the one status conversion.
+#pragma once
+
+#include "common/server/service_context.h"
+#include "flywheel/accounts/v1/accounts.grpc.pb.h"
+#include "services/accounts/storage/account_repository.h"
+
+namespace flywheel::accounts {
+
+class AccountServiceImpl final : public v1::AccountService::CallbackService {
+ public:
+  AccountServiceImpl(ServiceContext& context, AccountRepository& repository)
+      : context_(context), repository_(repository) {}
+
+  grpc::ServerUnaryReactor* CreateAccount(grpc::CallbackServerContext* ctx, const v1::CreateAccountRequest* request,
+                                          v1::Account* response) override;
+  grpc::ServerUnaryReactor* GetAccount(grpc::CallbackServerContext* ctx, const v1::GetAccountRequest* request,
+                                       v1::Account* response) override;
+  grpc::ServerUnaryReactor* BatchGetAccounts(grpc::CallbackServerContext* ctx,
+                                             const v1::BatchGetAccountsRequest* request,
+                                             v1::BatchGetAccountsResponse* response) override;
+  grpc::ServerUnaryReactor* ListAccounts(grpc::CallbackServerContext* ctx, const v1::ListAccountsRequest* request,
+                                         v1::ListAccountsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateAccount(grpc::CallbackServerContext* ctx, const v1::UpdateAccountRequest* request,
+                                          v1::Account* response) override;
+  grpc::ServerUnaryReactor* DeleteAccount(grpc::CallbackServerContext* ctx, const v1::DeleteAccountRequest* request,
+                                          v1::Account* response) override;
+  grpc::ServerUnaryReactor* UndeleteAccount(grpc::CallbackServerContext* ctx,
+                                            const v1::UndeleteAccountRequest* request, v1::Account* response) override;
+  grpc::ServerUnaryReactor* GetAccountTree(grpc::CallbackServerContext* ctx, const v1::GetAccountTreeRequest* request,
+                                           v1::AccountTree* response) override;
+  grpc::ServerUnaryReactor* UpsertAccount(grpc::CallbackServerContext* ctx, const v1::UpsertAccountRequest* request,
+                                          v1::UpsertAccountResponse* response) override;
+  grpc::ServerReadReactor<v1::BulkUpsertAccountsRequest>* BulkUpsertAccounts(
+      grpc::CallbackServerContext* ctx, v1::BulkUpsertAccountsResponse* response) override;
+  grpc::ServerUnaryReactor* ListAccountHistory(grpc::CallbackServerContext* ctx,
+                                               const v1::ListAccountHistoryRequest* request,
+                                               v1::ListAccountHistoryResponse* response) override;
+
+ private:
+  class BulkUpsertReactor;
+  WriteContext WriteContextOf(grpc::CallbackServerContext* ctx, std::string request_id = "") const;
+
+  ServiceContext& context_;
+  AccountRepository& repository_;
+};
+
+}  // namespace flywheel::accounts

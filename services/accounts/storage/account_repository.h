@@ -1,0 +1,124 @@
+// AccountRepository: the storage interface of the Account aggregate. Every method returns a
+// status; implementations keep their own errors (SQL exceptions) inside. Each write runs in
+// one transaction together with its audit entry.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/accounts/domain/account.h"
+
+namespace flywheel::accounts {
+
+// Who writes, when, and under which idempotency key.
+struct WriteContext {
+  std::string principal;
+  std::string request_id;
+  absl::Time now;
+};
+
+struct AuditEntry {
+  int64_t sequence = 0;
+  absl::Time time;
+  std::string principal;
+  std::string action;  // CREATE, UPDATE, DELETE, UNDELETE, UPSERT
+  std::vector<std::string> changed_fields;
+  std::string request_id;
+};
+
+enum class ListOrder { kName, kUpdateTime };
+
+struct AccountQuery {
+  std::optional<LifecycleStage> stage;
+  std::string segment;
+  std::string csm_owner;
+  std::string parent_id;
+  std::string label_key;
+  std::optional<std::string> label_value;
+  std::optional<absl::Time> updated_since;
+  ListOrder order = ListOrder::kName;
+  bool show_deleted = false;
+  // Keyset cursor: the sort key and id of the last row already returned.
+  std::optional<std::pair<std::string, std::string>> after;
+  int limit = 50;
+};
+
+// The cursor value of `account` for `order` (what AccountQuery::after holds).
+std::pair<std::string, std::string> CursorOf(const Account& account, ListOrder order);
+
+// The first response to an idempotent create, stored with the write.
+struct IdempotencyRecord {
+  std::string request_id;
+  std::string fingerprint;
+  std::string response;
+};
+
+struct CreateResult {
+  bool replayed = false;
+  std::string replayed_response;  // set when replayed
+};
+
+enum class UpsertOutcome { kCreated, kUpdated, kUnchanged };
+
+struct UpsertInput {
+  std::string source;
+  std::string external_id;
+  Account fields;                  // content to write (already validated)
+  std::vector<std::string> paths;  // on update, only these fields; empty means every field
+};
+
+struct UpsertResult {
+  UpsertOutcome outcome = UpsertOutcome::kUnchanged;
+  Account account;
+};
+
+class AccountRepository {
+ public:
+  virtual ~AccountRepository() = default;
+
+  // Inserts `account` (id, version 1 and times already set). With `idempotency`, a request
+  // id seen before returns the stored response instead (INVALID_ARGUMENT on field
+  // request_id when the earlier request differed). ALREADY_EXISTS when an external id
+  // belongs to another account; INVALID_ARGUMENT when the parent is not acceptable.
+  virtual absl::StatusOr<CreateResult> Create(const Account& account, const WriteContext& context,
+                                              const std::optional<IdempotencyRecord>& idempotency) = 0;
+
+  // The account, deleted or not; NOT_FOUND when it never existed.
+  virtual absl::StatusOr<Account> Get(const std::string& id) = 0;
+
+  // The accounts that exist among `ids`, in no particular order.
+  virtual absl::StatusOr<std::vector<Account>> BatchGet(const std::vector<std::string>& ids) = 0;
+
+  virtual absl::StatusOr<std::vector<Account>> List(const AccountQuery& query) = 0;
+
+  // Read-modify-write of one account in one transaction: `mutate` receives the current
+  // account and changes it (or returns an error, which aborts). When something changed, the
+  // version is bumped, update_time set, the parent re-checked and an audit entry written
+  // with `action`; when nothing changed, nothing is written.
+  virtual absl::StatusOr<Account> Update(const std::string& id,
+                                         const std::function<absl::Status(Account&)>& mutate,
+                                         absl::string_view action, const WriteContext& context) = 0;
+
+  // Creates or updates the account that `source` knows as `external_id`.
+  virtual absl::StatusOr<UpsertResult> Upsert(const UpsertInput& input, const WriteContext& context) = 0;
+
+  // Upserts a batch in one transaction; one record's failure does not undo the others.
+  // With `dry_run` every outcome is computed and the transaction rolled back.
+  virtual absl::StatusOr<std::vector<absl::StatusOr<UpsertResult>>> BulkUpsert(
+      const std::vector<UpsertInput>& inputs, bool dry_run, const WriteContext& context) = 0;
+
+  // The live account `root_id` and all its live descendants (children and labels not
+  // loaded). NOT_FOUND when the root does not exist or is deleted.
+  virtual absl::StatusOr<std::vector<Account>> GetSubtree(const std::string& root_id) = 0;
+
+  // Audit entries with sequence > `after_sequence`, oldest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<AuditEntry>> ListHistory(const std::string& account_id,
+                                                              int64_t after_sequence, int limit) = 0;
+};
+
+}  // namespace flywheel::accounts
