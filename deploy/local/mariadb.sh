@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# A private MariaDB for one machine: data under a folder of the caller's, loopback only,
+# no system service. Used by the local suite and by the tests.
+#   mariadb.sh start DIR PORT   initialise DIR if new, start, create the flywheel user
+#   mariadb.sh stop DIR         shut down (waits until it has)
+#   mariadb.sh kill DIR         kill -9 (fault tests)
+# The user is flywheel / $FLYWHEEL_DB_PASSWORD (default "flywheel") with rights on every database.
+set -euo pipefail
+cmd=${1:?usage: mariadb.sh start|stop|kill DIR [PORT]}
+dir=$(mkdir -p "${2:?DIR required}" && cd "$2" && pwd)
+password=${FLYWHEEL_DB_PASSWORD:-flywheel}
+socket="$dir/mysqld.sock"
+# Unix socket paths are limited to 107 bytes.
+[ ${#socket} -lt 100 ] || socket="/tmp/flywheel-$(printf '%s' "$dir" | md5sum | cut -c1-16).sock"
+pidfile="$dir/mysqld.pid"
+
+running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+
+case "$cmd" in
+  start)
+    port=${3:?PORT required}
+    if running; then echo "mariadb already running in $dir"; exit 0; fi
+    user_opt=()
+    [ "$(id -u)" -ne 0 ] || user_opt=(--user=root)
+    if [ ! -d "$dir/data/mysql" ]; then
+      mariadb-install-db --no-defaults --datadir="$dir/data" --auth-root-authentication-method=socket \
+        --skip-test-db "${user_opt[@]}" >"$dir/install.log" 2>&1 || { cat "$dir/install.log"; exit 1; }
+    fi
+    setsid mariadbd --no-defaults --datadir="$dir/data" --socket="$socket" --port="$port" \
+      --bind-address=127.0.0.1 --pid-file="$pidfile" --log-error="$dir/mysqld.err" \
+      --skip-name-resolve --innodb-buffer-pool-size=256M --max-connections=500 \
+      "${user_opt[@]}" </dev/null >/dev/null 2>&1 &
+    for _ in $(seq 1 300); do
+      if mariadb-admin --no-defaults --socket="$socket" -uroot ping >/dev/null 2>&1; then break; fi
+      sleep 0.1
+    done
+    mariadb-admin --no-defaults --socket="$socket" -uroot ping >/dev/null 2>&1 || { tail -20 "$dir/mysqld.err"; exit 1; }
+    mariadb --no-defaults --socket="$socket" -uroot <<SQL
+CREATE USER IF NOT EXISTS 'flywheel'@'127.0.0.1' IDENTIFIED BY '$password';
+CREATE USER IF NOT EXISTS 'flywheel'@'localhost' IDENTIFIED BY '$password';
+GRANT ALL PRIVILEGES ON *.* TO 'flywheel'@'127.0.0.1';
+GRANT ALL PRIVILEGES ON *.* TO 'flywheel'@'localhost';
+SQL
+    echo "$port" >"$dir/port"
+    ;;
+  stop)
+    running || exit 0
+    pid=$(cat "$pidfile")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    ;;
+  kill)
+    running && kill -9 "$(cat "$pidfile")" || true
+    ;;
+  *) echo "unknown command $cmd" >&2; exit 2 ;;
+esac
