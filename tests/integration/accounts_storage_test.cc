@@ -1,0 +1,282 @@
+// The MariaDB account repository against a private MariaDB: one fresh database per test.
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include <set>
+#include <thread>
+
+#include "common/db/connection_pool.h"
+#include "common/db/migrations.h"
+#include "common/ids/ids.h"
+#include "common/status/errors.h"
+#include "common/testing/test_mariadb.h"
+#include "gtest/gtest.h"
+#include "services/accounts/storage/mysql_account_repository.h"
+
+namespace flywheel {
+const std::vector<db::Migration>& AccountsMigrations();
+
+namespace accounts {
+namespace {
+
+const absl::Time kNow = absl::FromCivil(absl::CivilSecond(2026, 5, 26, 9, 0, 0), absl::UTCTimeZone());
+
+class AccountsStorageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_ = testing::TestMariaDb::Shared().NewDatabaseConfig();
+    auto applied = db::ApplyMigrations(config_, AccountsMigrations());
+    ASSERT_TRUE(applied.ok()) << applied.status();
+    ASSERT_EQ(*applied, static_cast<int>(AccountsMigrations().size()));
+    pool_ = std::make_unique<db::ConnectionPool>(config_);
+    repo_ = std::make_unique<MysqlAccountRepository>(*pool_);
+  }
+
+  Account NewAccount(const std::string& name, const std::string& parent = "") {
+    Account a;
+    a.id = ids::NewId("acc");
+    a.name = name;
+    a.parent_id = parent;
+    a.arr = Money{"GBP", 1000};
+    a.licensed_seats = 10;
+    a.version = 1;
+    a.create_time = a.update_time = kNow;
+    return a;
+  }
+
+  Account MustCreate(const std::string& name, const std::string& parent = "") {
+    Account a = NewAccount(name, parent);
+    auto r = repo_->Create(a, ctx_, std::nullopt);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return a;
+  }
+
+  int64_t CountRows(const std::string& table) {
+    int64_t n = -1;
+    EXPECT_TRUE(db::RunOnConnection(*pool_, [&](db::Connection& c) {
+      std::unique_ptr<sql::ResultSet> rs(c.Prepare("SELECT COUNT(*) FROM " + table).executeQuery());
+      rs->next();
+      n = rs->getInt64(1);
+      return absl::OkStatus();
+    }).ok());
+    return n;
+  }
+
+  DatabaseConfig config_;
+  std::unique_ptr<db::ConnectionPool> pool_;
+  std::unique_ptr<MysqlAccountRepository> repo_;
+  WriteContext ctx_{"tester", "", kNow};
+};
+
+TEST_F(AccountsStorageTest, MigrationsApplyOnceAndAreRecorded) {
+  auto again = db::ApplyMigrations(config_, AccountsMigrations());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, 0);
+  EXPECT_EQ(CountRows("schema_migrations"), static_cast<int64_t>(AccountsMigrations().size()));
+}
+
+TEST_F(AccountsStorageTest, CreateThenGetReturnsEveryField) {
+  Account a = NewAccount("Northern Utility");
+  a.external_ids = {{"salesforce", "001A"}, {"hubspot", "77"}};
+  a.labels = {{"tier", "enterprise"}};
+  a.contract_start = absl::CivilDay(2026, 1, 1);
+  a.value_target = ValueTarget{Money{"GBP", 100000000}, "cost reduction"};
+  a.lifecycle_stage = LifecycleStage::kAdoption;
+  ASSERT_TRUE(repo_->Create(a, ctx_, std::nullopt).ok());
+  auto got = repo_->Get(a.id);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(ChangedFields(a, *got).empty());
+  EXPECT_EQ(got->version, 1);
+  EXPECT_EQ(got->create_time, kNow);
+  EXPECT_EQ(repo_->Get("acc_missing").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(AccountsStorageTest, IdempotentCreateStoresTheFirstResponse) {
+  Account a = NewAccount("A");
+  IdempotencyRecord record{"req-1", "fp-1", "first response"};
+  auto first = repo_->Create(a, ctx_, record);
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(first->replayed);
+  Account b = NewAccount("A");  // a retry gets a fresh id from the caller
+  auto replay = repo_->Create(b, ctx_, record);
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_TRUE(replay->replayed);
+  EXPECT_EQ(replay->replayed_response, "first response");
+  EXPECT_EQ(CountRows("accounts"), 1);
+  auto reused = repo_->Create(NewAccount("B"), ctx_, IdempotencyRecord{"req-1", "fp-2", "x"});
+  EXPECT_EQ(reused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CountRows("accounts"), 1);
+}
+
+TEST_F(AccountsStorageTest, ExternalIdBelongsToOneAccount) {
+  Account a = NewAccount("A");
+  a.external_ids["salesforce"] = "001";
+  ASSERT_TRUE(repo_->Create(a, ctx_, std::nullopt).ok());
+  Account b = NewAccount("B");
+  b.external_ids["salesforce"] = "001";
+  EXPECT_EQ(repo_->Create(b, ctx_, std::nullopt).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(CountRows("accounts"), 1);
+}
+
+TEST_F(AccountsStorageTest, UpdateBumpsVersionAndAuditsChangedFields) {
+  Account a = MustCreate("A");
+  WriteContext later{"editor@example.com", "", kNow + absl::Hours(1)};
+  auto updated = repo_->Update(a.id, [](Account& x) {
+    x.name = "A2";
+    x.licensed_seats = 99;
+    return absl::OkStatus();
+  }, "UPDATE", later);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->version, 2);
+  EXPECT_EQ(updated->update_time, later.now);
+  // A no-op write writes nothing.
+  auto same = repo_->Update(a.id, [](Account&) { return absl::OkStatus(); }, "UPDATE", later);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->version, 2);
+  auto history = repo_->ListHistory(a.id, 0, 10);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[0].action, "CREATE");
+  EXPECT_EQ((*history)[1].action, "UPDATE");
+  EXPECT_EQ((*history)[1].principal, "editor@example.com");
+  EXPECT_EQ((*history)[1].changed_fields, (std::vector<std::string>{"name", "licensed_seats"}));
+}
+
+TEST_F(AccountsStorageTest, FailedMutationChangesNothing) {
+  Account a = MustCreate("A");
+  auto r = repo_->Update(a.id, [](Account& x) {
+    x.name = "changed";
+    return absl::FailedPreconditionError("no");
+  }, "UPDATE", ctx_);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(repo_->Get(a.id)->name, "A");
+  EXPECT_EQ(CountRows("account_audit"), 1);
+}
+
+TEST_F(AccountsStorageTest, ParentCycleIsRejectedInTheTransaction) {
+  Account root = MustCreate("Root");
+  Account child = MustCreate("Child", root.id);
+  auto r = repo_->Update(root.id, [&](Account& x) {
+    x.parent_id = child.id;
+    return absl::OkStatus();
+  }, "UPDATE", ctx_);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GetFieldViolations(r.status()).at(0).field, "parent_id");
+  EXPECT_TRUE(repo_->Get(root.id)->parent_id.empty());
+  Account orphan = NewAccount("Orphan", "acc_doesnotexist");
+  EXPECT_EQ(repo_->Create(orphan, ctx_, std::nullopt).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(AccountsStorageTest, SubtreeSkipsDeletedAccounts) {
+  Account root = MustCreate("Root");
+  Account a = MustCreate("A", root.id);
+  MustCreate("A1", a.id);
+  Account b = MustCreate("B", root.id);
+  ASSERT_TRUE(repo_->Update(b.id, [&](Account& x) {
+    x.delete_time = kNow;
+    return absl::OkStatus();
+  }, "DELETE", ctx_).ok());
+  auto tree = repo_->GetSubtree(root.id);
+  ASSERT_TRUE(tree.ok());
+  std::set<std::string> names;
+  for (const auto& x : *tree) names.insert(x.name);
+  EXPECT_EQ(names, (std::set<std::string>{"Root", "A", "A1"}));
+  EXPECT_EQ(repo_->GetSubtree(b.id).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(AccountsStorageTest, UpsertCreatesUpdatesAndLeavesUnchangedAlone) {
+  UpsertInput in;
+  in.source = "salesforce";
+  in.external_id = "001X";
+  in.fields = NewAccount("Utility");
+  auto created = repo_->Upsert(in, ctx_);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->outcome, UpsertOutcome::kCreated);
+  EXPECT_EQ(created->account.external_ids.at("salesforce"), "001X");
+
+  auto unchanged = repo_->Upsert(in, ctx_);
+  ASSERT_TRUE(unchanged.ok());
+  EXPECT_EQ(unchanged->outcome, UpsertOutcome::kUnchanged);
+  EXPECT_EQ(unchanged->account.version, 1);
+
+  in.fields.licensed_seats = 500;
+  in.paths = {"licensed_seats"};
+  auto updated = repo_->Upsert(in, ctx_);
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ(updated->outcome, UpsertOutcome::kUpdated);
+  EXPECT_EQ(updated->account.id, created->account.id);
+  EXPECT_EQ(updated->account.licensed_seats, 500);
+  EXPECT_EQ(updated->account.version, 2);
+  EXPECT_EQ(CountRows("account_audit"), 2);  // create and update, not the unchanged one
+}
+
+TEST_F(AccountsStorageTest, BulkUpsertKeepsGoodRecordsWhenOneFailsAndDryRunWritesNothing) {
+  std::vector<UpsertInput> inputs;
+  for (int i = 0; i < 1200; ++i) {
+    UpsertInput in;
+    in.source = "crm";
+    in.external_id = "ext-" + std::to_string(i);
+    in.fields = NewAccount("Bulk " + std::to_string(i));
+    if (i == 7) in.fields.parent_id = "acc_doesnotexist";  // fails in the database
+    inputs.push_back(in);
+  }
+  auto dry = repo_->BulkUpsert(inputs, /*dry_run=*/true, ctx_);
+  ASSERT_TRUE(dry.ok()) << dry.status();
+  ASSERT_EQ(dry->size(), 1200u);
+  EXPECT_EQ((*dry)[0]->outcome, UpsertOutcome::kCreated);
+  EXPECT_FALSE((*dry)[7].ok());
+  EXPECT_EQ(CountRows("accounts"), 0);
+
+  auto real = repo_->BulkUpsert(inputs, /*dry_run=*/false, ctx_);
+  ASSERT_TRUE(real.ok()) << real.status();
+  int ok = 0;
+  for (const auto& r : *real) ok += r.ok();
+  EXPECT_EQ(ok, 1199);
+  EXPECT_EQ(CountRows("accounts"), 1199);
+  EXPECT_EQ(CountRows("account_external_ids"), 1199);
+}
+
+TEST_F(AccountsStorageTest, ListFiltersAndPagesByKeyset) {
+  Account parent = MustCreate("Parent");
+  for (int i = 0; i < 25; ++i) {
+    Account a = NewAccount("Child " + std::to_string(100 + i), parent.id);
+    a.segment = i % 2 ? "Enterprise" : "SMB";
+    a.labels["tier"] = i % 5 == 0 ? "gold" : "silver";
+    ASSERT_TRUE(repo_->Create(a, ctx_, std::nullopt).ok());
+  }
+  AccountQuery q;
+  q.parent_id = parent.id;
+  q.limit = 10;
+  std::vector<std::string> seen;
+  for (;;) {
+    auto page = repo_->List(q);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const auto& a : *page) seen.push_back(a.name);
+    if (static_cast<int>(page->size()) < q.limit) break;
+    q.after = CursorOf(page->back(), q.order);
+  }
+  ASSERT_EQ(seen.size(), 25u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  AccountQuery gold;
+  gold.label_key = "tier";
+  gold.label_value = "gold";
+  gold.segment = "SMB";
+  auto golds = repo_->List(gold);
+  ASSERT_TRUE(golds.ok());
+  EXPECT_EQ(golds->size(), 3u);  // i = 0, 10, 20
+}
+
+TEST_F(AccountsStorageTest, DatabaseOutageIsUnavailableAndPoolRecovers) {
+  Account a = MustCreate("Survivor");
+  testing::TestMariaDb::Shared().Stop();
+  EXPECT_EQ(repo_->Get(a.id).status().code(), absl::StatusCode::kUnavailable);
+  testing::TestMariaDb::Shared().Restart();
+  auto back = repo_->Get(a.id);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->name, "Survivor");
+}
+
+}  // namespace
+}  // namespace accounts
+}  // namespace flywheel
