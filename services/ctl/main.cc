@@ -1,0 +1,73 @@
+// flywheelctl: the command-line client operators and scheduled jobs use to call Flywheel.
+//   flywheelctl [--accounts=HOST:PORT] accounts …
+//   flywheelctl [--accounts=HOST:PORT] health        (grpc.health.v1 of each service)
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "services/ctl/accounts_commands.h"
+#include "services/ctl/table.h"
+
+ABSL_FLAG(std::string, accounts, "", "accounts service address (default $FLYWHEEL_ACCOUNTS_ADDR or 127.0.0.1:50051)");
+
+namespace {
+
+std::string Address(const std::string& flag, const char* env, const char* fallback) {
+  if (!flag.empty()) return flag;
+  const char* value = std::getenv(env);
+  return value && *value ? value : fallback;
+}
+
+std::shared_ptr<grpc::Channel> Channel(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(256 * 1024 * 1024);  // bulk results carry one entry per record
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+int Health(const std::vector<std::pair<std::string, std::string>>& services) {
+  flywheel::ctl::Table table({"SERVICE", "ADDRESS", "STATUS"});
+  int bad = 0;
+  for (const auto& [name, address] : services) {
+    auto stub = grpc::health::v1::Health::NewStub(Channel(address));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+    grpc::health::v1::HealthCheckRequest req;
+    grpc::health::v1::HealthCheckResponse resp;
+    grpc::Status s = stub->Check(&ctx, req, &resp);
+    std::string status = s.ok() ? grpc::health::v1::HealthCheckResponse::ServingStatus_Name(resp.status())
+                                : "UNREACHABLE (" + s.error_message() + ")";
+    bad += !(s.ok() && resp.status() == grpc::health::v1::HealthCheckResponse::SERVING);
+    table.AddRow({name, address, status});
+  }
+  std::printf("%s", table.Render().c_str());
+  return bad == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "flywheelctl [--accounts=HOST:PORT] <command>\n"
+      "  accounts list|get|tree|history|load …   customer accounts\n"
+      "  health                                  serving status of each service");
+  // Global flags come before the command; everything from the command on is the command's own.
+  int first_command_arg = 1;
+  while (first_command_arg < argc && std::string(argv[first_command_arg]).rfind("--", 0) == 0) ++first_command_arg;
+  absl::ParseCommandLine(first_command_arg, argv);
+  std::vector<std::string> args(argv + first_command_arg, argv + argc);
+  std::string accounts = Address(absl::GetFlag(FLAGS_accounts), "FLYWHEEL_ACCOUNTS_ADDR", "127.0.0.1:50051");
+  if (args.empty()) {
+    std::fprintf(stderr, "%s\n", absl::ProgramUsageMessage().data());
+    return 2;
+  }
+  std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "accounts") return flywheel::ctl::RunAccountsCommand(Channel(accounts), args);
+  if (command == "health") return Health({{"accounts", accounts}});
+  std::fprintf(stderr, "unknown command %s\n", command.c_str());
+  return 2;
+}

@@ -1,0 +1,47 @@
+#include "services/ctl/table.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace flywheel::ctl {
+namespace {
+// Display width: counts UTF-8 code points, not bytes.
+size_t Width(const std::string& s) {
+  return std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+}
+}  // namespace
+
+std::string Table::Render() const {
+  std::vector<size_t> widths(headers_.size());
+  for (size_t i = 0; i < headers_.size(); ++i) widths[i] = Width(headers_[i]);
+  for (const auto& row : rows_) {
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) widths[i] = std::max(widths[i], Width(row[i]));
+  }
+  std::string out;
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (size_t i = 0; i < widths.size(); ++i) {
+      std::string cell = i < cells.size() ? cells[i] : "";
+      bool last = i + 1 == widths.size();
+      absl::StrAppend(&out, cell, last ? "" : std::string(widths[i] - Width(cell) + 2, ' '));
+    }
+    out.push_back('\n');
+  };
+  line(headers_);
+  std::vector<std::string> rule;
+  for (size_t w : widths) rule.push_back(std::string(w, '-'));
+  line(rule);
+  for (const auto& row : rows_) line(row);
+  return out;
+}
+
+std::string FormatMoney(const std::string& currency, long long minor_units) {
+  bool negative = minor_units < 0;
+  unsigned long long units = negative ? -static_cast<unsigned long long>(minor_units) : minor_units;
+  std::string whole = absl::StrCat(units / 100);
+  for (int i = static_cast<int>(whole.size()) - 3; i > 0; i -= 3) whole.insert(i, ",");
+  return absl::StrFormat("%s %s%s.%02d", currency, negative ? "-" : "", whole, static_cast<int>(units % 100));
+}
+
+}  // namespace flywheel::ctl

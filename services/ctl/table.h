@@ -1,0 +1,23 @@
+// Plain-text tables for flywheelctl output: columns sized to their widest cell.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace flywheel::ctl {
+
+class Table {
+ public:
+  explicit Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
+  void AddRow(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
+  std::string Render() const;
+
+ private:
+  std::vector<std::string> headers_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// "£1,234,567.89"-style rendering of minor units with the currency code: "GBP 1,234,567.89".
+std::string FormatMoney(const std::string& currency, long long minor_units);
+
+}  // namespace flywheel::ctl
