@@ -4,6 +4,12 @@
 #include <set>
 #include <thread>
 
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <sys/wait.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/db/connection_pool.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "common/testing/service_process.h"
@@ -456,6 +462,41 @@ TEST_F(AccountsE2eTest, SigtermDrainsAndExitsCleanly) {
   int code = service_->Terminate(absl::Seconds(10));
   EXPECT_EQ(code, 0);
   EXPECT_LT(absl::Now() - start, absl::Seconds(6));  // within the 5 s drain deadline, plus exit
+}
+
+TEST(AccountsBinary, MigrateSubcommandAppliesTheSchemaAndExits) {
+  DatabaseConfig db = TestMariaDb::Shared().NewDatabaseConfig();
+  std::string command = absl::StrCat(FLYWHEEL_ACCOUNTS_BINARY, " migrate --db_dsn=tcp://127.0.0.1:", db.port, "/",
+                                     db.database, " --db_user=flywheel --db_password=flywheel --log_level=error");
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  db::ConnectionPool pool(db);
+  int64_t versions = -1, tables = -1;
+  ASSERT_TRUE(db::RunOnConnection(pool, [&](db::Connection& c) {
+    std::unique_ptr<sql::ResultSet> rs(c.Prepare("SELECT COUNT(*) FROM schema_migrations").executeQuery());
+    rs->next();
+    versions = rs->getInt64(1);
+    std::unique_ptr<sql::ResultSet> t(c.Prepare("SELECT COUNT(*) FROM accounts").executeQuery());
+    t->next();
+    tables = t->getInt64(1);
+    return absl::OkStatus();
+  }).ok());
+  EXPECT_EQ(versions, 1);
+  EXPECT_EQ(tables, 0);
+}
+
+TEST(AccountsBinary, BadConfigurationExitsNamingEachSetting) {
+  std::string command =
+      absl::StrCat(FLYWHEEL_ACCOUNTS_BINARY, " --db_pool_size=0 --db_dsn=nonsense --health_check_interval_ms=1 2>&1");
+  FILE* out = popen(command.c_str(), "r");
+  ASSERT_NE(out, nullptr);
+  std::string text;
+  char buf[512];
+  while (size_t n = fread(buf, 1, sizeof buf, out)) text.append(buf, n);
+  int status = pclose(out);
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  EXPECT_NE(text.find("db_pool_size"), std::string::npos) << text;
+  EXPECT_NE(text.find("db_dsn"), std::string::npos) << text;
+  EXPECT_NE(text.find("health_check_interval_ms"), std::string::npos) << text;
 }
 
 }  // namespace

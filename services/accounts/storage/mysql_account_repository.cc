@@ -4,6 +4,7 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <map>
 #include <memory>
 #include <unordered_map>
 #include <variant>
@@ -181,31 +182,25 @@ void BindAccountColumns(sql::PreparedStatement& stmt, const Account& a, int firs
   }
 }
 
+// Replaces the rows of a child table (account_id, key, value) with the entries of `entries`.
+void ReplaceChildRows(Connection& conn, const std::string& table, const char* key_column, const char* value_column,
+                      const std::string& account_id, const std::map<std::string, std::string>& entries) {
+  auto& del = conn.Prepare(absl::StrCat("DELETE FROM ", table, " WHERE account_id = ?"));
+  del.setString(1, account_id);
+  del.executeUpdate();
+  for (const auto& [key, value] : entries) {
+    auto& ins = conn.Prepare(
+        absl::StrCat("INSERT INTO ", table, " (account_id, ", key_column, ", ", value_column, ") VALUES (?, ?, ?)"));
+    ins.setString(1, account_id);
+    ins.setString(2, key);
+    ins.setString(3, value);
+    ins.executeUpdate();
+  }
+}
+
 void ReplaceChildren(Connection& conn, const Account& a, bool external_ids, bool labels) {
-  if (external_ids) {
-    auto& del = conn.Prepare("DELETE FROM account_external_ids WHERE account_id = ?");
-    del.setString(1, a.id);
-    del.executeUpdate();
-    for (const auto& [source, id] : a.external_ids) {
-      auto& ins = conn.Prepare("INSERT INTO account_external_ids (account_id, source, external_id) VALUES (?, ?, ?)");
-      ins.setString(1, a.id);
-      ins.setString(2, source);
-      ins.setString(3, id);
-      ins.executeUpdate();
-    }
-  }
-  if (labels) {
-    auto& del = conn.Prepare("DELETE FROM account_labels WHERE account_id = ?");
-    del.setString(1, a.id);
-    del.executeUpdate();
-    for (const auto& [key, value] : a.labels) {
-      auto& ins = conn.Prepare("INSERT INTO account_labels (account_id, label_key, label_value) VALUES (?, ?, ?)");
-      ins.setString(1, a.id);
-      ins.setString(2, key);
-      ins.setString(3, value);
-      ins.executeUpdate();
-    }
-  }
+  if (external_ids) ReplaceChildRows(conn, "account_external_ids", "source", "external_id", a.id, a.external_ids);
+  if (labels) ReplaceChildRows(conn, "account_labels", "label_key", "label_value", a.id, a.labels);
 }
 
 void WriteAudit(Connection& conn, const Account& a, absl::string_view action,

@@ -1,0 +1,119 @@
+// The common database layer against a private MariaDB: transactions and migrations.
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include <atomic>
+#include <thread>
+
+#include "common/db/connection_pool.h"
+#include "common/db/migrations.h"
+#include "common/testing/test_mariadb.h"
+#include "gtest/gtest.h"
+
+namespace flywheel::db {
+namespace {
+
+int64_t QueryInt(ConnectionPool& pool, const std::string& sql) {
+  int64_t value = -1;
+  EXPECT_TRUE(RunOnConnection(pool, [&](Connection& c) {
+    std::unique_ptr<sql::ResultSet> rs(c.Prepare(sql).executeQuery());
+    if (rs->next()) value = rs->getInt64(1);
+    return absl::OkStatus();
+  }).ok());
+  return value;
+}
+
+TEST(Transactions, DeadlockVictimIsRetriedAndBothCommit) {
+  DatabaseConfig config = testing::TestMariaDb::Shared().CreateDatabase();
+  ConnectionPool pool(config);
+  ASSERT_TRUE(RunOnConnection(pool, [](Connection& c) {
+    c.Execute("CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL)");
+    c.Execute("INSERT INTO t VALUES (1, 0), (2, 0)");
+    return absl::OkStatus();
+  }).ok());
+
+  std::atomic<int> attempts{0};
+  std::atomic<int> holding_first_lock{0};
+  auto transfer = [&](int first, int second) {
+    return RunInTransaction(pool, [&, first, second](Connection& c) {
+      int attempt = ++attempts;
+      auto& a = c.Prepare("UPDATE t SET v = v + 1 WHERE id = ?");
+      a.setInt(1, first);
+      a.executeUpdate();
+      if (attempt <= 2) {  // the two first attempts wait for each other: a certain deadlock
+        ++holding_first_lock;
+        absl::Time give_up = absl::Now() + absl::Seconds(10);
+        while (holding_first_lock < 2 && absl::Now() < give_up) std::this_thread::yield();
+      }
+      auto& b = c.Prepare("UPDATE t SET v = v + 1 WHERE id = ?");
+      b.setInt(1, second);
+      b.executeUpdate();
+      return absl::OkStatus();
+    });
+  };
+  absl::Status one, two;
+  std::thread t1([&] { one = transfer(1, 2); });
+  std::thread t2([&] { two = transfer(2, 1); });
+  t1.join();
+  t2.join();
+  EXPECT_TRUE(one.ok()) << one;
+  EXPECT_TRUE(two.ok()) << two;
+  EXPECT_GE(attempts.load(), 3) << "no transaction was retried";
+  EXPECT_EQ(QueryInt(pool, "SELECT SUM(v) FROM t"), 4);  // each committed exactly once
+}
+
+TEST(Transactions, ErrorRollsBackEverything) {
+  DatabaseConfig config = testing::TestMariaDb::Shared().CreateDatabase();
+  ConnectionPool pool(config);
+  ASSERT_TRUE(RunOnConnection(pool, [](Connection& c) {
+    c.Execute("CREATE TABLE t (id INT PRIMARY KEY)");
+    return absl::OkStatus();
+  }).ok());
+  absl::Status s = RunInTransaction(pool, [](Connection& c) {
+    c.Execute("INSERT INTO t VALUES (1)");
+    c.Execute("INSERT INTO t VALUES (1)");  // duplicate key
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(QueryInt(pool, "SELECT COUNT(*) FROM t"), 0);
+  s = RunInTransaction(pool, [](Connection& c) {
+    c.Execute("INSERT INTO t VALUES (2)");
+    return absl::FailedPreconditionError("rule broken");
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(QueryInt(pool, "SELECT COUNT(*) FROM t"), 0);
+}
+
+TEST(Migrations, AppliesInOrderOnceAndRejectsBadNumbering) {
+  DatabaseConfig config = testing::TestMariaDb::Shared().NewDatabaseConfig();
+  std::vector<Migration> migrations = {
+      {"0001_create.sql", "CREATE TABLE a (x INT);\nINSERT INTO a VALUES (1);"},
+      {"0002_more.sql", "-- second\nINSERT INTO a VALUES (2);"},
+  };
+  auto applied = ApplyMigrations(config, migrations);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(*applied, 2);
+  migrations.push_back({"0003_third.sql", "INSERT INTO a VALUES (3);"});
+  applied = ApplyMigrations(config, migrations);
+  ASSERT_TRUE(applied.ok());
+  EXPECT_EQ(*applied, 1);
+  ConnectionPool pool(config);
+  EXPECT_EQ(QueryInt(pool, "SELECT SUM(x) FROM a"), 6);
+  EXPECT_EQ(QueryInt(pool, "SELECT MAX(version) FROM schema_migrations"), 3);
+
+  std::vector<Migration> bad = {{"0002_b.sql", "SELECT 1"}, {"0001_a.sql", "SELECT 1"}};
+  EXPECT_EQ(ApplyMigrations(config, bad).status().code(), absl::StatusCode::kInvalidArgument);
+  std::vector<Migration> unnumbered = {{"create.sql", "SELECT 1"}};
+  EXPECT_EQ(ApplyMigrations(config, unnumbered).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(Pool, UnreachableDatabaseIsUnavailable) {
+  DatabaseConfig config = testing::TestMariaDb::Shared().NewDatabaseConfig();
+  config.port = 1;  // nothing listens there
+  ConnectionPool pool(config);
+  EXPECT_EQ(pool.Acquire().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(pool.in_use(), 0);
+}
+
+}  // namespace
+}  // namespace flywheel::db
