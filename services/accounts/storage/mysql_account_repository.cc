@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/db/request_log.h"
+#include "common/db/sql_params.h"
 #include "common/ids/ids.h"
 #include "common/status/errors.h"
 #include "services/accounts/domain/hierarchy.h"
@@ -22,7 +23,10 @@ namespace flywheel::accounts {
 namespace {
 
 using db::Connection;
-using Param = std::variant<std::string, int64_t>;
+using Param = db::SqlParam;
+using db::FormatDay;
+using db::Placeholders;
+using db::ReadDay;
 
 constexpr char kColumns[] =
     "account_id, name, parent_id, segment, industry, region, arr_currency, arr_minor, licensed_seats,"
@@ -30,31 +34,6 @@ constexpr char kColumns[] =
     " value_target_minor, value_target_description, version, create_time_us, update_time_us,"
     " delete_time_us";
 constexpr int kBulkBatchSize = 500;
-
-std::string Placeholders(size_t n) {
-  std::string out;
-  for (size_t i = 0; i < n; ++i) out.append(i == 0 ? "?" : ", ?");
-  return out;
-}
-
-void Bind(sql::PreparedStatement& stmt, const std::vector<Param>& params) {
-  for (size_t i = 0; i < params.size(); ++i) {
-    if (const auto* s = std::get_if<std::string>(&params[i])) {
-      stmt.setString(static_cast<int>(i + 1), *s);
-    } else {
-      stmt.setInt64(static_cast<int>(i + 1), std::get<int64_t>(params[i]));
-    }
-  }
-}
-
-std::string FormatDay(absl::CivilDay day) { return absl::FormatCivilTime(day); }
-
-std::optional<absl::CivilDay> ReadDay(sql::ResultSet& rs, int column) {
-  if (rs.isNull(column)) return std::nullopt;
-  absl::CivilDay day;
-  if (!absl::ParseCivilTime(std::string(rs.getString(column)), &day)) return std::nullopt;
-  return day;
-}
 
 std::optional<Money> ReadMoney(sql::ResultSet& rs, int currency_column) {
   if (rs.isNull(currency_column)) return std::nullopt;
@@ -86,7 +65,7 @@ Account ReadAccountRow(sql::ResultSet& rs) {
 // Runs a SELECT of kColumns with `tail` ("WHERE …") and returns the rows.
 std::vector<Account> SelectAccounts(Connection& conn, const std::string& tail, const std::vector<Param>& params) {
   auto& stmt = conn.Prepare(absl::StrCat("SELECT ", kColumns, " FROM accounts ", tail));
-  Bind(stmt, params);
+  db::BindAll(stmt, params);
   std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
   std::vector<Account> out;
   while (rs->next()) out.push_back(ReadAccountRow(*rs));
@@ -106,14 +85,14 @@ void AttachChildren(Connection& conn, std::vector<Account>& accounts) {
   {
     auto& stmt = conn.Prepare(absl::StrCat(
         "SELECT account_id, source, external_id FROM account_external_ids WHERE account_id IN (", in, ")"));
-    Bind(stmt, ids);
+    db::BindAll(stmt, ids);
     std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
     while (rs->next()) by_id[rs->getString(1)]->external_ids[rs->getString(2)] = rs->getString(3);
   }
   {
     auto& stmt = conn.Prepare(absl::StrCat(
         "SELECT account_id, label_key, label_value FROM account_labels WHERE account_id IN (", in, ")"));
-    Bind(stmt, ids);
+    db::BindAll(stmt, ids);
     std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
     while (rs->next()) by_id[rs->getString(1)]->labels[rs->getString(2)] = rs->getString(3);
   }

@@ -1,0 +1,32 @@
+// Small helpers for building prepared statements with variable parameter lists and for
+// the column types every repository shares (calendar days).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+
+namespace sql {
+class PreparedStatement;
+class ResultSet;
+}  // namespace sql
+
+namespace flywheel::db {
+
+using SqlParam = std::variant<std::string, int64_t, double>;
+
+// "?, ?, ?" with `n` placeholders.
+std::string Placeholders(size_t n);
+// Binds `params` to parameters 1…n in order.
+void BindAll(sql::PreparedStatement& statement, const std::vector<SqlParam>& params);
+
+// 'YYYY-MM-DD', the text form MariaDB takes and gives for DATE columns.
+std::string FormatDay(absl::CivilDay day);
+// The DATE in `column`, or nullopt when NULL.
+std::optional<absl::CivilDay> ReadDay(sql::ResultSet& rs, int column);
+
+}  // namespace flywheel::db

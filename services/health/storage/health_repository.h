@@ -1,0 +1,115 @@
+// HealthRepository: storage of signals, scorecards, overrides, scores and score changes.
+// Every method returns a status; SQL errors stay inside the implementation.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/health/domain/inputs.h"
+#include "services/health/domain/scorecard.h"
+#include "services/health/domain/scoring.h"
+
+namespace flywheel::health {
+
+// A stored score as lists, history and the summary read it; `detail` is the explanation
+// exactly as served (opaque here).
+struct StoredScore {
+  std::string account_id;
+  absl::CivilDay as_of;
+  std::optional<double> overall;
+  Band band = Band::kUnknown;
+  Quadrant quadrant = Quadrant::kUnknown;
+  Trend trend = Trend::kUnknown;
+  double trend_delta = 0;
+  ValueLevel value_level = ValueLevel::kNone;
+  std::string account_name;
+  std::string csm_owner;
+  std::optional<Money> arr;
+  std::optional<Money> value_target;     // with projected and gap in the same currency
+  int64_t value_projected_minor = 0;
+  int64_t value_gap_minor = 0;
+  std::string detail;
+  absl::Time compute_time;
+};
+
+struct HealthChangeRecord {
+  int64_t sequence = 0;
+  std::string account_id;
+  absl::CivilDay as_of;
+  Band previous_band = Band::kUnknown;
+  Band band = Band::kUnknown;
+  Quadrant previous_quadrant = Quadrant::kUnknown;
+  Quadrant quadrant = Quadrant::kUnknown;
+  std::optional<double> overall;
+  std::string csm_owner;
+  absl::Time time;
+};
+
+struct LatestFilter {
+  std::optional<Band> band;
+  std::optional<Quadrant> quadrant;
+  std::optional<Trend> trend;
+  std::optional<ValueLevel> value_level;
+  std::string csm_owner;
+  std::string after_account_id;  // keyset cursor
+  int limit = 50;
+};
+
+enum class SignalFilter { kAll, kUsage, kSurvey, kValue };
+
+class HealthRepository {
+ public:
+  virtual ~HealthRepository() = default;
+
+  // Inserts or replaces readings keyed by (account, metric, day, source); returns how many.
+  virtual absl::StatusOr<int64_t> RecordUsage(const std::vector<UsageReading>& readings) = 0;
+  // Stores the response unless (account, response_id) exists; returns the stored one.
+  virtual absl::StatusOr<SurveyResponse> RecordSurvey(const SurveyResponse& response) = 0;
+  virtual absl::StatusOr<ValueRecord> RecordValue(const ValueRecord& record) = 0;
+  // Signals of one account in [start, end] by day; `metric` narrows usage.
+  virtual absl::StatusOr<SignalWindow> ListSignals(const std::string& account_id, SignalFilter kind,
+                                                   const std::string& metric, absl::CivilDay start,
+                                                   absl::CivilDay end) = 0;
+  // What scoring `account_ids` as of `as_of` needs, in three queries: presence and use-case
+  // readings of the last 28 days, surveys of the last 90, value records of the last 366.
+  virtual absl::StatusOr<std::map<std::string, SignalWindow>> LoadScoringSignals(
+      const std::vector<std::string>& account_ids, absl::CivilDay as_of) = 0;
+
+  // Scorecards. The default one exists from the first migration on (see EnsureDefaultScorecard).
+  virtual absl::Status EnsureDefaultScorecard(const Scorecard& scorecard) = 0;
+  virtual absl::StatusOr<Scorecard> GetScorecard(const std::string& id) = 0;
+  virtual absl::StatusOr<std::vector<Scorecard>> ListScorecards() = 0;
+  virtual absl::Status CreateScorecard(const Scorecard& scorecard) = 0;
+  // Read-modify-write; the version is bumped when `mutate` succeeds.
+  virtual absl::StatusOr<Scorecard> UpdateScorecard(const std::string& id,
+                                                    const std::function<absl::Status(Scorecard&)>& mutate,
+                                                    absl::Time now) = 0;
+  virtual absl::Status AssignScorecard(const std::string& account_id, const std::string& scorecard_id) = 0;
+  // account id → scorecard id, for those assigned one.
+  virtual absl::StatusOr<std::map<std::string, std::string>> Assignments(const std::vector<std::string>& account_ids) = 0;
+
+  virtual absl::Status SetOverride(const std::string& account_id, const Override& override) = 0;
+  virtual absl::StatusOr<bool> ClearOverride(const std::string& account_id) = 0;
+  virtual absl::StatusOr<std::map<std::string, Override>> Overrides(const std::vector<std::string>& account_ids) = 0;
+
+  // Stores the day's scores (replacing a re-run's), moves each account's latest score
+  // forward and records a change when band or quadrant differ from the previous latest.
+  // Returns the number of changes recorded.
+  virtual absl::StatusOr<int64_t> StoreScores(const std::vector<StoredScore>& scores) = 0;
+  virtual absl::StatusOr<std::optional<StoredScore>> GetScore(const std::string& account_id, absl::CivilDay day) = 0;
+  // Overall scores stored for `day`, for the trend.
+  virtual absl::StatusOr<std::map<std::string, std::optional<double>>> OverallOn(
+      const std::vector<std::string>& account_ids, absl::CivilDay day) = 0;
+  virtual absl::StatusOr<std::vector<StoredScore>> ListLatest(const LatestFilter& filter) = 0;
+  virtual absl::StatusOr<std::vector<StoredScore>> History(const std::string& account_id, absl::CivilDay start,
+                                                           absl::CivilDay end) = 0;
+  virtual absl::StatusOr<std::vector<HealthChangeRecord>> ChangesAfter(int64_t sequence, const std::string& csm_owner,
+                                                                       int limit) = 0;
+  virtual absl::StatusOr<int64_t> LastChangeSequence() = 0;
+};
+
+}  // namespace flywheel::health

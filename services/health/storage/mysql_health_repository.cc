@@ -1,0 +1,602 @@
+#include "services/health/storage/mysql_health_repository.h"
+
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include <memory>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/db/sql_params.h"
+#include "common/status/errors.h"
+
+namespace flywheel::health {
+namespace {
+
+using db::BindAll;
+using db::Connection;
+using db::FormatDay;
+using db::Placeholders;
+using db::SqlParam;
+
+constexpr size_t kRowsPerInsert = 500;
+constexpr char kScoreColumns[] =
+    "account_id, as_of, overall, band, quadrant, trend, trend_delta, value_level, account_name, csm_owner,"
+    " arr_currency, arr_minor, value_currency, value_target_minor, value_projected_minor, value_gap_minor";
+constexpr char kScorecardColumns[] =
+    "scorecard_id, version, name, w_presence, w_use_cases, w_value, w_nps, w_csat, red_max, amber_max,"
+    " key_use_cases, presence_target, update_time_us";
+
+std::vector<SqlParam> IdParams(const std::vector<std::string>& ids) { return {ids.begin(), ids.end()}; }
+
+absl::CivilDay Day(sql::ResultSet& rs, int column) { return db::ReadDay(rs, column).value_or(absl::CivilDay()); }
+
+UsageReading ReadUsage(sql::ResultSet& rs) {
+  return UsageReading{rs.getString(1), Day(rs, 2), rs.getString(3), static_cast<double>(rs.getDouble(4)),
+                      rs.getString(5)};
+}
+
+SurveyResponse ReadSurvey(sql::ResultSet& rs) {
+  SurveyResponse s;
+  s.account_id = rs.getString(1);
+  s.response_id = rs.getString(2);
+  s.kind = static_cast<SurveyKind>(rs.getInt(3));
+  s.score = rs.getInt(4);
+  s.respondent = rs.getString(5);
+  s.reason = rs.getString(6);
+  s.channel = rs.getString(7);
+  s.time = absl::FromUnixMicros(rs.getInt64(8));
+  return s;
+}
+constexpr char kSurveyColumns[] = "account_id, response_id, kind, score, respondent, reason, channel, time_us";
+
+ValueRecord ReadValue(sql::ResultSet& rs) {
+  return ValueRecord{rs.getString(1), rs.getString(2), Money{rs.getString(3), rs.getInt64(4)}, Day(rs, 5),
+                     rs.getString(6)};
+}
+constexpr char kValueColumns[] = "account_id, record_id, currency, minor_units, day, description";
+
+// Runs `sql` with `params` and calls `row` for each result row.
+void ForEachRow(Connection& conn, const std::string& sql, const std::vector<SqlParam>& params,
+                const std::function<void(sql::ResultSet&)>& row) {
+  auto& stmt = conn.Prepare(sql);
+  BindAll(stmt, params);
+  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+  while (rs->next()) row(*rs);
+}
+
+Scorecard ReadScorecard(sql::ResultSet& rs) {
+  Scorecard s;
+  s.id = rs.getString(1);
+  s.version = rs.getInt64(2);
+  s.name = rs.getString(3);
+  s.weights = {rs.getDouble(4), rs.getDouble(5), rs.getDouble(6), rs.getDouble(7), rs.getDouble(8)};
+  s.red_max = rs.getDouble(9);
+  s.amber_max = rs.getDouble(10);
+  std::string keys = rs.getString(11);
+  if (!keys.empty()) s.key_use_cases = absl::StrSplit(keys, ',');
+  s.presence_target = rs.getDouble(12);
+  s.update_time = absl::FromUnixMicros(rs.getInt64(13));
+  return s;
+}
+
+std::vector<SqlParam> ScorecardParams(const Scorecard& s) {
+  return {s.id, s.version, s.name, s.weights.presence, s.weights.use_cases, s.weights.value, s.weights.nps,
+          s.weights.csat, s.red_max, s.amber_max, absl::StrJoin(s.key_use_cases, ","), s.presence_target,
+          absl::ToUnixMicros(s.update_time)};
+}
+
+StoredScore ReadScore(sql::ResultSet& rs) {
+  StoredScore s;
+  s.account_id = rs.getString(1);
+  s.as_of = Day(rs, 2);
+  if (!rs.isNull(3)) s.overall = rs.getDouble(3);
+  s.band = static_cast<Band>(rs.getInt(4));
+  s.quadrant = static_cast<Quadrant>(rs.getInt(5));
+  s.trend = static_cast<Trend>(rs.getInt(6));
+  s.trend_delta = rs.getDouble(7);
+  s.value_level = static_cast<ValueLevel>(rs.getInt(8));
+  s.account_name = rs.getString(9);
+  s.csm_owner = rs.getString(10);
+  std::string arr_currency = rs.getString(11);
+  if (!arr_currency.empty()) s.arr = Money{arr_currency, rs.getInt64(12)};
+  std::string value_currency = rs.getString(13);
+  if (!value_currency.empty()) s.value_target = Money{value_currency, rs.getInt64(14)};
+  s.value_projected_minor = rs.getInt64(15);
+  s.value_gap_minor = rs.getInt64(16);
+  return s;
+}
+
+std::vector<SqlParam> ScoreParams(const StoredScore& s) {
+  SqlParam overall = s.overall ? SqlParam(*s.overall) : SqlParam(std::string());
+  return {s.account_id,
+          FormatDay(s.as_of),
+          overall,
+          static_cast<int64_t>(s.band),
+          static_cast<int64_t>(s.quadrant),
+          static_cast<int64_t>(s.trend),
+          s.trend_delta,
+          static_cast<int64_t>(s.value_level),
+          s.account_name,
+          s.csm_owner,
+          s.arr ? s.arr->currency_code : "",
+          s.arr ? s.arr->minor_units : 0,
+          s.value_target ? s.value_target->currency_code : "",
+          s.value_target ? s.value_target->minor_units : 0,
+          s.value_projected_minor,
+          s.value_gap_minor};
+}
+
+// The overall column takes NULL for a missing score; BindAll binds "" for it, fixed here.
+void BindScore(sql::PreparedStatement& stmt, const StoredScore& s, int first) {
+  std::vector<SqlParam> params = ScoreParams(s);
+  for (size_t i = 0; i < params.size(); ++i) {
+    int index = first + static_cast<int>(i);
+    if (i == 2 && !s.overall) {
+      stmt.setNull(index, sql::DataType::DOUBLE);
+    } else if (const auto* str = std::get_if<std::string>(&params[i])) {
+      stmt.setString(index, *str);
+    } else if (const auto* n = std::get_if<int64_t>(&params[i])) {
+      stmt.setInt64(index, *n);
+    } else {
+      stmt.setDouble(index, std::get<double>(params[i]));
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> MysqlHealthRepository::RecordUsage(const std::vector<UsageReading>& readings) {
+  int64_t now = absl::ToUnixMicros(absl::Now());
+  absl::Status status = db::RunInTransaction(pool_, [&](Connection& conn) {
+    for (size_t start = 0; start < readings.size(); start += kRowsPerInsert) {
+      size_t n = std::min(kRowsPerInsert, readings.size() - start);
+      std::string sql = "INSERT INTO usage_readings (account_id, metric, day, source, value, recorded_us) VALUES ";
+      for (size_t i = 0; i < n; ++i) sql.append(i == 0 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)");
+      sql.append(" ON DUPLICATE KEY UPDATE value = VALUES(value), recorded_us = VALUES(recorded_us)");
+      std::vector<SqlParam> params;
+      params.reserve(n * 6);
+      for (size_t i = start; i < start + n; ++i) {
+        const auto& r = readings[i];
+        params.insert(params.end(), {r.account_id, r.metric, FormatDay(r.day), r.source, r.value, now});
+      }
+      auto& stmt = conn.Prepare(sql);
+      BindAll(stmt, params);
+      stmt.executeUpdate();
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return static_cast<int64_t>(readings.size());
+}
+
+absl::StatusOr<SurveyResponse> MysqlHealthRepository::RecordSurvey(const SurveyResponse& r) {
+  SurveyResponse stored;
+  absl::Status status = db::RunInTransaction(pool_, [&](Connection& conn) {
+    auto& insert = conn.Prepare(absl::StrCat("INSERT IGNORE INTO survey_responses (", kSurveyColumns,
+                                             ", day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    BindAll(insert, {r.account_id, r.response_id, static_cast<int64_t>(r.kind), static_cast<int64_t>(r.score),
+                     r.respondent, r.reason, r.channel, absl::ToUnixMicros(r.time),
+                     FormatDay(absl::ToCivilDay(r.time, absl::UTCTimeZone()))});
+    insert.executeUpdate();
+    ForEachRow(conn, absl::StrCat("SELECT ", kSurveyColumns, " FROM survey_responses WHERE account_id = ? AND response_id = ?"),
+               {r.account_id, r.response_id}, [&](sql::ResultSet& rs) { stored = ReadSurvey(rs); });
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return stored;
+}
+
+absl::StatusOr<ValueRecord> MysqlHealthRepository::RecordValue(const ValueRecord& r) {
+  ValueRecord stored;
+  absl::Status status = db::RunInTransaction(pool_, [&](Connection& conn) {
+    auto& insert = conn.Prepare(absl::StrCat("INSERT IGNORE INTO value_records (", kValueColumns, ") VALUES (?, ?, ?, ?, ?, ?)"));
+    BindAll(insert, {r.account_id, r.record_id, r.amount.currency_code, r.amount.minor_units, FormatDay(r.day), r.description});
+    insert.executeUpdate();
+    ForEachRow(conn, absl::StrCat("SELECT ", kValueColumns, " FROM value_records WHERE account_id = ? AND record_id = ?"),
+               {r.account_id, r.record_id}, [&](sql::ResultSet& rs) { stored = ReadValue(rs); });
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return stored;
+}
+
+absl::StatusOr<SignalWindow> MysqlHealthRepository::ListSignals(const std::string& account_id, SignalFilter kind,
+                                                                const std::string& metric, absl::CivilDay start,
+                                                                absl::CivilDay end) {
+  SignalWindow out;
+  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
+    std::vector<SqlParam> range = {account_id, FormatDay(start), FormatDay(end)};
+    if (kind == SignalFilter::kAll || kind == SignalFilter::kUsage) {
+      std::vector<SqlParam> params = range;
+      std::string sql =
+          "SELECT account_id, day, metric, value, source FROM usage_readings WHERE account_id = ? AND day BETWEEN ? AND ?";
+      if (!metric.empty()) {
+        sql += " AND metric = ?";
+        params.emplace_back(metric);
+      }
+      ForEachRow(conn, sql + " ORDER BY day, metric, source", params,
+                 [&](sql::ResultSet& rs) { out.usage.push_back(ReadUsage(rs)); });
+    }
+    if (kind == SignalFilter::kAll || kind == SignalFilter::kSurvey) {
+      ForEachRow(conn, absl::StrCat("SELECT ", kSurveyColumns, " FROM survey_responses WHERE account_id = ? AND day BETWEEN ? AND ? ORDER BY time_us, response_id"),
+                 range, [&](sql::ResultSet& rs) { out.surveys.push_back(ReadSurvey(rs)); });
+    }
+    if (kind == SignalFilter::kAll || kind == SignalFilter::kValue) {
+      ForEachRow(conn, absl::StrCat("SELECT ", kValueColumns, " FROM value_records WHERE account_id = ? AND day BETWEEN ? AND ? ORDER BY day, record_id"),
+                 range, [&](sql::ResultSet& rs) { out.values.push_back(ReadValue(rs)); });
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, SignalWindow>> MysqlHealthRepository::LoadScoringSignals(
+    const std::vector<std::string>& ids, absl::CivilDay as_of) {
+  std::map<std::string, SignalWindow> out;
+  if (ids.empty()) return out;
+  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
+    std::string in = Placeholders(ids.size());
+    auto params = [&](absl::CivilDay first) {
+      std::vector<SqlParam> p = IdParams(ids);
+      p.emplace_back(FormatDay(first));
+      p.emplace_back(FormatDay(as_of));
+      return p;
+    };
+    ForEachRow(conn,
+               absl::StrCat("SELECT account_id, day, metric, value, source FROM usage_readings WHERE account_id IN (", in,
+                            ") AND (metric = 'active_users_28d' OR metric LIKE 'use\\_case.%') AND day > ? AND day <= ?"),
+               params(as_of - kUseCaseWindowDays), [&](sql::ResultSet& rs) {
+                 UsageReading r = ReadUsage(rs);
+                 out[r.account_id].usage.push_back(std::move(r));
+               });
+    ForEachRow(conn,
+               absl::StrCat("SELECT ", kSurveyColumns, " FROM survey_responses WHERE account_id IN (", in,
+                            ") AND day > ? AND day <= ?"),
+               params(as_of - kSurveyWindowDays), [&](sql::ResultSet& rs) {
+                 SurveyResponse s = ReadSurvey(rs);
+                 out[s.account_id].surveys.push_back(std::move(s));
+               });
+    ForEachRow(conn,
+               absl::StrCat("SELECT ", kValueColumns, " FROM value_records WHERE account_id IN (", in,
+                            ") AND day >= ? AND day <= ?"),
+               params(SignalWindowStart(as_of)), [&](sql::ResultSet& rs) {
+                 ValueRecord v = ReadValue(rs);
+                 out[v.account_id].values.push_back(std::move(v));
+               });
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::Status MysqlHealthRepository::EnsureDefaultScorecard(const Scorecard& scorecard) {
+  return db::RunOnConnection(pool_, [&](Connection& conn) {
+    auto& stmt = conn.Prepare(absl::StrCat("INSERT IGNORE INTO scorecards (", kScorecardColumns, ") VALUES (",
+                                           Placeholders(13), ")"));
+    BindAll(stmt, ScorecardParams(scorecard));
+    stmt.executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Scorecard> MysqlHealthRepository::GetScorecard(const std::string& id) {
+  std::optional<Scorecard> found;
+  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
+    ForEachRow(conn, absl::StrCat("SELECT ", kScorecardColumns, " FROM scorecards WHERE scorecard_id = ?"), {id},
+               [&](sql::ResultSet& rs) { found = ReadScorecard(rs); });
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (!found) return NotFoundError("scorecard", id);
+  return *found;
+}
+
+absl::StatusOr<std::vector<Scorecard>> MysqlHealthRepository::ListScorecards() {
+  std::vector<Scorecard> out;
+  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
+    ForEachRow(conn, absl::StrCat("SELECT ", kScorecardColumns, " FROM scorecards ORDER BY scorecard_id"), {},
+               [&](sql::ResultSet& rs) { out.push_back(ReadScorecard(rs)); });
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::Status MysqlHealthRepository::CreateScorecard(const Scorecard& scorecard) {
+  return db::RunInTransaction(pool_, [&](Connection& conn) {
+    auto& stmt = conn.Prepare(absl::StrCat("INSERT INTO scorecards (", kScorecardColumns, ") VALUES (", Placeholders(13), ")"));
+    BindAll(stmt, ScorecardParams(scorecard));
+    stmt.executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Scorecard> MysqlHealthRepository::UpdateScorecard(const std::string& id,
+                                                                  const std::function<absl::Status(Scorecard&)>& mutate,
+                                                                  absl::Time now) {
+  Scorecard result;
+  absl::Status status = db::RunInTransaction(pool_, [&](Connection& conn) -> absl::Status {
+    std::optional<Scorecard> current;
+    ForEachRow(conn, absl::StrCat("SELECT ", kScorecardColumns, " FROM scorecards WHERE scorecard_id = ? FOR UPDATE"),
+               {id}, [&](sql::ResultSet& rs) { current = ReadScorecard(rs); });
+    if (!current) return NotFoundError("scorecard", id);
+    Scorecard next = *current;
+    if (absl::Status s = mutate(next); !s.ok()) return s;
+    next.id = current->id;
+    next.version = current->version + 1;
+    next.update_time = now;
+    auto& stmt = conn.Prepare(
+        "UPDATE scorecards SET scorecard_id = ?, version = ?, name = ?, w_presence = ?, w_use_cases = ?, w_value = ?,"
+        " w_nps = ?, w_csat = ?, red_max = ?, amber_max = ?, key_use_cases = ?, presence_target = ?,"
+        " update_time_us = ? WHERE scorecard_id = ?");
+    std::vector<SqlParam> params = ScorecardParams(next);
+    params.emplace_back(id);
+    BindAll(stmt, params);
+    stmt.executeUpdate();
+    result = next;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::Status MysqlHealthRepository::AssignScorecard(const std::string& account_id, const std::string& scorecard_id) {
+  return db::RunInTransaction(pool_, [&](Connection& conn) {
+    if (scorecard_id == kDefaultScorecardId) {
+      auto& del = conn.Prepare("DELETE FROM scorecard_assignments WHERE account_id = ?");
+      BindAll(del, {account_id});
+      del.executeUpdate();
+    } else {
+      auto& up = conn.Prepare(
+          "INSERT INTO scorecard_assignments (account_id, scorecard_id) VALUES (?, ?)"
+          " ON DUPLICATE KEY UPDATE scorecard_id = VALUES(scorecard_id)");
+      BindAll(up, {account_id, scorecard_id});
+      up.executeUpdate();
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::map<std::string, std::string>> MysqlHealthRepository::Assignments(const std::vector<std::string>& ids) {
+  std::map<std::string, std::string> out;
+  if (ids.empty()) return out;
+  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
+    ForEachRow(conn,
+               absl::StrCat("SELECT account_id, scorecard_id FROM scorecard_assignments WHERE account_id IN (",
+                            Placeholders(ids.size()), ")"),
+               IdParams(ids), [&](sql::ResultSet& rs) { out[rs.getString(1)] = rs.getString(2); });
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::Status MysqlHealthRepository::SetOverride(const std::string& account_id, const Override& o) {
+  return db::RunInTransaction(pool_, [&](Connection& conn) {
+    auto& stmt = conn.Prepare(
+        "REPLACE INTO overrides (account_id, value, reason, author, expire_time_us, create_time_us) VALUES (?, ?, ?, ?, ?, ?)");
+    BindAll(stmt, {account_id, o.value, o.reason, o.author, absl::ToUnixMicros(o.expire_time), absl::ToUnixMicros(o.create_time)});
+    stmt.executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<bool> MysqlHealthRepository::ClearOverride(const std::string& account_id) {
+  int removed = 0;
+  absl::Status status = db::RunInTransaction(pool_, [&](Connection& conn) {
+    auto& stmt = conn.Prepare("DELETE FROM overrides WHERE account_id = ?");
+    BindAll(stmt, {account_id});
+    removed = stmt.executeUpdate();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return removed > 0;
+}
+
+absl::StatusOr<std::map<std::string, Override>> MysqlHealthRepository::Overrides(const std::vector<std::string>& ids) {
+  std::map<std::string, Override> out;
+  if (ids.empty()) return out;
+  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
+    ForEachRow(conn,
+               absl::StrCat("SELECT account_id, value, reason, author, expire_time_us, create_time_us FROM overrides"
+                            " WHERE account_id IN (", Placeholders(ids.size()), ")"),
+               IdParams(ids), [&](sql::ResultSet& rs) {
+                 out[rs.getString(1)] = Override{rs.getDouble(2), rs.getString(3), rs.getString(4),
+                                                 absl::FromUnixMicros(rs.getInt64(5)), absl::FromUnixMicros(rs.getInt64(6))};
+               });
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<int64_t> MysqlHealthRepository::StoreScores(const std::vector<StoredScore>& scores) {
+  int64_t changes = 0;
+  if (scores.empty()) return changes;
+  absl::Status status = db::RunInTransaction(pool_, [&](Connection& conn) {
+    changes = 0;
+    std::vector<std::string> ids;
+    for (const auto& s : scores) ids.push_back(s.account_id);
+    struct Previous {
+      absl::CivilDay as_of;
+      Band band;
+      Quadrant quadrant;
+    };
+    std::map<std::string, Previous> previous;
+    ForEachRow(conn,
+               absl::StrCat("SELECT account_id, as_of, band, quadrant FROM health_latest WHERE account_id IN (",
+                            Placeholders(ids.size()), ") FOR UPDATE"),
+               IdParams(ids), [&](sql::ResultSet& rs) {
+                 previous[rs.getString(1)] = {Day(rs, 2), static_cast<Band>(rs.getInt(3)), static_cast<Quadrant>(rs.getInt(4))};
+               });
+    int64_t now = absl::ToUnixMicros(absl::Now());
+    for (const auto& s : scores) {
+      auto& history = conn.Prepare(absl::StrCat("REPLACE INTO health_scores (", kScoreColumns,
+                                                ", detail, compute_time_us) VALUES (", Placeholders(18), ")"));
+      BindScore(history, s, 1);
+      std::istringstream detail(s.detail);
+      history.setBlob(17, &detail);
+      history.setInt64(18, absl::ToUnixMicros(s.compute_time));
+      history.executeUpdate();
+
+      auto it = previous.find(s.account_id);
+      if (it != previous.end() && it->second.as_of > s.as_of) continue;  // an older day: history only
+      auto& latest = conn.Prepare(absl::StrCat("REPLACE INTO health_latest (", kScoreColumns, ") VALUES (",
+                                               Placeholders(16), ")"));
+      BindScore(latest, s, 1);
+      latest.executeUpdate();
+      Band before_band = it == previous.end() ? Band::kUnknown : it->second.band;
+      Quadrant before_quadrant = it == previous.end() ? Quadrant::kUnknown : it->second.quadrant;
+      if (before_band == s.band && before_quadrant == s.quadrant) continue;
+      auto& change = conn.Prepare(
+          "INSERT INTO health_changes (account_id, as_of, previous_band, band, previous_quadrant, quadrant, overall,"
+          " csm_owner, time_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      BindAll(change, {s.account_id, FormatDay(s.as_of), static_cast<int64_t>(before_band), static_cast<int64_t>(s.band),
+                       static_cast<int64_t>(before_quadrant), static_cast<int64_t>(s.quadrant), s.overall.value_or(-1),
+                       s.csm_owner, now});
+      if (!s.overall) change.setNull(7, sql::DataType::DOUBLE);
+      change.executeUpdate();
+      ++changes;
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return changes;
+}
+
+absl::StatusOr<std::optional<StoredScore>> MysqlHealthRepository::GetScore(const std::string& account_id,
+                                                                          absl::CivilDay day) {
+  std::optional<StoredScore> found;
+  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
+    ForEachRow(conn,
+               absl::StrCat("SELECT ", kScoreColumns, ", detail, compute_time_us FROM health_scores WHERE account_id = ? AND as_of = ?"),
+               {account_id, FormatDay(day)}, [&](sql::ResultSet& rs) {
+                 found = ReadScore(rs);
+                 found->detail = rs.getString(17);
+                 found->compute_time = absl::FromUnixMicros(rs.getInt64(18));
+               });
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return found;
+}
+
+absl::StatusOr<std::map<std::string, std::optional<double>>> MysqlHealthRepository::OverallOn(
+    const std::vector<std::string>& ids, absl::CivilDay day) {
+  std::map<std::string, std::optional<double>> out;
+  if (ids.empty()) return out;
+  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
+    std::vector<SqlParam> params = IdParams(ids);
+    params.emplace_back(FormatDay(day));
+    ForEachRow(conn,
+               absl::StrCat("SELECT account_id, overall FROM health_scores WHERE account_id IN (", Placeholders(ids.size()),
+                            ") AND as_of = ?"),
+               params, [&](sql::ResultSet& rs) {
+                 out[rs.getString(1)] = rs.isNull(2) ? std::nullopt : std::optional<double>(rs.getDouble(2));
+               });
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<std::vector<StoredScore>> MysqlHealthRepository::ListLatest(const LatestFilter& f) {
+  std::vector<std::string> where = {"account_id > ?"};
+  std::vector<SqlParam> params = {f.after_account_id};
+  if (f.band) {
+    where.push_back("band = ?");
+    params.emplace_back(static_cast<int64_t>(*f.band));
+  }
+  if (f.quadrant) {
+    where.push_back("quadrant = ?");
+    params.emplace_back(static_cast<int64_t>(*f.quadrant));
+  }
+  if (f.trend) {
+    where.push_back("trend = ?");
+    params.emplace_back(static_cast<int64_t>(*f.trend));
+  }
+  if (f.value_level) {
+    where.push_back("value_level = ?");
+    params.emplace_back(static_cast<int64_t>(*f.value_level));
+  }
+  if (!f.csm_owner.empty()) {
+    where.push_back("csm_owner = ?");
+    params.emplace_back(f.csm_owner);
+  }
+  params.emplace_back(static_cast<int64_t>(f.limit));
+  std::vector<StoredScore> out;
+  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
+    ForEachRow(conn,
+               absl::StrCat("SELECT ", kScoreColumns, " FROM health_latest WHERE ", absl::StrJoin(where, " AND "),
+                            " ORDER BY account_id LIMIT ?"),
+               params, [&](sql::ResultSet& rs) { out.push_back(ReadScore(rs)); });
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<std::vector<StoredScore>> MysqlHealthRepository::History(const std::string& account_id,
+                                                                       absl::CivilDay start, absl::CivilDay end) {
+  std::vector<StoredScore> out;
+  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
+    ForEachRow(conn,
+               absl::StrCat("SELECT ", kScoreColumns, " FROM health_scores WHERE account_id = ? AND as_of BETWEEN ? AND ?"
+                            " ORDER BY as_of"),
+               {account_id, FormatDay(start), FormatDay(end)}, [&](sql::ResultSet& rs) { out.push_back(ReadScore(rs)); });
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<std::vector<HealthChangeRecord>> MysqlHealthRepository::ChangesAfter(int64_t sequence,
+                                                                                   const std::string& csm_owner, int limit) {
+  std::vector<HealthChangeRecord> out;
+  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
+    std::vector<SqlParam> params = {sequence};
+    std::string sql =
+        "SELECT sequence, account_id, as_of, previous_band, band, previous_quadrant, quadrant, overall, csm_owner, time_us"
+        " FROM health_changes WHERE sequence > ?";
+    if (!csm_owner.empty()) {
+      sql += " AND csm_owner = ?";
+      params.emplace_back(csm_owner);
+    }
+    params.emplace_back(static_cast<int64_t>(limit));
+    ForEachRow(conn, sql + " ORDER BY sequence LIMIT ?", params, [&](sql::ResultSet& rs) {
+      HealthChangeRecord c;
+      c.sequence = rs.getInt64(1);
+      c.account_id = rs.getString(2);
+      c.as_of = Day(rs, 3);
+      c.previous_band = static_cast<Band>(rs.getInt(4));
+      c.band = static_cast<Band>(rs.getInt(5));
+      c.previous_quadrant = static_cast<Quadrant>(rs.getInt(6));
+      c.quadrant = static_cast<Quadrant>(rs.getInt(7));
+      if (!rs.isNull(8)) c.overall = rs.getDouble(8);
+      c.csm_owner = rs.getString(9);
+      c.time = absl::FromUnixMicros(rs.getInt64(10));
+      out.push_back(std::move(c));
+    });
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<int64_t> MysqlHealthRepository::LastChangeSequence() {
+  int64_t last = 0;
+  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
+    ForEachRow(conn, "SELECT COALESCE(MAX(sequence), 0) FROM health_changes", {},
+               [&](sql::ResultSet& rs) { last = rs.getInt64(1); });
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return last;
+}
+
+}  // namespace flywheel::health

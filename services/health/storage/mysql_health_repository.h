@@ -1,0 +1,46 @@
+// HealthRepository on MariaDB (tables of migrations/0001_create_health.sql).
+#pragma once
+
+#include "common/db/connection_pool.h"
+#include "services/health/storage/health_repository.h"
+
+namespace flywheel::health {
+
+class MysqlHealthRepository : public HealthRepository {
+ public:
+  explicit MysqlHealthRepository(db::ConnectionPool& pool) : pool_(pool) {}
+
+  absl::StatusOr<int64_t> RecordUsage(const std::vector<UsageReading>& readings) override;
+  absl::StatusOr<SurveyResponse> RecordSurvey(const SurveyResponse& response) override;
+  absl::StatusOr<ValueRecord> RecordValue(const ValueRecord& record) override;
+  absl::StatusOr<SignalWindow> ListSignals(const std::string& account_id, SignalFilter kind, const std::string& metric,
+                                           absl::CivilDay start, absl::CivilDay end) override;
+  absl::StatusOr<std::map<std::string, SignalWindow>> LoadScoringSignals(const std::vector<std::string>& account_ids,
+                                                                         absl::CivilDay as_of) override;
+  absl::Status EnsureDefaultScorecard(const Scorecard& scorecard) override;
+  absl::StatusOr<Scorecard> GetScorecard(const std::string& id) override;
+  absl::StatusOr<std::vector<Scorecard>> ListScorecards() override;
+  absl::Status CreateScorecard(const Scorecard& scorecard) override;
+  absl::StatusOr<Scorecard> UpdateScorecard(const std::string& id, const std::function<absl::Status(Scorecard&)>& mutate,
+                                            absl::Time now) override;
+  absl::Status AssignScorecard(const std::string& account_id, const std::string& scorecard_id) override;
+  absl::StatusOr<std::map<std::string, std::string>> Assignments(const std::vector<std::string>& account_ids) override;
+  absl::Status SetOverride(const std::string& account_id, const Override& override) override;
+  absl::StatusOr<bool> ClearOverride(const std::string& account_id) override;
+  absl::StatusOr<std::map<std::string, Override>> Overrides(const std::vector<std::string>& account_ids) override;
+  absl::StatusOr<int64_t> StoreScores(const std::vector<StoredScore>& scores) override;
+  absl::StatusOr<std::optional<StoredScore>> GetScore(const std::string& account_id, absl::CivilDay day) override;
+  absl::StatusOr<std::map<std::string, std::optional<double>>> OverallOn(const std::vector<std::string>& account_ids,
+                                                                         absl::CivilDay day) override;
+  absl::StatusOr<std::vector<StoredScore>> ListLatest(const LatestFilter& filter) override;
+  absl::StatusOr<std::vector<StoredScore>> History(const std::string& account_id, absl::CivilDay start,
+                                                   absl::CivilDay end) override;
+  absl::StatusOr<std::vector<HealthChangeRecord>> ChangesAfter(int64_t sequence, const std::string& csm_owner,
+                                                               int limit) override;
+  absl::StatusOr<int64_t> LastChangeSequence() override;
+
+ private:
+  db::ConnectionPool& pool_;
+};
+
+}  // namespace flywheel::health
