@@ -33,6 +33,8 @@ struct ServerConfig {
   absl::Duration health_check_interval = absl::Seconds(1);
   std::string log_level = "info";
   std::string page_token_secret;
+  std::string accounts_address;                  // for services that call accounts
+  absl::Duration upstream_deadline = absl::Seconds(5);
   std::vector<std::string> positional;  // e.g. {"migrate"}
 };
 

@@ -26,3 +26,17 @@ bool HasPrefix(absl::string_view id, absl::string_view prefix) {
 }
 
 }  // namespace flywheel::ids
+
+namespace flywheel::ids {
+
+int ShardOf(absl::string_view account_id, int count) {
+  if (count <= 1) return 0;
+  uint64_t hash = 14695981039346656037ull;
+  for (unsigned char c : account_id) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return static_cast<int>(hash % static_cast<uint64_t>(count));
+}
+
+}  // namespace flywheel::ids

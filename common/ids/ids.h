@@ -13,3 +13,11 @@ std::string NewId(absl::string_view prefix);
 bool HasPrefix(absl::string_view id, absl::string_view prefix);
 
 }  // namespace flywheel::ids
+
+namespace flywheel::ids {
+
+// The shard (0 … count−1) an account belongs to: a stable FNV-1a hash of its id, the same
+// in every process and release, so report and rescore jobs can split the portfolio.
+int ShardOf(absl::string_view account_id, int count);
+
+}  // namespace flywheel::ids

@@ -1,0 +1,59 @@
+#include "services/accounts/client/accounts_client.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status/errors.h"
+#include "common/status/grpc_status.h"
+
+namespace flywheel::accounts {
+
+AccountsClient::AccountsClient(std::shared_ptr<grpc::ChannelInterface> channel, Options options, const Clock& clock)
+    : stub_(v1::AccountService::NewStub(channel)), options_(std::move(options)), clock_(clock) {}
+
+std::unique_ptr<grpc::ClientContext> AccountsClient::NewContext() const {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+  ctx->AddMetadata("x-flywheel-principal", options_.principal);
+  return ctx;
+}
+
+absl::StatusOr<v1::Account> AccountsClient::Get(const std::string& id) {
+  absl::Time now = clock_.Now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = cache_.find(id);
+    if (it != cache_.end() && it->second.expires > now) return it->second.account;
+  }
+  v1::GetAccountRequest req;
+  req.set_id(id);
+  v1::Account account;
+  absl::Status status = FromGrpcStatus(stub_->GetAccount(NewContext().get(), req, &account));
+  absl::StatusOr<v1::Account> result = account;
+  if (status.code() == absl::StatusCode::kInvalidArgument || status.code() == absl::StatusCode::kNotFound ||
+      (status.ok() && account.has_delete_time())) {
+    result = NotFoundError("account", id);
+  } else if (!status.ok()) {
+    // Outages are not cached: the next call tries again.
+    return absl::UnavailableError(absl::StrCat("accounts service: ", status.message()));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cache_.size() >= options_.cache_capacity) cache_.clear();
+  cache_[id] = Entry{result, now + options_.cache_ttl};
+  return result;
+}
+
+absl::Status AccountsClient::ForEach(const std::function<bool(const v1::Account&)>& visit) {
+  v1::ListAccountsRequest req;
+  req.set_page_size(1000);
+  for (;;) {
+    v1::ListAccountsResponse resp;
+    absl::Status status = FromGrpcStatus(stub_->ListAccounts(NewContext().get(), req, &resp));
+    if (!status.ok()) return absl::UnavailableError(absl::StrCat("accounts service: ", status.message()));
+    for (const auto& a : resp.accounts()) {
+      if (!visit(a)) return absl::OkStatus();
+    }
+    if (resp.next_page_token().empty()) return absl::OkStatus();
+    req.set_page_token(resp.next_page_token());
+  }
+}
+
+}  // namespace flywheel::accounts

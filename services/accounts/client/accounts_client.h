@@ -1,0 +1,53 @@
+// The client other services use to reach flywheel.accounts.v1: one reused channel and stub,
+// a deadline on every call, errors mapped back to absl::Status (NOT_FOUND stays NOT_FOUND,
+// an unreachable service is UNAVAILABLE), and a short-lived cache of single lookups so that
+// a burst of signals for one account costs one round trip.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock/clock.h"
+#include "flywheel/accounts/v1/accounts.grpc.pb.h"
+
+namespace flywheel::accounts {
+
+class AccountsClient {
+ public:
+  struct Options {
+    absl::Duration deadline = absl::Seconds(5);
+    absl::Duration cache_ttl = absl::Seconds(30);
+    size_t cache_capacity = 200000;
+    std::string principal = "service";  // sent as x-flywheel-principal
+  };
+
+  AccountsClient(std::shared_ptr<grpc::ChannelInterface> channel, Options options, const Clock& clock = Clock::Real());
+
+  // The live account `id`; NOT_FOUND when it does not exist or is deleted. Cached.
+  absl::StatusOr<v1::Account> Get(const std::string& id);
+
+  // Calls `visit` for every live account, page by page (1,000 a page). Stops at the first
+  // error, or when `visit` returns false.
+  absl::Status ForEach(const std::function<bool(const v1::Account&)>& visit);
+
+ private:
+  std::unique_ptr<grpc::ClientContext> NewContext() const;
+
+  std::unique_ptr<v1::AccountService::Stub> stub_;
+  Options options_;
+  const Clock& clock_;
+  struct Entry {
+    absl::StatusOr<v1::Account> account;
+    absl::Time expires;
+  };
+  std::mutex mu_;
+  std::unordered_map<std::string, Entry> cache_;
+};
+
+}  // namespace flywheel::accounts

@@ -1,0 +1,724 @@
+#include "services/health/grpc/health_service.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <condition_variable>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/convert/type_convert.h"
+#include "common/db/request_log.h"
+#include "common/ids/ids.h"
+#include "common/paging/page_token.h"
+#include "common/status/grpc_status.h"
+#include "services/health/grpc/health_proto.h"
+
+namespace flywheel::health {
+namespace {
+
+constexpr int kMaxReadingsPerRequest = 10000;
+constexpr size_t kRescoreBatch = 500;
+constexpr int kDefaultSignalDays = 90;
+constexpr int kMaxTop = 100;
+constexpr absl::Duration kWatchPollInterval = absl::Milliseconds(200);
+const absl::TimeZone kUtc = absl::UTCTimeZone();
+
+void RequireAccountId(const std::string& id, const std::string& field, FieldViolations& v) {
+  if (id.empty()) {
+    v.Add(field, "is required");
+  } else if (!ids::HasPrefix(id, "acc")) {
+    v.Add(field, "is not an account id");
+  }
+}
+
+std::optional<absl::CivilDay> OptionalDay(bool present, const flywheel::type::v1::Date& d, const std::string& field,
+                                          FieldViolations& v) {
+  if (!present) return std::nullopt;
+  return convert::FromProto(d, field, v);
+}
+
+// Adds `amount` to the per-currency totals `totals`.
+void AddMoney(std::map<std::string, int64_t>& totals, const std::string& currency, int64_t amount) {
+  if (!currency.empty()) totals[currency] += amount;
+}
+
+template <typename RepeatedMoney>
+void PutMoney(const std::map<std::string, int64_t>& totals, RepeatedMoney* out) {
+  for (const auto& [currency, units] : totals) *out->Add() = convert::ToProto(Money{currency, units});
+}
+
+}  // namespace
+
+HealthServiceImpl::HealthServiceImpl(ServiceContext& context, HealthRepository& repository,
+                                     accounts::AccountsClient& accounts)
+    : context_(context), repository_(repository), accounts_(accounts), engine_(repository, context.clock) {}
+
+absl::CivilDay HealthServiceImpl::Today() const { return absl::ToCivilDay(context_.clock.Now(), kUtc); }
+
+absl::StatusOr<AccountFacts> HealthServiceImpl::Facts(const std::string& account_id, const char* field) {
+  FieldViolations v;
+  RequireAccountId(account_id, field, v);
+  if (!v.empty()) return v.ToStatus();
+  auto account = accounts_.Get(account_id);
+  if (!account.ok()) return account.status();
+  return FactsFromAccount(*account);
+}
+
+absl::StatusOr<std::vector<UsageReading>> HealthServiceImpl::CheckedReadings(const v1::RecordUsageRequest& request,
+                                                                             int64_t first_index) {
+  FieldViolations v;
+  if (request.readings_size() > kMaxReadingsPerRequest) {
+    v.Add("readings", absl::StrCat("at most ", kMaxReadingsPerRequest, " readings a request"));
+    return v.ToStatus();
+  }
+  std::vector<UsageReading> readings;
+  readings.reserve(request.readings_size());
+  std::set<std::string> accounts;
+  for (int i = 0; i < request.readings_size(); ++i) {
+    std::string prefix = absl::StrCat("readings[", first_index + i, "].");
+    FieldViolations local;
+    UsageReading r = FromProto(request.readings(i), "", local);
+    RequireAccountId(r.account_id, "account_id", local);
+    ValidateUsage(r, local);
+    v.AddAll(prefix, local);
+    accounts.insert(r.account_id);
+    readings.push_back(std::move(r));
+  }
+  if (!v.empty()) return v.ToStatus();
+  for (const auto& id : accounts) {
+    if (auto a = accounts_.Get(id); !a.ok()) return a.status();
+  }
+  return readings;
+}
+
+grpc::ServerUnaryReactor* HealthServiceImpl::RecordUsage(grpc::CallbackServerContext* ctx,
+                                                         const v1::RecordUsageRequest* request,
+                                                         v1::RecordUsageResponse* response) {
+  return RunUnary(ctx, context_.workers, "RecordUsage", [=]() -> absl::Status {
+    auto readings = CheckedReadings(*request, 0);
+    if (!readings.ok()) return readings.status();
+    auto written = repository_.RecordUsage(*readings);
+    if (!written.ok()) return written.status();
+    response->set_accepted(*written);
+    return absl::OkStatus();
+  });
+}
+
+// Checks and writes each message of the stream on a worker before reading the next, so a
+// large feed flows at the database's pace. A bad message ends the stream with
+// INVALID_ARGUMENT naming the reading by its position in the stream; messages before it are
+// written (re-sending the corrected feed is safe: readings replace by key).
+class HealthServiceImpl::StreamUsageReactor : public grpc::ServerReadReactor<v1::RecordUsageRequest> {
+ public:
+  StreamUsageReactor(HealthServiceImpl* service, v1::RecordUsageResponse* response)
+      : service_(service), response_(response) {
+    StartRead(&request_);
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    bool queued = service_->context_.workers.Submit([this] {
+      auto readings = service_->CheckedReadings(request_, next_index_);
+      absl::Status status = readings.status();
+      if (status.ok()) {
+        auto written = service_->repository_.RecordUsage(*readings);
+        status = written.status();
+        if (written.ok()) response_->set_accepted(response_->accepted() + *written);
+      }
+      if (!status.ok()) {
+        Finish(ToGrpcStatus(status));
+        return;
+      }
+      next_index_ += request_.readings_size();
+      StartRead(&request_);
+    });
+    if (!queued) Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is overloaded or draining; retry"));
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  HealthServiceImpl* service_;
+  v1::RecordUsageResponse* response_;
+  v1::RecordUsageRequest request_;
+  int64_t next_index_ = 0;
+};
+
+grpc::ServerReadReactor<v1::RecordUsageRequest>* HealthServiceImpl::StreamUsage(grpc::CallbackServerContext*,
+                                                                                v1::RecordUsageResponse* response) {
+  return new StreamUsageReactor(this, response);
+}
+
+grpc::ServerUnaryReactor* HealthServiceImpl::RecordSurveyResponse(grpc::CallbackServerContext* ctx,
+                                                                  const v1::RecordSurveyResponseRequest* request,
+                                                                  v1::SurveyResponse* response) {
+  return RunUnary(ctx, context_.workers, "RecordSurveyResponse", [=]() -> absl::Status {
+    FieldViolations v;
+    FieldViolations local;
+    SurveyResponse r = FromProto(request->response(), "", local);
+    RequireAccountId(r.account_id, "account_id", local);
+    ValidateSurvey(r, local);
+    v.AddAll("response.", local);
+    if (!v.empty()) return v.ToStatus();
+    if (auto a = accounts_.Get(r.account_id); !a.ok()) return a.status();
+    auto stored = repository_.RecordSurvey(r);
+    if (!stored.ok()) return stored.status();
+    *response = ToProto(*stored);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* HealthServiceImpl::RecordValue(grpc::CallbackServerContext* ctx,
+                                                         const v1::RecordValueRequest* request,
+                                                         v1::ValueRecord* response) {
+  return RunUnary(ctx, context_.workers, "RecordValue", [=]() -> absl::Status {
+    FieldViolations v;
+    FieldViolations local;
+    ValueRecord r = FromProto(request->record(), "", local);
+    RequireAccountId(r.account_id, "account_id", local);
+    ValidateValue(r, local);
+    v.AddAll("record.", local);
+    if (!v.empty()) return v.ToStatus();
+    if (auto a = accounts_.Get(r.account_id); !a.ok()) return a.status();
+    auto stored = repository_.RecordValue(r);
+    if (!stored.ok()) return stored.status();
+    *response = ToProto(*stored);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* HealthServiceImpl::ListSignals(grpc::CallbackServerContext* ctx,
+                                                         const v1::ListSignalsRequest* request,
+                                                         v1::ListSignalsResponse* response) {
+  return RunUnary(ctx, context_.workers, "ListSignals", [=]() -> absl::Status {
+    FieldViolations v;
+    RequireAccountId(request->account_id(), "account_id", v);
+    if (!v1::SignalKind_IsValid(request->kind())) v.Add("kind", absl::StrCat(request->kind(), " is not a signal kind"));
+    if (!request->metric().empty() && !IsValidMetricName(request->metric())) v.Add("metric", "is not a metric name");
+    auto page_size = paging::NormalizePageSize(request->page_size());
+    v.AddFrom(page_size.status());
+    absl::CivilDay end = OptionalDay(request->has_end_day(), request->end_day(), "end_day", v).value_or(Today());
+    absl::CivilDay start =
+        OptionalDay(request->has_start_day(), request->start_day(), "start_day", v).value_or(end - (kDefaultSignalDays - 1));
+    if (start > end) v.Add("start_day", "must not be after end_day");
+    v1::ListSignalsRequest canonical_request = *request;
+    canonical_request.clear_page_size();
+    canonical_request.clear_page_token();
+    std::string canonical = absl::StrCat("health.signals:", canonical_request.SerializeAsString());
+    int64_t offset = 0;
+    if (!request->page_token().empty()) {
+      auto cursor = context_.page_tokens.Decode(request->page_token(), canonical);
+      if (!cursor.ok()) {
+        v.AddFrom(cursor.status());
+      } else if (cursor->size() != 1 || !absl::SimpleAtoi((*cursor)[0], &offset)) {
+        v.Add("page_token", "is malformed");
+      }
+    }
+    if (!v.empty()) return v.ToStatus();
+    SignalFilter filter = static_cast<SignalFilter>(request->kind());
+    auto window = repository_.ListSignals(request->account_id(), filter, request->metric(), start, end);
+    if (!window.ok()) return window.status();
+    // One ordered list: usage, then surveys, then value records, each by day.
+    std::vector<v1::Signal> all;
+    for (const auto& r : window->usage) *all.emplace_back().mutable_usage() = ToProto(r);
+    for (const auto& r : window->surveys) *all.emplace_back().mutable_survey() = ToProto(r);
+    for (const auto& r : window->values) *all.emplace_back().mutable_value() = ToProto(r);
+    int64_t end_index = std::min<int64_t>(all.size(), offset + *page_size);
+    for (int64_t i = offset; i < end_index; ++i) *response->add_signals() = std::move(all[i]);
+    if (end_index < static_cast<int64_t>(all.size())) {
+      response->set_next_page_token(context_.page_tokens.Encode(canonical, {absl::StrCat(end_index)}));
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* HealthServiceImpl::CreateScorecard(grpc::CallbackServerContext* ctx,
+                                                             const v1::CreateScorecardRequest* request,
+                                                             v1::Scorecard* response) {
+  return RunUnary(ctx, context_.workers, "CreateScorecard", [=]() -> absl::Status {
+    Scorecard s = FromProto(request->scorecard());
+    FieldViolations local;
+    ValidateScorecard(s, local);
+    FieldViolations v;
+    v.AddAll("scorecard.", local);
+    if (!v.empty()) return v.ToStatus();
+    // A request id makes creation idempotent: the scorecard's id derives from it.
+    s.id = request->request_id().empty() ? ids::NewId("sc")
+                                         : absl::StrCat("sc_", db::RequestFingerprint(request->request_id()).substr(0, 26));
+    s.version = 1;
+    s.update_time = context_.clock.Now();
+    absl::Status created = repository_.CreateScorecard(s);
+    if (created.code() == absl::StatusCode::kAlreadyExists && !request->request_id().empty()) {
+      auto existing = repository_.GetScorecard(s.id);
+      if (!existing.ok()) return existing.status();
+      *response = ToProto(*existing);
+      return absl::OkStatus();
+    }
+    if (!created.ok()) return created;
+    *response = ToProto(s);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* HealthServiceImpl::GetScorecard(grpc::CallbackServerContext* ctx,
+                                                          const v1::GetScorecardRequest* request,
+                                                          v1::Scorecard* response) {
+  return RunUnary(ctx, context_.workers, "GetScorecard", [=]() -> absl::Status {
+    if (request->id().empty()) return InvalidFieldError("id", "is required");
+    auto s = repository_.GetScorecard(request->id());
+    if (!s.ok()) return s.status();
+    *response = ToProto(*s);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* HealthServiceImpl::ListScorecards(grpc::CallbackServerContext* ctx,
+                                                            const v1::ListScorecardsRequest*,
+                                                            v1::ListScorecardsResponse* response) {
+  return RunUnary(ctx, context_.workers, "ListScorecards", [=]() -> absl::Status {
+    auto all = repository_.ListScorecards();
+    if (!all.ok()) return all.status();
+    for (const auto& s : *all) *response->add_scorecards() = ToProto(s);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* HealthServiceImpl::UpdateScorecard(grpc::CallbackServerContext* ctx,
+                                                             const v1::UpdateScorecardRequest* request,
+                                                             v1::Scorecard* response) {
+  return RunUnary(ctx, context_.workers, "UpdateScorecard", [=]() -> absl::Status {
+    static const std::set<std::string> kPaths = {"name", "weights", "red_max", "amber_max", "key_use_cases",
+                                                 "presence_target"};
+    FieldViolations v;
+    if (request->scorecard().id().empty()) v.Add("scorecard.id", "is required");
+    if (request->update_mask().paths_size() == 0) v.Add("update_mask", "must name at least one field");
+    for (int i = 0; i < request->update_mask().paths_size(); ++i) {
+      if (!kPaths.count(request->update_mask().paths(i))) {
+        v.Add(absl::StrCat("update_mask.paths[", i, "]"),
+              absl::StrCat("\"", request->update_mask().paths(i), "\" is not a writable field"));
+      }
+    }
+    if (!v.empty()) return v.ToStatus();
+    Scorecard patch = FromProto(request->scorecard());
+    std::string etag = request->scorecard().etag();
+    auto updated = repository_.UpdateScorecard(
+        request->scorecard().id(),
+        [&](Scorecard& s) -> absl::Status {
+          if (!etag.empty() && etag != absl::StrCat(s.version)) {
+            return WithErrorInfo(absl::AbortedError(absl::StrCat("scorecard ", s.id, " was changed (etag ", etag,
+                                                                 " is stale)")),
+                                 "ETAG_MISMATCH");
+          }
+          for (const auto& path : request->update_mask().paths()) {
+            if (path == "name") s.name = patch.name;
+            if (path == "weights") s.weights = patch.weights;
+            if (path == "red_max") s.red_max = patch.red_max;
+            if (path == "amber_max") s.amber_max = patch.amber_max;
+            if (path == "key_use_cases") s.key_use_cases = patch.key_use_cases;
+            if (path == "presence_target") s.presence_target = patch.presence_target;
+          }
+          FieldViolations local;
+          ValidateScorecard(s, local);
+          FieldViolations prefixed;
+          prefixed.AddAll("scorecard.", local);
+          return prefixed.ToStatus();
+        },
+        context_.clock.Now());
+    if (!updated.ok()) return updated.status();
+    *response = ToProto(*updated);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* HealthServiceImpl::AssignScorecard(grpc::CallbackServerContext* ctx,
+                                                             const v1::AssignScorecardRequest* request,
+                                                             v1::AssignScorecardResponse* response) {
+  return RunUnary(ctx, context_.workers, "AssignScorecard", [=]() -> absl::Status {
+    auto facts = Facts(request->account_id(), "account_id");
+    if (!facts.ok()) return facts.status();
+    std::string id = request->scorecard_id().empty() ? kDefaultScorecardId : request->scorecard_id();
+    if (auto s = repository_.GetScorecard(id); !s.ok()) return s.status();
+    if (absl::Status s = repository_.AssignScorecard(request->account_id(), id); !s.ok()) return s;
+    response->set_account_id(request->account_id());
+    response->set_scorecard_id(id);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* HealthServiceImpl::GetHealth(grpc::CallbackServerContext* ctx,
+                                                       const v1::GetHealthRequest* request,
+                                                       v1::AccountHealth* response) {
+  return RunUnary(ctx, context_.workers, "GetHealth", [=]() -> absl::Status {
+    FieldViolations v;
+    RequireAccountId(request->account_id(), "account_id", v);
+    std::optional<absl::CivilDay> as_of = OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
+    if (!v.empty()) return v.ToStatus();
+    if (!as_of) {
+      // Today's stored score, when the portfolio has been rescored today.
+      auto stored = repository_.GetScore(request->account_id(), Today());
+      if (!stored.ok()) return stored.status();
+      if (*stored && response->ParseFromString((*stored)->detail)) return absl::OkStatus();
+    }
+    auto facts = Facts(request->account_id(), "account_id");
+    if (!facts.ok()) return facts.status();
+    auto scored = engine_.Score({*facts}, as_of.value_or(Today()));
+    if (!scored.ok()) return scored.status();
+    *response = ToProto(facts->id, (*scored)[0].score, *facts, context_.clock.Now());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* HealthServiceImpl::SetOverride(grpc::CallbackServerContext* ctx,
+                                                         const v1::SetOverrideRequest* request,
+                                                         v1::Override* response) {
+  return RunUnary(ctx, context_.workers, "SetOverride", [=]() -> absl::Status {
+    const v1::Override& o = request->override();
+    FieldViolations v;
+    RequireAccountId(o.account_id(), "override.account_id", v);
+    if (!std::isfinite(o.value()) || o.value() < 0 || o.value() > 100) v.Add("override.value", "must be from 0 to 100");
+    if (o.reason().empty() || o.reason().size() > 1000) v.Add("override.reason", "must be 1-1000 bytes");
+    if (o.author().empty() || o.author().size() > 200) v.Add("override.author", "must be 1-200 bytes");
+    absl::Time now = context_.clock.Now();
+    if (!o.has_expire_time() || convert::FromTimestamp(o.expire_time()) <= now) {
+      v.Add("override.expire_time", "must be in the future");
+    }
+    if (!v.empty()) return v.ToStatus();
+    if (auto a = accounts_.Get(o.account_id()); !a.ok()) return a.status();
+    Override stored{o.value(), o.reason(), o.author(), convert::FromTimestamp(o.expire_time()), now};
+    if (absl::Status s = repository_.SetOverride(o.account_id(), stored); !s.ok()) return s;
+    *response = ToProto(o.account_id(), stored);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* HealthServiceImpl::ClearOverride(grpc::CallbackServerContext* ctx,
+                                                           const v1::ClearOverrideRequest* request,
+                                                           v1::ClearOverrideResponse*) {
+  return RunUnary(ctx, context_.workers, "ClearOverride", [=]() -> absl::Status {
+    FieldViolations v;
+    RequireAccountId(request->account_id(), "account_id", v);
+    if (!v.empty()) return v.ToStatus();
+    auto cleared = repository_.ClearOverride(request->account_id());
+    if (!cleared.ok()) return cleared.status();
+    if (!*cleared) return NotFoundError("override", request->account_id());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* HealthServiceImpl::GetValueTracking(grpc::CallbackServerContext* ctx,
+                                                              const v1::GetValueTrackingRequest* request,
+                                                              v1::ValueTracking* response) {
+  return RunUnary(ctx, context_.workers, "GetValueTracking", [=]() -> absl::Status {
+    FieldViolations v;
+    std::optional<absl::CivilDay> as_of = OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
+    if (!v.empty()) return v.ToStatus();
+    auto facts = Facts(request->account_id(), "account_id");
+    if (!facts.ok()) return facts.status();
+    absl::CivilDay day = as_of.value_or(Today());
+    auto window = repository_.ListSignals(facts->id, SignalFilter::kValue, "", SignalWindowStart(day), day);
+    if (!window.ok()) return window.status();
+    *response = ToProto(facts->id, day, *facts, ValueTrackingFor(*facts, window->values, day));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* HealthServiceImpl::RescorePortfolio(grpc::CallbackServerContext* ctx,
+                                                              const v1::RescorePortfolioRequest* request,
+                                                              v1::RescorePortfolioResponse* response) {
+  return RunUnary(ctx, context_.workers, "RescorePortfolio", [=]() -> absl::Status {
+    FieldViolations v;
+    std::optional<absl::CivilDay> as_of = OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
+    int count = request->shard_count();
+    if (count < 0) v.Add("shard_count", "must not be negative");
+    if (count > 0 && (request->shard_index() < 0 || request->shard_index() >= count)) {
+      v.Add("shard_index", "must be from 0 to shard_count - 1");
+    }
+    if (count == 0 && request->shard_index() != 0) v.Add("shard_index", "needs shard_count");
+    if (!v.empty()) return v.ToStatus();
+    absl::CivilDay day = as_of.value_or(Today());
+    absl::Time start = absl::Now();
+    double load = 0, score = 0, store = 0;
+    int64_t scored = 0, changes = 0;
+    std::vector<AccountFacts> batch;
+    absl::Status failure;
+    auto flush = [&]() -> bool {
+      auto c = engine_.ScoreAndStore(batch, day, &score, &store);
+      if (!c.ok()) {
+        failure = c.status();
+        return false;
+      }
+      changes += *c;
+      scored += batch.size();
+      batch.clear();
+      return true;
+    };
+    absl::Time load_start = absl::Now();
+    absl::Status listed = accounts_.ForEach([&](const flywheel::accounts::v1::Account& a) {
+      if (count > 1 && ids::ShardOf(a.id(), count) != request->shard_index()) return true;
+      batch.push_back(FactsFromAccount(a));
+      if (batch.size() < kRescoreBatch) return true;
+      load += absl::ToDoubleSeconds(absl::Now() - load_start);
+      bool ok = flush();
+      load_start = absl::Now();
+      return ok;
+    });
+    load += absl::ToDoubleSeconds(absl::Now() - load_start);
+    if (!failure.ok()) return failure;
+    if (!listed.ok()) return listed;
+    if (!batch.empty() && !flush()) return failure;
+    response->set_accounts_scored(scored);
+    response->set_band_changes(changes);
+    response->set_load_seconds(load);
+    response->set_score_seconds(score);
+    response->set_store_seconds(store);
+    response->set_total_seconds(absl::ToDoubleSeconds(absl::Now() - start));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* HealthServiceImpl::ListHealth(grpc::CallbackServerContext* ctx,
+                                                        const v1::ListHealthRequest* request,
+                                                        v1::ListHealthResponse* response) {
+  return RunUnary(ctx, context_.workers, "ListHealth", [=]() -> absl::Status {
+    FieldViolations v;
+    LatestFilter filter;
+    filter.band = BandFromProto(request->band(), "band", v);
+    filter.quadrant = QuadrantFromProto(request->quadrant(), "quadrant", v);
+    filter.trend = TrendFromProto(request->trend(), "trend", v);
+    filter.value_level = ValueLevelFromProto(request->value_level(), "value_level", v);
+    filter.csm_owner = request->csm_owner();
+    auto page_size = paging::NormalizePageSize(request->page_size());
+    v.AddFrom(page_size.status());
+    v1::ListHealthRequest canonical_request = *request;
+    canonical_request.clear_page_size();
+    canonical_request.clear_page_token();
+    std::string canonical = absl::StrCat("health.list:", canonical_request.SerializeAsString());
+    if (!request->page_token().empty()) {
+      auto cursor = context_.page_tokens.Decode(request->page_token(), canonical);
+      if (!cursor.ok()) {
+        v.AddFrom(cursor.status());
+      } else if (cursor->size() != 1) {
+        v.Add("page_token", "is malformed");
+      } else {
+        filter.after_account_id = (*cursor)[0];
+      }
+    }
+    if (!v.empty()) return v.ToStatus();
+    filter.limit = *page_size + 1;
+    auto rows = repository_.ListLatest(filter);
+    if (!rows.ok()) return rows.status();
+    bool more = static_cast<int>(rows->size()) > *page_size;
+    if (more) rows->resize(*page_size);
+    for (const auto& r : *rows) *response->add_rows() = ToSummaryRow(r);
+    if (more) response->set_next_page_token(context_.page_tokens.Encode(canonical, {rows->back().account_id}));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* HealthServiceImpl::GetHealthHistory(grpc::CallbackServerContext* ctx,
+                                                              const v1::GetHealthHistoryRequest* request,
+                                                              v1::GetHealthHistoryResponse* response) {
+  return RunUnary(ctx, context_.workers, "GetHealthHistory", [=]() -> absl::Status {
+    FieldViolations v;
+    RequireAccountId(request->account_id(), "account_id", v);
+    absl::CivilDay end = OptionalDay(request->has_end_day(), request->end_day(), "end_day", v).value_or(Today());
+    absl::CivilDay start =
+        OptionalDay(request->has_start_day(), request->start_day(), "start_day", v).value_or(end - 365);
+    if (start > end) v.Add("start_day", "must not be after end_day");
+    if (!v.empty()) return v.ToStatus();
+    auto points = repository_.History(request->account_id(), start, end);
+    if (!points.ok()) return points.status();
+    for (const auto& p : *points) *response->add_points() = ToSummaryRow(p);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* HealthServiceImpl::GetPortfolioSummary(grpc::CallbackServerContext* ctx,
+                                                                 const v1::GetPortfolioSummaryRequest* request,
+                                                                 v1::PortfolioSummary* response) {
+  return RunUnary(ctx, context_.workers, "GetPortfolioSummary", [=]() -> absl::Status {
+    if (request->top() < 0) return InvalidFieldError("top", "must not be negative");
+    int top = request->top() == 0 ? 10 : std::min(request->top(), kMaxTop);
+    std::map<Band, std::pair<int64_t, std::map<std::string, int64_t>>> bands;
+    std::map<Quadrant, std::pair<int64_t, std::map<std::string, int64_t>>> quadrants;
+    std::map<std::string, int64_t> at_risk, target, projected, gap;
+    std::vector<StoredScore> all;
+    LatestFilter filter;
+    filter.csm_owner = request->csm_owner();
+    filter.limit = 1000;
+    for (;;) {
+      auto page = repository_.ListLatest(filter);
+      if (!page.ok()) return page.status();
+      for (auto& s : *page) all.push_back(std::move(s));
+      if (static_cast<int>(page->size()) < filter.limit) break;
+      filter.after_account_id = all.back().account_id;
+    }
+    for (const auto& s : all) {
+      std::string currency = s.arr ? s.arr->currency_code : "";
+      int64_t arr = s.arr ? s.arr->minor_units : 0;
+      auto& b = bands[s.band];
+      ++b.first;
+      AddMoney(b.second, currency, arr);
+      auto& q = quadrants[s.quadrant];
+      ++q.first;
+      AddMoney(q.second, currency, arr);
+      if (s.band == Band::kRed) AddMoney(at_risk, currency, arr);
+      if (s.value_target) {
+        AddMoney(target, s.value_target->currency_code, s.value_target->minor_units);
+        AddMoney(projected, s.value_target->currency_code, s.value_projected_minor);
+        AddMoney(gap, s.value_target->currency_code, s.value_gap_minor);
+      }
+    }
+    response->set_accounts(all.size());
+    for (const auto& [band, entry] : bands) {
+      auto* out = response->add_bands();
+      out->set_band(ToProto(band));
+      out->set_accounts(entry.first);
+      PutMoney(entry.second, out->mutable_arr());
+    }
+    for (const auto& [quadrant, entry] : quadrants) {
+      auto* out = response->add_quadrants();
+      out->set_quadrant(ToProto(quadrant));
+      out->set_accounts(entry.first);
+      PutMoney(entry.second, out->mutable_arr());
+    }
+    PutMoney(at_risk, response->mutable_arr_at_risk());
+    PutMoney(target, response->mutable_value_target());
+    PutMoney(projected, response->mutable_value_projected());
+    PutMoney(gap, response->mutable_value_gap());
+
+    std::vector<const StoredScore*> by_gap, by_drop;
+    for (const auto& s : all) {
+      if (s.value_gap_minor > 0) by_gap.push_back(&s);
+      if (s.trend == Trend::kDown) by_drop.push_back(&s);
+    }
+    auto take = [&](std::vector<const StoredScore*>& rows, auto better, auto* out) {
+      size_t n = std::min<size_t>(top, rows.size());
+      std::partial_sort(rows.begin(), rows.begin() + n, rows.end(), better);
+      for (size_t i = 0; i < n; ++i) *out->Add() = ToSummaryRow(*rows[i]);
+    };
+    take(by_gap, [](const StoredScore* a, const StoredScore* b) {
+      return std::tie(b->value_gap_minor, a->account_id) < std::tie(a->value_gap_minor, b->account_id);
+    }, response->mutable_top_value_gaps());
+    take(by_drop, [](const StoredScore* a, const StoredScore* b) {
+      return std::tie(a->trend_delta, a->account_id) < std::tie(b->trend_delta, b->account_id);
+    }, response->mutable_top_health_drops());
+    return absl::OkStatus();
+  });
+}
+
+// Streams stored changes after the resume point, polling the change log; each change carries
+// the token to resume after it. Runs on its own thread, one write in flight at a time.
+class HealthServiceImpl::WatchReactor : public grpc::ServerWriteReactor<v1::HealthChange> {
+ public:
+  WatchReactor(HealthServiceImpl* service, int64_t after, std::string csm_owner)
+      : service_(service), after_(after), csm_owner_(std::move(csm_owner)) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  void OnWriteDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    writing_ = false;
+    if (!ok) stopped_ = true;
+    cv_.notify_all();
+  }
+  void OnCancel() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopped_ = true;
+    cv_.notify_all();
+  }
+  void OnDone() override {
+    // OnDone may run on the streaming thread itself, right after its Finish().
+    if (thread_.get_id() == std::this_thread::get_id()) {
+      thread_.detach();
+    } else {
+      thread_.join();
+    }
+    delete this;
+  }
+
+ private:
+  void Run() {
+    grpc::Status final_status = grpc::Status::OK;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        if (stopped_) break;
+      }
+      auto changes = service_->repository_.ChangesAfter(after_, csm_owner_, 500);
+      if (!changes.ok()) {
+        final_status = ToGrpcStatus(changes.status());
+        break;
+      }
+      for (const auto& c : *changes) {
+        v1::HealthChange m;
+        m.set_account_id(c.account_id);
+        *m.mutable_as_of() = convert::ToProto(c.as_of);
+        m.set_previous_band(ToProto(c.previous_band));
+        m.set_band(ToProto(c.band));
+        m.set_previous_quadrant(ToProto(c.previous_quadrant));
+        m.set_quadrant(ToProto(c.quadrant));
+        m.set_overall(c.overall.value_or(0));
+        *m.mutable_time() = convert::ToTimestamp(c.time);
+        m.set_resume_token(service_->context_.page_tokens.Encode("health.watch", {absl::StrCat(c.sequence)}));
+        std::unique_lock<std::mutex> lock(mu_);
+        if (stopped_) break;
+        writing_ = true;
+        message_ = std::move(m);
+        StartWrite(&message_);
+        cv_.wait(lock, [&] { return !writing_ || stopped_; });
+        if (stopped_) break;
+        after_ = c.sequence;
+      }
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, absl::ToChronoNanoseconds(kWatchPollInterval), [&] { return stopped_; });
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return !writing_; });  // a write still in flight must finish first
+    lock.unlock();
+    Finish(final_status.ok() ? grpc::Status(grpc::StatusCode::CANCELLED, "watch ended") : final_status);
+  }
+
+  HealthServiceImpl* service_;
+  int64_t after_;
+  std::string csm_owner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool writing_ = false;
+  bool stopped_ = false;
+  v1::HealthChange message_;
+  std::thread thread_;
+};
+
+grpc::ServerWriteReactor<v1::HealthChange>* HealthServiceImpl::WatchHealth(grpc::CallbackServerContext*,
+                                                                          const v1::WatchHealthRequest* request) {
+  int64_t after = 0;
+  absl::Status status;
+  if (request->resume_token().empty()) {
+    auto last = repository_.LastChangeSequence();
+    status = last.status();
+    if (last.ok()) after = *last;
+  } else {
+    auto cursor = context_.page_tokens.Decode(request->resume_token(), "health.watch", "resume_token");
+    if (!cursor.ok()) {
+      status = cursor.status();
+    } else if (cursor->size() != 1 || !absl::SimpleAtoi((*cursor)[0], &after)) {
+      status = InvalidFieldError("resume_token", "is malformed");
+    }
+  }
+  if (!status.ok()) {
+    class Failed : public grpc::ServerWriteReactor<v1::HealthChange> {
+     public:
+      explicit Failed(const grpc::Status& s) { Finish(s); }
+      void OnDone() override { delete this; }
+    };
+    return new Failed(ToGrpcStatus(status));
+  }
+  return new WatchReactor(this, after, request->csm_owner());
+}
+
+}  // namespace flywheel::health

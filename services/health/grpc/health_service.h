@@ -1,0 +1,72 @@
+// The gRPC adapter of flywheel.health.v1.HealthService: checks and converts requests,
+// confirms accounts through the accounts service, and runs the scoring engine and the
+// repository on worker threads.
+#pragma once
+
+#include "common/server/service_context.h"
+#include "flywheel/health/v1/health.grpc.pb.h"
+#include "services/accounts/client/accounts_client.h"
+#include "services/health/grpc/scoring_engine.h"
+#include "services/health/storage/health_repository.h"
+
+namespace flywheel::health {
+
+class HealthServiceImpl final : public v1::HealthService::CallbackService {
+ public:
+  HealthServiceImpl(ServiceContext& context, HealthRepository& repository, accounts::AccountsClient& accounts);
+
+  grpc::ServerUnaryReactor* RecordUsage(grpc::CallbackServerContext*, const v1::RecordUsageRequest*,
+                                        v1::RecordUsageResponse*) override;
+  grpc::ServerReadReactor<v1::RecordUsageRequest>* StreamUsage(grpc::CallbackServerContext*,
+                                                               v1::RecordUsageResponse*) override;
+  grpc::ServerUnaryReactor* RecordSurveyResponse(grpc::CallbackServerContext*, const v1::RecordSurveyResponseRequest*,
+                                                 v1::SurveyResponse*) override;
+  grpc::ServerUnaryReactor* RecordValue(grpc::CallbackServerContext*, const v1::RecordValueRequest*,
+                                        v1::ValueRecord*) override;
+  grpc::ServerUnaryReactor* ListSignals(grpc::CallbackServerContext*, const v1::ListSignalsRequest*,
+                                        v1::ListSignalsResponse*) override;
+  grpc::ServerUnaryReactor* CreateScorecard(grpc::CallbackServerContext*, const v1::CreateScorecardRequest*,
+                                            v1::Scorecard*) override;
+  grpc::ServerUnaryReactor* GetScorecard(grpc::CallbackServerContext*, const v1::GetScorecardRequest*,
+                                         v1::Scorecard*) override;
+  grpc::ServerUnaryReactor* ListScorecards(grpc::CallbackServerContext*, const v1::ListScorecardsRequest*,
+                                           v1::ListScorecardsResponse*) override;
+  grpc::ServerUnaryReactor* UpdateScorecard(grpc::CallbackServerContext*, const v1::UpdateScorecardRequest*,
+                                            v1::Scorecard*) override;
+  grpc::ServerUnaryReactor* AssignScorecard(grpc::CallbackServerContext*, const v1::AssignScorecardRequest*,
+                                            v1::AssignScorecardResponse*) override;
+  grpc::ServerUnaryReactor* GetHealth(grpc::CallbackServerContext*, const v1::GetHealthRequest*,
+                                      v1::AccountHealth*) override;
+  grpc::ServerUnaryReactor* SetOverride(grpc::CallbackServerContext*, const v1::SetOverrideRequest*,
+                                        v1::Override*) override;
+  grpc::ServerUnaryReactor* ClearOverride(grpc::CallbackServerContext*, const v1::ClearOverrideRequest*,
+                                          v1::ClearOverrideResponse*) override;
+  grpc::ServerUnaryReactor* GetValueTracking(grpc::CallbackServerContext*, const v1::GetValueTrackingRequest*,
+                                             v1::ValueTracking*) override;
+  grpc::ServerUnaryReactor* RescorePortfolio(grpc::CallbackServerContext*, const v1::RescorePortfolioRequest*,
+                                             v1::RescorePortfolioResponse*) override;
+  grpc::ServerUnaryReactor* ListHealth(grpc::CallbackServerContext*, const v1::ListHealthRequest*,
+                                       v1::ListHealthResponse*) override;
+  grpc::ServerUnaryReactor* GetHealthHistory(grpc::CallbackServerContext*, const v1::GetHealthHistoryRequest*,
+                                             v1::GetHealthHistoryResponse*) override;
+  grpc::ServerUnaryReactor* GetPortfolioSummary(grpc::CallbackServerContext*, const v1::GetPortfolioSummaryRequest*,
+                                                v1::PortfolioSummary*) override;
+  grpc::ServerWriteReactor<v1::HealthChange>* WatchHealth(grpc::CallbackServerContext*,
+                                                          const v1::WatchHealthRequest*) override;
+
+ private:
+  class StreamUsageReactor;
+  class WatchReactor;
+
+  absl::CivilDay Today() const;
+  // Checks every reading, then that each account exists; writes nothing on any failure.
+  absl::StatusOr<std::vector<UsageReading>> CheckedReadings(const v1::RecordUsageRequest& request, int64_t first_index);
+  absl::StatusOr<AccountFacts> Facts(const std::string& account_id, const char* field);
+
+  ServiceContext& context_;
+  HealthRepository& repository_;
+  accounts::AccountsClient& accounts_;
+  ScoringEngine engine_;
+};
+
+}  // namespace flywheel::health

@@ -1,0 +1,46 @@
+// Scores accounts as of a day: loads their signals, scorecards, overrides and the score of
+// 30 days earlier in batches, applies the domain rules, and (for rescoring) stores the
+// results with their explanations.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/clock/clock.h"
+#include "services/health/domain/inputs.h"
+#include "services/health/domain/scoring.h"
+#include "services/health/storage/health_repository.h"
+
+namespace flywheel::health {
+
+struct ScoredAccount {
+  AccountFacts facts;
+  HealthScore score;
+  std::optional<ValueTracking> value;
+};
+
+class ScoringEngine {
+ public:
+  ScoringEngine(HealthRepository& repository, const Clock& clock) : repository_(repository), clock_(clock) {}
+
+  // Scores every account of `accounts` as of `as_of`, in input order.
+  absl::StatusOr<std::vector<ScoredAccount>> Score(const std::vector<AccountFacts>& accounts, absl::CivilDay as_of);
+
+  // Scores and stores; returns the number of band or quadrant changes recorded.
+  absl::StatusOr<int64_t> ScoreAndStore(const std::vector<AccountFacts>& accounts, absl::CivilDay as_of,
+                                        double* score_seconds, double* store_seconds);
+
+  // The stored form (with the serialized explanation) of a scored account.
+  StoredScore ToStored(const ScoredAccount& scored, absl::Time compute_time) const;
+
+ private:
+  absl::StatusOr<Scorecard> ScorecardFor(const std::string& id, std::map<std::string, Scorecard>& cache);
+
+  HealthRepository& repository_;
+  const Clock& clock_;
+};
+
+}  // namespace flywheel::health
