@@ -618,6 +618,9 @@ class HealthServiceImpl::WatchReactor : public grpc::ServerWriteReactor<v1::Heal
  public:
   WatchReactor(HealthServiceImpl* service, int64_t after, std::string csm_owner)
       : service_(service), after_(after), csm_owner_(std::move(csm_owner)) {
+    // Headers go out once the start point is fixed, so a client can wait for them before
+    // making changes it expects to see.
+    StartSendInitialMetadata();
     thread_ = std::thread([this] { Run(); });
   }
   void OnWriteDone(bool ok) override {
