@@ -387,5 +387,65 @@ TEST_F(HealthE2eTest, RescoreIsShardableAndSafeToRunTwice) {
   EXPECT_EQ(stub_->RescorePortfolio(Ctx().get(), bad, &out).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(HealthE2eTest, CustomScorecardIsVersionedAndAssignedPerAccount) {
+  LoadScenario();
+  hpb::RecordUsageRequest usage;
+  *usage.add_readings() = Reading(utility_, D(2026, 5, 20), "use_case.reporting", 3);
+  *usage.add_readings() = Reading(utility_, D(2026, 5, 21), "use_case.routing", 1);
+  hpb::RecordUsageResponse accepted;
+  ASSERT_TRUE(stub_->RecordUsage(Ctx().get(), usage, &accepted).ok());
+
+  hpb::CreateScorecardRequest create;
+  auto* sc = create.mutable_scorecard();
+  sc->set_name("Contact centre");
+  sc->mutable_weights()->set_presence(40);
+  sc->mutable_weights()->set_use_cases(30);
+  sc->mutable_weights()->set_value(30);
+  sc->mutable_weights()->set_nps(60);
+  sc->mutable_weights()->set_csat(40);
+  sc->set_red_max(50);
+  sc->set_amber_max(75);
+  sc->set_presence_target(0.8);
+  for (const char* k : {"reporting", "routing", "automation", "surveys"}) sc->add_key_use_cases(k);
+  create.set_request_id("scorecard-cc-1");
+  hpb::Scorecard created;
+  ASSERT_TRUE(stub_->CreateScorecard(Ctx().get(), create, &created).ok());
+  EXPECT_EQ(created.version(), 1);
+  hpb::Scorecard replayed;
+  ASSERT_TRUE(stub_->CreateScorecard(Ctx().get(), create, &replayed).ok());
+  EXPECT_EQ(replayed.id(), created.id());
+
+  hpb::AssignScorecardRequest assign;
+  assign.set_account_id(utility_);
+  assign.set_scorecard_id(created.id());
+  hpb::AssignScorecardResponse assigned;
+  ASSERT_TRUE(stub_->AssignScorecard(Ctx().get(), assign, &assigned).ok());
+  hpb::AccountHealth h = Health(utility_, D(2026, 5, 26));
+  EXPECT_EQ(h.scorecard_id(), created.id());
+  EXPECT_EQ(MeasureOf(h, "use_cases").score(), 50);
+  EXPECT_EQ(h.value_level(), hpb::VALUE_LEVEL_VALUE);  // presence, half the use cases, value realised, short of ROI
+
+  hpb::UpdateScorecardRequest update;
+  update.mutable_scorecard()->set_id(created.id());
+  update.mutable_scorecard()->set_etag(created.etag());
+  update.mutable_scorecard()->set_amber_max(95);
+  update.mutable_scorecard()->set_red_max(50);
+  update.mutable_update_mask()->add_paths("amber_max");
+  hpb::Scorecard updated;
+  ASSERT_TRUE(stub_->UpdateScorecard(Ctx().get(), update, &updated).ok());
+  EXPECT_EQ(updated.version(), 2);
+  hpb::AccountHealth after = Health(utility_, D(2026, 5, 26));
+  EXPECT_EQ(after.scorecard_version(), 2);
+  EXPECT_EQ(after.band(), hpb::BAND_AMBER);
+  // The old etag is stale now; a bad threshold is named.
+  update.mutable_scorecard()->set_amber_max(10);
+  grpc::Status s = stub_->UpdateScorecard(Ctx().get(), update, &updated);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ABORTED);
+  update.mutable_scorecard()->set_etag(updated.etag());
+  s = stub_->UpdateScorecard(Ctx().get(), update, &updated);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(GetFieldViolations(FromGrpcStatus(s)).at(0).field, "scorecard.amber_max");
+}
+
 }  // namespace
 }  // namespace flywheel

@@ -1,0 +1,127 @@
+// The MariaDB health repository against a private MariaDB: one fresh database per test.
+#include "common/db/migrations.h"
+#include "common/testing/test_mariadb.h"
+#include "gtest/gtest.h"
+#include "services/health/storage/mysql_health_repository.h"
+
+namespace flywheel {
+const std::vector<db::Migration>& HealthMigrations();
+
+namespace health {
+namespace {
+
+const absl::CivilDay kDay(2026, 5, 26);
+
+class HealthStorageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    DatabaseConfig config = testing::TestMariaDb::Shared().NewDatabaseConfig();
+    auto applied = db::ApplyMigrations(config, HealthMigrations());
+    ASSERT_TRUE(applied.ok()) << applied.status();
+    pool_ = std::make_unique<db::ConnectionPool>(config);
+    repo_ = std::make_unique<MysqlHealthRepository>(*pool_);
+    ASSERT_TRUE(repo_->EnsureDefaultScorecard(DefaultScorecard()).ok());
+  }
+
+  StoredScore Score(const std::string& id, absl::CivilDay day, Band band, std::optional<double> overall) {
+    StoredScore s;
+    s.account_id = id;
+    s.as_of = day;
+    s.band = band;
+    s.quadrant = band == Band::kUnknown ? Quadrant::kUnknown : Quadrant::kThriving;
+    s.overall = overall;
+    s.account_name = id;
+    s.csm_owner = "casey";
+    s.arr = Money{"GBP", 100};
+    s.detail = std::string("\x01\x00\x02", 3);
+    return s;
+  }
+
+  std::unique_ptr<db::ConnectionPool> pool_;
+  std::unique_ptr<MysqlHealthRepository> repo_;
+};
+
+TEST_F(HealthStorageTest, UsageReplacesByKeyAndScoringWindowsAreCut) {
+  std::vector<UsageReading> feed = {{"acc_a", kDay - 1, "active_users_28d", 10, "t"},
+                                    {"acc_a", kDay - 40, "use_case.reporting", 1, "t"},
+                                    {"acc_a", kDay - 2, "logins", 7, "t"},
+                                    {"acc_b", kDay - 1, "use_case.routing", 3, "t"}};
+  ASSERT_EQ(*repo_->RecordUsage(feed), 4);
+  feed[0].value = 12;  // a re-sent, corrected reading replaces the first
+  ASSERT_TRUE(repo_->RecordUsage({feed[0]}).ok());
+  auto all = repo_->ListSignals("acc_a", SignalFilter::kUsage, "", kDay - 100, kDay);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->usage.size(), 3u);
+  auto loaded = repo_->LoadScoringSignals({"acc_a", "acc_b"}, kDay);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_EQ((*loaded)["acc_a"].usage.size(), 1u);  // logins are not scored; use case too old
+  EXPECT_EQ((*loaded)["acc_a"].usage[0].value, 12);
+  EXPECT_EQ((*loaded)["acc_b"].usage.size(), 1u);
+}
+
+TEST_F(HealthStorageTest, SurveysAndValuesAreIdempotentOnTheCallersId) {
+  SurveyResponse r{"acc_a", "resp-1", SurveyKind::kNps, 9, "owner@x", "great", "email", absl::Now()};
+  ASSERT_TRUE(repo_->RecordSurvey(r).ok());
+  SurveyResponse changed = r;
+  changed.score = 2;
+  auto again = repo_->RecordSurvey(changed);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->score, 9);  // the first one stands
+  ValueRecord v{"acc_a", "val-1", Money{"GBP", 500}, kDay, "savings"};
+  ASSERT_TRUE(repo_->RecordValue(v).ok());
+  ASSERT_TRUE(repo_->RecordValue(v).ok());
+  auto values = repo_->ListSignals("acc_a", SignalFilter::kValue, "", kDay - 1, kDay);
+  ASSERT_TRUE(values.ok());
+  EXPECT_EQ(values->values.size(), 1u);
+}
+
+TEST_F(HealthStorageTest, ScorecardsAreVersionedAndAssigned) {
+  auto def = repo_->GetScorecard(kDefaultScorecardId);
+  ASSERT_TRUE(def.ok());
+  EXPECT_EQ(def->weights.presence, 40);
+  Scorecard custom = DefaultScorecard();
+  custom.id = "sc_custom";
+  custom.key_use_cases = {"reporting", "routing"};
+  ASSERT_TRUE(repo_->CreateScorecard(custom).ok());
+  EXPECT_EQ(repo_->CreateScorecard(custom).code(), absl::StatusCode::kAlreadyExists);
+  auto updated = repo_->UpdateScorecard("sc_custom", [](Scorecard& s) {
+    s.red_max = 40;
+    return absl::OkStatus();
+  }, absl::Now());
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ(updated->version, 2);
+  EXPECT_EQ(repo_->GetScorecard("sc_custom")->key_use_cases, custom.key_use_cases);
+  ASSERT_TRUE(repo_->AssignScorecard("acc_a", "sc_custom").ok());
+  EXPECT_EQ((*repo_->Assignments({"acc_a", "acc_b"})), (std::map<std::string, std::string>{{"acc_a", "sc_custom"}}));
+  ASSERT_TRUE(repo_->AssignScorecard("acc_a", kDefaultScorecardId).ok());
+  EXPECT_TRUE(repo_->Assignments({"acc_a"})->empty());
+}
+
+TEST_F(HealthStorageTest, StoringScoresKeepsLatestHistoryAndRecordsChangesOnce) {
+  ASSERT_EQ(*repo_->StoreScores({Score("acc_a", kDay, Band::kGreen, 80), Score("acc_b", kDay, Band::kUnknown, std::nullopt)}), 1);
+  EXPECT_EQ(*repo_->StoreScores({Score("acc_a", kDay, Band::kGreen, 80)}), 0);  // a re-run changes nothing
+  EXPECT_EQ(*repo_->StoreScores({Score("acc_a", kDay + 1, Band::kRed, 30)}), 1);
+  EXPECT_EQ(*repo_->StoreScores({Score("acc_a", kDay - 5, Band::kAmber, 60)}), 0);  // an older day: history only
+
+  auto latest = repo_->ListLatest({});
+  ASSERT_TRUE(latest.ok());
+  ASSERT_EQ(latest->size(), 2u);
+  EXPECT_EQ((*latest)[0].band, Band::kRed);
+  EXPECT_FALSE((*latest)[1].overall.has_value());
+  auto history = repo_->History("acc_a", kDay - 10, kDay + 10);
+  ASSERT_EQ(history->size(), 3u);
+  auto stored = repo_->GetScore("acc_a", kDay);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->detail, std::string("\x01\x00\x02", 3));
+  auto changes = repo_->ChangesAfter(0, "", 10);
+  ASSERT_EQ(changes->size(), 2u);
+  EXPECT_EQ((*changes)[1].previous_band, Band::kGreen);
+  EXPECT_EQ((*changes)[1].band, Band::kRed);
+  EXPECT_EQ(*repo_->LastChangeSequence(), (*changes)[1].sequence);
+  EXPECT_EQ(repo_->ChangesAfter((*changes)[0].sequence, "", 10)->size(), 1u);
+  EXPECT_EQ((*repo_->OverallOn({"acc_a"}, kDay))["acc_a"], 80);
+}
+
+}  // namespace
+}  // namespace health
+}  // namespace flywheel
