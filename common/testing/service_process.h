@@ -24,6 +24,7 @@ class ServiceProcess {
   ~ServiceProcess();
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   std::string address() const;
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
 

@@ -435,31 +435,51 @@ absl::StatusOr<int64_t> MysqlHealthRepository::StoreScores(const std::vector<Sto
                  previous[rs.getString(1)] = {Day(rs, 2), static_cast<Band>(rs.getInt(3)), static_cast<Quadrant>(rs.getInt(4))};
                });
     int64_t now = absl::ToUnixMicros(absl::Now());
-    for (const auto& s : scores) {
-      auto& history = conn.Prepare(absl::StrCat("REPLACE INTO health_scores (", kScoreColumns,
-                                                ", detail, compute_time_us) VALUES (", Placeholders(18), ")"));
-      BindScore(history, s, 1);
-      std::istringstream detail(s.detail);
-      history.setBlob(17, &detail);
-      history.setInt64(18, absl::ToUnixMicros(s.compute_time));
+    // History: every score, in multi-row statements.
+    std::vector<std::unique_ptr<std::istringstream>> details;
+    for (size_t first = 0; first < scores.size(); first += kRowsPerInsert) {
+      size_t n = std::min(kRowsPerInsert, scores.size() - first);
+      std::string sql = absl::StrCat("REPLACE INTO health_scores (", kScoreColumns, ", detail, compute_time_us) VALUES ");
+      for (size_t i = 0; i < n; ++i) absl::StrAppend(&sql, i ? ", (" : "(", Placeholders(18), ")");
+      auto& history = conn.Prepare(sql);
+      for (size_t i = 0; i < n; ++i) {
+        const StoredScore& s = scores[first + i];
+        int base = static_cast<int>(i * 18) + 1;
+        BindScore(history, s, base);
+        details.push_back(std::make_unique<std::istringstream>(s.detail));
+        history.setBlob(base + 16, details.back().get());
+        history.setInt64(base + 17, absl::ToUnixMicros(s.compute_time));
+      }
       history.executeUpdate();
-
+      details.clear();
+    }
+    // Latest: scores for a day no older than the account's current latest.
+    std::vector<const StoredScore*> newer;
+    for (const auto& s : scores) {
       auto it = previous.find(s.account_id);
-      if (it != previous.end() && it->second.as_of > s.as_of) continue;  // an older day: history only
-      auto& latest = conn.Prepare(absl::StrCat("REPLACE INTO health_latest (", kScoreColumns, ") VALUES (",
-                                               Placeholders(16), ")"));
-      BindScore(latest, s, 1);
+      if (it == previous.end() || it->second.as_of <= s.as_of) newer.push_back(&s);
+    }
+    for (size_t first = 0; first < newer.size(); first += kRowsPerInsert) {
+      size_t n = std::min(kRowsPerInsert, newer.size() - first);
+      std::string sql = absl::StrCat("REPLACE INTO health_latest (", kScoreColumns, ") VALUES ");
+      for (size_t i = 0; i < n; ++i) absl::StrAppend(&sql, i ? ", (" : "(", Placeholders(16), ")");
+      auto& latest = conn.Prepare(sql);
+      for (size_t i = 0; i < n; ++i) BindScore(latest, *newer[first + i], static_cast<int>(i * 16) + 1);
       latest.executeUpdate();
+    }
+    // Changes: band or quadrant differ from the previous latest.
+    for (const StoredScore* s : newer) {
+      auto it = previous.find(s->account_id);
       Band before_band = it == previous.end() ? Band::kUnknown : it->second.band;
       Quadrant before_quadrant = it == previous.end() ? Quadrant::kUnknown : it->second.quadrant;
-      if (before_band == s.band && before_quadrant == s.quadrant) continue;
+      if (before_band == s->band && before_quadrant == s->quadrant) continue;
       auto& change = conn.Prepare(
           "INSERT INTO health_changes (account_id, as_of, previous_band, band, previous_quadrant, quadrant, overall,"
           " csm_owner, time_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-      BindAll(change, {s.account_id, FormatDay(s.as_of), static_cast<int64_t>(before_band), static_cast<int64_t>(s.band),
-                       static_cast<int64_t>(before_quadrant), static_cast<int64_t>(s.quadrant), s.overall.value_or(-1),
-                       s.csm_owner, now});
-      if (!s.overall) change.setNull(7, sql::DataType::DOUBLE);
+      BindAll(change, {s->account_id, FormatDay(s->as_of), static_cast<int64_t>(before_band),
+                       static_cast<int64_t>(s->band), static_cast<int64_t>(before_quadrant),
+                       static_cast<int64_t>(s->quadrant), s->overall.value_or(-1), s->csm_owner, now});
+      if (!s->overall) change.setNull(7, sql::DataType::DOUBLE);
       change.executeUpdate();
       ++changes;
     }
