@@ -11,19 +11,21 @@ run="$root/.run"
 build="$root/build"
 db_port=${FLYWHEEL_DB_PORT:-33306}
 accounts_port=${FLYWHEEL_ACCOUNTS_PORT:-50051}
+health_port=${FLYWHEEL_HEALTH_PORT:-50052}
 export FLYWHEEL_DB_PASSWORD=${FLYWHEEL_DB_PASSWORD:-flywheel}
 export FLYWHEEL_ACCOUNTS_ADDR="127.0.0.1:$accounts_port"
-services=(accounts)
+export FLYWHEEL_HEALTH_ADDR="127.0.0.1:$health_port"
+services=(accounts health)
 ctl="$build/services/ctl/flywheelctl"
 
-port_of() { case "$1" in accounts) echo "$accounts_port" ;; esac; }
+port_of() { case "$1" in accounts) echo "$accounts_port" ;; health) echo "$health_port" ;; esac; }
 
 alive() { [ -f "$run/$1.pid" ] && kill -0 "$(cat "$run/$1.pid")" 2>/dev/null; }
 
 build_suite() {
   "$root/deploy/local/install-deps.sh"
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$build" -j"$(nproc)" --target flywheel-accounts flywheelctl
+  cmake --build "$build" -j"$(nproc)" --target flywheel-accounts flywheel-health flywheelctl
 }
 
 start_service() {
@@ -39,16 +41,17 @@ start_service() {
   FLYWHEEL_PAGE_TOKEN_SECRET=$(cat "$run/page_token_secret") \
   setsid "$build/services/$name/flywheel-$name" serve \
     --listen="127.0.0.1:$port" --db_dsn="tcp://127.0.0.1:$db_port/flywheel_$name" --db_user=flywheel \
+    --accounts_addr="$FLYWHEEL_ACCOUNTS_ADDR" \
     </dev/null >>"$run/logs/$name.log" 2>&1 &
   echo $! >"$run/$name.pid"
 }
 
 wait_healthy() {
   for _ in $(seq 1 120); do
-    if "$ctl" health >/dev/null 2>&1; then return 0; fi
+    if "$ctl" status >/dev/null 2>&1; then return 0; fi
     sleep 0.5
   done
-  "$ctl" health || true
+  "$ctl" status || true
   echo "services did not become healthy; see $run/logs/" >&2
   exit 1
 }
@@ -88,9 +91,9 @@ demo() {
     "$ctl" accounts tree "$group"
   fi
   echo
-  "$ctl" health
+  "$ctl" status
   echo
-  echo "The suite is running (accounts on 127.0.0.1:$accounts_port, MariaDB on 127.0.0.1:$db_port)."
+  echo "The suite is running (accounts on 127.0.0.1:$accounts_port, health on 127.0.0.1:$health_port, MariaDB on 127.0.0.1:$db_port)."
   echo "Stop it with: deploy/local/flywheel.sh down"
 }
 
@@ -98,6 +101,6 @@ case "${1:-}" in
   demo) demo ;;
   up) up ;;
   down) down ;;
-  status) "$ctl" health ;;
+  status) "$ctl" status ;;
   *) sed -n '2,7p' "$0"; exit 2 ;;
 esac

@@ -17,6 +17,7 @@
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "flywheel/accounts/v1/accounts.grpc.pb.h"
+#include "services/ctl/options.h"
 #include "services/ctl/table.h"
 
 namespace flywheel::ctl {
@@ -25,58 +26,11 @@ namespace {
 namespace pb = flywheel::accounts::v1;
 constexpr int kRecordsPerMessage = 500;
 
-struct Options {
-  std::vector<std::string> positional;
-  std::map<std::string, std::string> flags;
-  std::string Flag(const std::string& name, const std::string& fallback = "") const {
-    auto it = flags.find(name);
-    return it == flags.end() ? fallback : it->second;
-  }
-};
-
-Options ParseOptions(const std::vector<std::string>& args) {
-  Options o;
-  for (const auto& a : args) {
-    if (absl::StartsWith(a, "--")) {
-      absl::string_view body = absl::string_view(a).substr(2);
-      size_t eq = body.find('=');
-      o.flags[std::string(body.substr(0, eq))] = eq == absl::string_view::npos ? "true" : std::string(body.substr(eq + 1));
-    } else {
-      o.positional.push_back(a);
-    }
-  }
-  return o;
-}
-
-std::unique_ptr<grpc::ClientContext> NewContext(int seconds = 30) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
-  ctx->AddMetadata("x-flywheel-principal", "flywheelctl");
-  return ctx;
-}
-
-int Fail(const grpc::Status& status) {
-  std::fprintf(stderr, "error: %s: %s\n", absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())).c_str(),
-               status.error_message().c_str());
-  for (const auto& v : GetFieldViolations(FromGrpcStatus(status))) {
-    std::fprintf(stderr, "  %s: %s\n", v.field.c_str(), v.description.c_str());
-  }
-  return 1;
-}
-
 std::string StageLabel(pb::LifecycleStage stage) {
   const std::string& name = pb::LifecycleStage_Name(stage);
   absl::string_view label = name;
   absl::ConsumePrefix(&label, "LIFECYCLE_STAGE_");
   return std::string(label);
-}
-
-std::string Money(const flywheel::type::v1::Money& m) {
-  return m.currency_code().empty() ? "" : FormatMoney(m.currency_code(), m.minor_units());
-}
-
-std::string Day(const flywheel::type::v1::Date& d) {
-  return d.year() == 0 ? "" : absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
 }
 
 int List(pb::AccountService::Stub& stub, const Options& o) {
@@ -213,15 +167,6 @@ bool ReadCsv(const std::string& path, std::vector<Row>* rows, std::vector<std::s
   return true;
 }
 
-bool ParseDay(const std::string& text, flywheel::type::v1::Date* out) {
-  absl::CivilDay day;
-  if (!absl::ParseCivilTime(text, &day)) return false;
-  out->set_year(static_cast<int>(day.year()));
-  out->set_month(day.month());
-  out->set_day(day.day());
-  return true;
-}
-
 // The account fields a CSV column feeds, so the upsert writes exactly those.
 const std::map<std::string, std::string>& ColumnFields() {
   static const auto* fields = new std::map<std::string, std::string>{
@@ -261,11 +206,15 @@ std::string AccountFromRow(const Row& row, pb::Account* account) {
     }
     account->set_lifecycle_stage(stage);
   }
-  if (!get("contract_start").empty() && !ParseDay(get("contract_start"), account->mutable_contract_start())) {
-    return "contract_start is not YYYY-MM-DD";
+  if (!get("contract_start").empty()) {
+    auto day = ParseDay(get("contract_start"));
+    if (!day) return "contract_start is not YYYY-MM-DD";
+    *account->mutable_contract_start() = *day;
   }
-  if (!get("renewal_date").empty() && !ParseDay(get("renewal_date"), account->mutable_renewal_date())) {
-    return "renewal_date is not YYYY-MM-DD";
+  if (!get("renewal_date").empty()) {
+    auto day = ParseDay(get("renewal_date"));
+    if (!day) return "renewal_date is not YYYY-MM-DD";
+    *account->mutable_renewal_date() = *day;
   }
   if (!get("value_target_minor_units").empty()) {
     int64_t target = 0;

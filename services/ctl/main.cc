@@ -1,6 +1,6 @@
 // flywheelctl: the command-line client operators and scheduled jobs use to call Flywheel.
 //   flywheelctl [--accounts=HOST:PORT] accounts …
-//   flywheelctl [--accounts=HOST:PORT] health        (grpc.health.v1 of each service)
+//   flywheelctl [--accounts=HOST:PORT] [--health=HOST:PORT] status   (grpc.health.v1 of each service)
 #include <cstdio>
 #include <cstdlib>
 
@@ -10,9 +10,11 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "services/ctl/accounts_commands.h"
+#include "services/ctl/health_commands.h"
 #include "services/ctl/table.h"
 
 ABSL_FLAG(std::string, accounts, "", "accounts service address (default $FLYWHEEL_ACCOUNTS_ADDR or 127.0.0.1:50051)");
+ABSL_FLAG(std::string, health, "", "health service address (default $FLYWHEEL_HEALTH_ADDR or 127.0.0.1:50052)");
 
 namespace {
 
@@ -28,7 +30,7 @@ std::shared_ptr<grpc::Channel> Channel(const std::string& address) {
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 
-int Health(const std::vector<std::pair<std::string, std::string>>& services) {
+int Status(const std::vector<std::pair<std::string, std::string>>& services) {
   flywheel::ctl::Table table({"SERVICE", "ADDRESS", "STATUS"});
   int bad = 0;
   for (const auto& [name, address] : services) {
@@ -51,15 +53,17 @@ int Health(const std::vector<std::pair<std::string, std::string>>& services) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "flywheelctl [--accounts=HOST:PORT] <command>\n"
+      "flywheelctl [--accounts=HOST:PORT] [--health=HOST:PORT] <command>\n"
       "  accounts list|get|tree|history|load …   customer accounts\n"
-      "  health                                  serving status of each service");
+      "  health get|summary|rescore …            health scores and the portfolio view\n"
+      "  status                                  serving status of each service");
   // Global flags come before the command; everything from the command on is the command's own.
   int first_command_arg = 1;
   while (first_command_arg < argc && std::string(argv[first_command_arg]).rfind("--", 0) == 0) ++first_command_arg;
   absl::ParseCommandLine(first_command_arg, argv);
   std::vector<std::string> args(argv + first_command_arg, argv + argc);
   std::string accounts = Address(absl::GetFlag(FLAGS_accounts), "FLYWHEEL_ACCOUNTS_ADDR", "127.0.0.1:50051");
+  std::string health = Address(absl::GetFlag(FLAGS_health), "FLYWHEEL_HEALTH_ADDR", "127.0.0.1:50052");
   if (args.empty()) {
     std::fprintf(stderr, "%s\n", absl::ProgramUsageMessage().data());
     return 2;
@@ -67,7 +71,8 @@ int main(int argc, char** argv) {
   std::string command = args[0];
   args.erase(args.begin());
   if (command == "accounts") return flywheel::ctl::RunAccountsCommand(Channel(accounts), args);
-  if (command == "health") return Health({{"accounts", accounts}});
+  if (command == "health") return flywheel::ctl::RunHealthCommand(Channel(health), args);
+  if (command == "status") return Status({{"accounts", accounts}, {"health", health}});
   std::fprintf(stderr, "unknown command %s\n", command.c_str());
   return 2;
 }

@@ -1,0 +1,159 @@
+#include "services/ctl/health_commands.h"
+
+#include <cstdio>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "flywheel/health/v1/health.grpc.pb.h"
+#include "services/ctl/options.h"
+#include "services/ctl/table.h"
+
+namespace flywheel::ctl {
+namespace {
+
+namespace pb = flywheel::health::v1;
+
+// The enum value's name without its type prefix: BAND_GREEN → GREEN.
+std::string Label(const std::string& name, const char* prefix) {
+  absl::string_view label = name;
+  absl::ConsumePrefix(&label, prefix);
+  return std::string(label);
+}
+
+std::string Score(bool missing, double value) { return missing ? "missing" : absl::StrFormat("%.1f", value); }
+
+std::string Currencies(const google::protobuf::RepeatedPtrField<flywheel::type::v1::Money>& amounts) {
+  std::vector<std::string> parts;
+  for (const auto& m : amounts) parts.push_back(Money(m));
+  return parts.empty() ? "-" : absl::StrJoin(parts, " + ");
+}
+
+int Get(pb::HealthService::Stub& stub, const Options& o) {
+  if (o.positional.size() < 2) {
+    std::fprintf(stderr, "usage: flywheelctl health get ACCOUNT_ID [--as_of=YYYY-MM-DD]\n");
+    return 2;
+  }
+  pb::GetHealthRequest req;
+  req.set_account_id(o.positional[1]);
+  if (std::string as_of = o.Flag("as_of"); !as_of.empty()) {
+    auto day = ParseDay(as_of);
+    if (!day) {
+      std::fprintf(stderr, "--as_of must be YYYY-MM-DD\n");
+      return 2;
+    }
+    *req.mutable_as_of() = *day;
+  }
+  pb::AccountHealth h;
+  grpc::Status s = stub.GetHealth(NewContext().get(), req, &h);
+  if (!s.ok()) return Fail(s);
+  std::printf("account %s as of %s (scorecard %s v%lld)\n", h.account_id().c_str(), Day(h.as_of()).c_str(),
+              h.scorecard_id().c_str(), static_cast<long long>(h.scorecard_version()));
+  std::printf("overall %s  band %s  quadrant %s  prescription %s  value level %s  trend %s\n",
+              Score(h.overall_missing(), h.overall()).c_str(), Label(pb::Band_Name(h.band()), "BAND_").c_str(),
+              Label(pb::Quadrant_Name(h.quadrant()), "QUADRANT_").c_str(),
+              Label(pb::Prescription_Name(h.prescription()), "PRESCRIPTION_").c_str(),
+              Label(pb::ValueLevel_Name(h.value_level()), "VALUE_LEVEL_").c_str(),
+              Label(pb::Trend_Name(h.trend()), "TREND_").c_str());
+  std::printf("behavioural %s  emotional %s\n", Score(h.behavioural_missing(), h.behavioural()).c_str(),
+              Score(h.emotional_missing(), h.emotional()).c_str());
+  if (h.has_override()) {
+    std::printf("override %.1f by %s: %s\n", h.override().value(), h.override().author().c_str(),
+                h.override().reason().c_str());
+  }
+  Table table({"MEASURE", "GROUP", "SCORE", "WEIGHT", "EFFECTIVE", "CONTRIBUTION", "INPUTS"});
+  for (const auto& m : h.measures()) {
+    std::vector<std::string> inputs;
+    for (const auto& i : m.inputs()) inputs.push_back(absl::StrFormat("%s=%g", i.name(), i.value()));
+    table.AddRow({m.name(), m.group(), Score(m.missing(), m.score()), absl::StrFormat("%g", m.weight()),
+                  absl::StrFormat("%.3f", m.effective_weight()), absl::StrFormat("%.2f", m.contribution()),
+                  m.missing() ? m.note() : absl::StrJoin(inputs, " ")});
+  }
+  std::printf("%s", table.Render().c_str());
+  return 0;
+}
+
+int Summary(pb::HealthService::Stub& stub, const Options& o) {
+  pb::GetPortfolioSummaryRequest req;
+  req.set_csm_owner(o.Flag("csm"));
+  pb::PortfolioSummary sum;
+  grpc::Status s = stub.GetPortfolioSummary(NewContext(120).get(), req, &sum);
+  if (!s.ok()) return Fail(s);
+  std::printf("%lld accounts; ARR at risk (RED) %s; value target %s, projected %s, gap %s\n",
+              static_cast<long long>(sum.accounts()), Currencies(sum.arr_at_risk()).c_str(),
+              Currencies(sum.value_target()).c_str(), Currencies(sum.value_projected()).c_str(),
+              Currencies(sum.value_gap()).c_str());
+  Table bands({"BAND", "ACCOUNTS", "ARR"});
+  for (const auto& b : sum.bands()) {
+    bands.AddRow({Label(pb::Band_Name(b.band()), "BAND_"), absl::StrCat(b.accounts()), Currencies(b.arr())});
+  }
+  std::printf("\n%s", bands.Render().c_str());
+  Table quadrants({"QUADRANT", "ACCOUNTS", "ARR"});
+  for (const auto& q : sum.quadrants()) {
+    quadrants.AddRow({Label(pb::Quadrant_Name(q.quadrant()), "QUADRANT_"), absl::StrCat(q.accounts()),
+                      Currencies(q.arr())});
+  }
+  std::printf("\n%s", quadrants.Render().c_str());
+  Table gaps({"TOP VALUE GAPS", "ACCOUNT ID", "GAP", "BAND"});
+  for (const auto& r : sum.top_value_gaps()) {
+    gaps.AddRow({r.account_name(), r.account_id(), Money(r.value_gap()), Label(pb::Band_Name(r.band()), "BAND_")});
+  }
+  std::printf("\n%s", gaps.Render().c_str());
+  Table drops({"TOP HEALTH DROPS", "ACCOUNT ID", "CHANGE", "OVERALL"});
+  for (const auto& r : sum.top_health_drops()) {
+    drops.AddRow({r.account_name(), r.account_id(), absl::StrFormat("%+.1f", r.trend_delta()),
+                  Score(r.overall_missing(), r.overall())});
+  }
+  std::printf("\n%s", drops.Render().c_str());
+  return 0;
+}
+
+int Rescore(pb::HealthService::Stub& stub, const Options& o) {
+  pb::RescorePortfolioRequest req;
+  if (std::string as_of = o.Flag("as_of"); !as_of.empty()) {
+    auto day = ParseDay(as_of);
+    if (!day) {
+      std::fprintf(stderr, "--as_of must be YYYY-MM-DD\n");
+      return 2;
+    }
+    *req.mutable_as_of() = *day;
+  }
+  if (std::string shard = o.Flag("shard"); !shard.empty()) {
+    std::vector<std::string> parts = absl::StrSplit(shard, '/');
+    int k = 0, n = 0;
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &k) || !absl::SimpleAtoi(parts[1], &n)) {
+      std::fprintf(stderr, "--shard must be k/n\n");
+      return 2;
+    }
+    req.set_shard_index(k);
+    req.set_shard_count(n);
+  }
+  pb::RescorePortfolioResponse resp;
+  grpc::Status s = stub.RescorePortfolio(NewContext(3600).get(), req, &resp);
+  if (!s.ok()) return Fail(s);
+  std::printf("rescored %lld accounts in %.2f s (%lld band or quadrant changes)\n",
+              static_cast<long long>(resp.accounts_scored()), resp.total_seconds(),
+              static_cast<long long>(resp.band_changes()));
+  return 0;
+}
+
+}  // namespace
+
+int RunHealthCommand(const std::shared_ptr<grpc::Channel>& channel, const std::vector<std::string>& args) {
+  Options o = ParseOptions(args);
+  auto stub = pb::HealthService::NewStub(channel);
+  std::string verb = o.positional.empty() ? "" : o.positional[0];
+  if (verb == "get") return Get(*stub, o);
+  if (verb == "summary") return Summary(*stub, o);
+  if (verb == "rescore") return Rescore(*stub, o);
+  std::fprintf(stderr,
+               "usage: flywheelctl health get ACCOUNT_ID [--as_of=YYYY-MM-DD]\n"
+               "       flywheelctl health summary [--csm=EMAIL]\n"
+               "       flywheelctl health rescore [--as_of=YYYY-MM-DD] [--shard=k/n]\n");
+  return 2;
+}
+
+}  // namespace flywheel::ctl

@@ -1,0 +1,15 @@
+// flywheelctl's `health` commands: get (a score with its explanation), summary (the
+// portfolio view), rescore (RescorePortfolio, optionally one shard), each printed as tables.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "grpcpp/grpcpp.h"
+
+namespace flywheel::ctl {
+
+int RunHealthCommand(const std::shared_ptr<grpc::Channel>& channel, const std::vector<std::string>& args);
+
+}  // namespace flywheel::ctl

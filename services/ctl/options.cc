@@ -1,0 +1,69 @@
+#include "services/ctl/options.h"
+
+#include <cstdio>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
+#include "common/status/errors.h"
+#include "common/status/grpc_status.h"
+#include "services/ctl/table.h"
+
+namespace flywheel::ctl {
+
+std::string Options::Flag(const std::string& name, const std::string& fallback) const {
+  auto it = flags.find(name);
+  return it == flags.end() ? fallback : it->second;
+}
+
+Options ParseOptions(const std::vector<std::string>& args) {
+  Options o;
+  for (const auto& a : args) {
+    if (absl::StartsWith(a, "--")) {
+      absl::string_view body = absl::string_view(a).substr(2);
+      size_t eq = body.find('=');
+      o.flags[std::string(body.substr(0, eq))] = eq == absl::string_view::npos ? "true" : std::string(body.substr(eq + 1));
+    } else {
+      o.positional.push_back(a);
+    }
+  }
+  return o;
+}
+
+std::unique_ptr<grpc::ClientContext> NewContext(int seconds) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+  ctx->AddMetadata("x-flywheel-principal", "flywheelctl");
+  return ctx;
+}
+
+int Fail(const grpc::Status& status) {
+  std::fprintf(stderr, "error: %s: %s\n",
+               absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())).c_str(),
+               status.error_message().c_str());
+  for (const auto& v : GetFieldViolations(FromGrpcStatus(status))) {
+    std::fprintf(stderr, "  %s: %s\n", v.field.c_str(), v.description.c_str());
+  }
+  return 1;
+}
+
+std::string Money(const flywheel::type::v1::Money& m) {
+  return m.currency_code().empty() ? "" : FormatMoney(m.currency_code(), m.minor_units());
+}
+
+std::string Day(const flywheel::type::v1::Date& d) {
+  return d.year() == 0 ? "" : absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
+}
+
+std::optional<flywheel::type::v1::Date> ParseDay(const std::string& text) {
+  absl::CivilDay day;
+  if (!absl::ParseCivilTime(text, &day)) return std::nullopt;
+  flywheel::type::v1::Date out;
+  out.set_year(static_cast<int>(day.year()));
+  out.set_month(day.month());
+  out.set_day(day.day());
+  return out;
+}
+
+}  // namespace flywheel::ctl

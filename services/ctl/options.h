@@ -1,0 +1,35 @@
+// Command arguments for flywheelctl subcommands: positional words and --name=value flags,
+// plus the helpers every command shares (call contexts, error printing, money and days).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "flywheel/type/v1/types.pb.h"
+#include "grpcpp/grpcpp.h"
+
+namespace flywheel::ctl {
+
+struct Options {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> flags;
+  std::string Flag(const std::string& name, const std::string& fallback = "") const;
+};
+
+Options ParseOptions(const std::vector<std::string>& args);
+
+// A context with a deadline and the principal "flywheelctl".
+std::unique_ptr<grpc::ClientContext> NewContext(int seconds = 30);
+
+// Prints the status and its field violations to stderr; returns exit code 1.
+int Fail(const grpc::Status& status);
+
+std::string Money(const flywheel::type::v1::Money& money);
+std::string Day(const flywheel::type::v1::Date& date);
+// Parses YYYY-MM-DD.
+std::optional<flywheel::type::v1::Date> ParseDay(const std::string& text);
+
+}  // namespace flywheel::ctl
