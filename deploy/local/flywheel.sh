@@ -90,6 +90,21 @@ demo() {
     echo "== Northbridge Utilities: hierarchy with ARR and seats rolled up =="
     "$ctl" accounts tree "$group"
   fi
+  utility=$("$ctl" accounts list --label=tier=strategic | awk '/Northbridge Utilities Contact Centre/ {print $1}')
+  if [ -n "$utility" ]; then
+    echo
+    echo "== Signals for Northbridge Utilities Contact Centre (usage, NPS/CSAT, value realised) =="
+    "$ctl" health load "$root/deploy/local/sample/northbridge_signals.csv" --account="$utility"
+    echo
+    echo "== Rescoring the portfolio as of the half-year review (2026-05-26) =="
+    "$ctl" health rescore --as_of=2026-05-26
+    echo
+    echo "== Northbridge Utilities Contact Centre: health with its explanation =="
+    "$ctl" health get "$utility" --as_of=2026-05-26
+    echo
+    echo "== Portfolio summary =="
+    "$ctl" health summary
+  fi
   echo
   "$ctl" status
   echo

@@ -67,7 +67,7 @@ int Get(pb::HealthService::Stub& stub, const Options& o) {
   Table table({"MEASURE", "GROUP", "SCORE", "WEIGHT", "EFFECTIVE", "CONTRIBUTION", "INPUTS"});
   for (const auto& m : h.measures()) {
     std::vector<std::string> inputs;
-    for (const auto& i : m.inputs()) inputs.push_back(absl::StrFormat("%s=%g", i.name(), i.value()));
+    for (const auto& i : m.inputs()) inputs.push_back(absl::StrFormat("%s=%.10g", i.name(), i.value()));
     table.AddRow({m.name(), m.group(), Score(m.missing(), m.score()), absl::StrFormat("%g", m.weight()),
                   absl::StrFormat("%.3f", m.effective_weight()), absl::StrFormat("%.2f", m.contribution()),
                   m.missing() ? m.note() : absl::StrJoin(inputs, " ")});
@@ -140,6 +140,90 @@ int Rescore(pb::HealthService::Stub& stub, const Options& o) {
   return 0;
 }
 
+// Loads one account's signals from a CSV with the header kind,day,metric,value,id,respondent,reason,
+// where kind is usage, nps, csat or value (value: `value` in minor units, currency in `metric`).
+int Load(pb::HealthService::Stub& stub, const Options& o) {
+  std::string account = o.Flag("account");
+  if (o.positional.size() < 2 || account.empty()) {
+    std::fprintf(stderr, "usage: flywheelctl health load FILE.csv --account=ACCOUNT_ID\n");
+    return 2;
+  }
+  std::FILE* in = std::fopen(o.positional[1].c_str(), "r");
+  if (!in) {
+    std::fprintf(stderr, "cannot read %s\n", o.positional[1].c_str());
+    return 2;
+  }
+  pb::RecordUsageRequest usage;
+  int surveys = 0, values = 0, line_number = 0;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, in)) {
+    ++line_number;
+    std::string line = buffer;
+    absl::StripTrailingAsciiWhitespace(&line);
+    if (line.empty() || line[0] == '#' || line_number == 1) continue;
+    std::vector<std::string> f = absl::StrSplit(line, ',');
+    f.resize(7);
+    auto day = ParseDay(f[1]);
+    double value = 0;
+    if (!day || !absl::SimpleAtod(f[3], &value)) {
+      std::fprintf(stderr, "line %d: day must be YYYY-MM-DD and value a number\n", line_number);
+      std::fclose(in);
+      return 2;
+    }
+    grpc::Status s;
+    if (f[0] == "usage") {
+      auto* r = usage.add_readings();
+      r->set_account_id(account);
+      *r->mutable_day() = *day;
+      r->set_metric(f[2]);
+      r->set_value(value);
+      r->set_source("csv");
+    } else if (f[0] == "nps" || f[0] == "csat") {
+      pb::RecordSurveyResponseRequest req;
+      auto* r = req.mutable_response();
+      r->set_account_id(account);
+      r->set_response_id(f[4]);
+      r->set_kind(f[0] == "nps" ? pb::SURVEY_KIND_NPS : pb::SURVEY_KIND_CSAT);
+      r->set_score(static_cast<int>(value));
+      r->set_respondent(f[5]);
+      r->set_reason(f[6]);
+      r->set_channel("survey");
+      r->mutable_time()->set_seconds(absl::ToUnixSeconds(
+          absl::FromCivil(absl::CivilDay(day->year(), day->month(), day->day()), absl::UTCTimeZone())));
+      pb::SurveyResponse out;
+      s = stub.RecordSurveyResponse(NewContext().get(), req, &out);
+      ++surveys;
+    } else if (f[0] == "value") {
+      pb::RecordValueRequest req;
+      auto* r = req.mutable_record();
+      r->set_account_id(account);
+      r->set_record_id(f[4]);
+      r->mutable_amount()->set_currency_code(f[2]);
+      r->mutable_amount()->set_minor_units(static_cast<int64_t>(value));
+      *r->mutable_day() = *day;
+      r->set_description(f[6]);
+      pb::ValueRecord out;
+      s = stub.RecordValue(NewContext().get(), req, &out);
+      ++values;
+    } else {
+      std::fprintf(stderr, "line %d: kind must be usage, nps, csat or value\n", line_number);
+      std::fclose(in);
+      return 2;
+    }
+    if (!s.ok()) {
+      std::fclose(in);
+      return Fail(s);
+    }
+  }
+  std::fclose(in);
+  pb::RecordUsageResponse accepted;
+  grpc::Status s = stub.RecordUsage(NewContext().get(), usage, &accepted);
+  if (!s.ok()) return Fail(s);
+  std::printf("%lld usage readings, %d survey responses, %d value records recorded\n",
+              static_cast<long long>(accepted.accepted()), surveys, values);
+  return 0;
+}
+
 }  // namespace
 
 int RunHealthCommand(const std::shared_ptr<grpc::Channel>& channel, const std::vector<std::string>& args) {
@@ -149,10 +233,12 @@ int RunHealthCommand(const std::shared_ptr<grpc::Channel>& channel, const std::v
   if (verb == "get") return Get(*stub, o);
   if (verb == "summary") return Summary(*stub, o);
   if (verb == "rescore") return Rescore(*stub, o);
+  if (verb == "load") return Load(*stub, o);
   std::fprintf(stderr,
                "usage: flywheelctl health get ACCOUNT_ID [--as_of=YYYY-MM-DD]\n"
                "       flywheelctl health summary [--csm=EMAIL]\n"
-               "       flywheelctl health rescore [--as_of=YYYY-MM-DD] [--shard=k/n]\n");
+               "       flywheelctl health rescore [--as_of=YYYY-MM-DD] [--shard=k/n]\n"
+               "       flywheelctl health load FILE.csv --account=ACCOUNT_ID\n");
   return 2;
 }
 
