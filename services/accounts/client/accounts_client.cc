@@ -1,5 +1,7 @@
 #include "services/accounts/client/accounts_client.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
@@ -35,10 +37,53 @@ absl::StatusOr<v1::Account> AccountsClient::Get(const std::string& id) {
     // Outages are not cached: the next call tries again.
     return absl::UnavailableError(absl::StrCat("accounts service: ", status.message()));
   }
+  Remember(id, result, now);
+  return result;
+}
+
+void AccountsClient::Remember(const std::string& id, absl::StatusOr<v1::Account> account, absl::Time now) {
   std::lock_guard<std::mutex> lock(mu_);
   if (cache_.size() >= options_.cache_capacity) cache_.clear();
-  cache_[id] = Entry{result, now + options_.cache_ttl};
-  return result;
+  cache_[id] = Entry{std::move(account), now + options_.cache_ttl};
+}
+
+absl::Status AccountsClient::RequireAll(const std::vector<std::string>& ids) {
+  absl::Time now = clock_.Now();
+  std::vector<std::string> unknown;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& id : ids) {
+      auto it = cache_.find(id);
+      if (it == cache_.end() || it->second.expires <= now) {
+        unknown.push_back(id);
+      } else if (!it->second.account.ok()) {
+        return it->second.account.status();
+      }
+    }
+  }
+  constexpr size_t kBatch = 1000;
+  for (size_t first = 0; first < unknown.size(); first += kBatch) {
+    v1::BatchGetAccountsRequest req;
+    for (size_t i = first; i < std::min(unknown.size(), first + kBatch); ++i) req.add_ids(unknown[i]);
+    v1::BatchGetAccountsResponse resp;
+    absl::Status status = FromGrpcStatus(stub_->BatchGetAccounts(NewContext().get(), req, &resp));
+    if (status.code() == absl::StatusCode::kNotFound || status.code() == absl::StatusCode::kInvalidArgument) {
+      // Some id is unknown: find which, one by one (and cache the answers).
+      for (const auto& id : req.ids()) {
+        if (auto a = Get(id); !a.ok()) return a.status();
+      }
+      continue;
+    }
+    if (!status.ok()) return absl::UnavailableError(absl::StrCat("accounts service: ", status.message()));
+    for (const auto& a : resp.accounts()) {
+      if (a.has_delete_time()) {
+        Remember(a.id(), NotFoundError("account", a.id()), now);
+        return NotFoundError("account", a.id());
+      }
+      Remember(a.id(), a, now);
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status AccountsClient::ForEach(const std::function<bool(const v1::Account&)>& visit) {

@@ -32,12 +32,17 @@ class AccountsClient {
   // The live account `id`; NOT_FOUND when it does not exist or is deleted. Cached.
   absl::StatusOr<v1::Account> Get(const std::string& id);
 
+  // OK when every account of `ids` exists and is live, else NOT_FOUND naming one that is not.
+  // Uncached ids are fetched with BatchGetAccounts, up to 1,000 a call.
+  absl::Status RequireAll(const std::vector<std::string>& ids);
+
   // Calls `visit` for every live account, page by page (1,000 a page). Stops at the first
   // error, or when `visit` returns false.
   absl::Status ForEach(const std::function<bool(const v1::Account&)>& visit);
 
  private:
   std::unique_ptr<grpc::ClientContext> NewContext() const;
+  void Remember(const std::string& id, absl::StatusOr<v1::Account> account, absl::Time now);
 
   std::unique_ptr<v1::AccountService::Stub> stub_;
   Options options_;

@@ -89,9 +89,7 @@ absl::StatusOr<std::vector<UsageReading>> HealthServiceImpl::CheckedReadings(con
     readings.push_back(std::move(r));
   }
   if (!v.empty()) return v.ToStatus();
-  for (const auto& id : accounts) {
-    if (auto a = accounts_.Get(id); !a.ok()) return a.status();
-  }
+  if (absl::Status s = accounts_.RequireAll({accounts.begin(), accounts.end()}); !s.ok()) return s;
   return readings;
 }
 
