@@ -25,6 +25,12 @@ bool HasPrefix(absl::string_view id, absl::string_view prefix) {
          id[prefix.size()] == '_';
 }
 
+std::string IdProblem(absl::string_view id, absl::string_view prefix) {
+  if (id.empty()) return "is required";
+  if (!HasPrefix(id, prefix)) return absl::StrCat("is not a well-formed id (", prefix, "_…)");
+  return "";
+}
+
 }  // namespace flywheel::ids
 
 namespace flywheel::ids {

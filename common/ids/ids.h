@@ -12,6 +12,9 @@ std::string NewId(absl::string_view prefix);
 // True when `id` looks like an id made by NewId with this prefix.
 bool HasPrefix(absl::string_view id, absl::string_view prefix);
 
+// "" when `id` is a well-formed id with `prefix`, else what is wrong ("is required", …).
+std::string IdProblem(absl::string_view id, absl::string_view prefix);
+
 }  // namespace flywheel::ids
 
 namespace flywheel::ids {

@@ -83,4 +83,20 @@ absl::StatusOr<std::vector<std::string>> PageTokenCodec::Decode(absl::string_vie
   return cursor;
 }
 
+std::optional<std::vector<std::string>> PageTokenCodec::DecodeCursor(absl::string_view token, absl::string_view query,
+                                                                     size_t parts, FieldViolations& violations,
+                                                                     absl::string_view field) const {
+  if (token.empty()) return std::nullopt;
+  auto cursor = Decode(token, query, field);
+  if (!cursor.ok()) {
+    violations.AddFrom(cursor.status());
+    return std::nullopt;
+  }
+  if (cursor->size() != parts) {
+    violations.Add(std::string(field), "is malformed");
+    return std::nullopt;
+  }
+  return *std::move(cursor);
+}
+
 }  // namespace flywheel::paging

@@ -5,9 +5,11 @@
 
 #include <string>
 #include "absl/strings/string_view.h"
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/status/errors.h"
 
 namespace flywheel::paging {
 
@@ -30,6 +32,12 @@ class PageTokenCodec {
   // forged, or made for another query.
   absl::StatusOr<std::vector<std::string>> Decode(absl::string_view token, absl::string_view query,
                                                   absl::string_view field = "page_token") const;
+
+  // The cursor of a list call's token: nullopt for an empty token (the first page) and for a
+  // bad one, which adds a violation on `field`. A cursor must have exactly `parts` parts.
+  std::optional<std::vector<std::string>> DecodeCursor(absl::string_view token, absl::string_view query, size_t parts,
+                                                       FieldViolations& violations,
+                                                       absl::string_view field = "page_token") const;
 
  private:
   std::string Mac(absl::string_view query, absl::string_view payload) const;

@@ -24,12 +24,8 @@ constexpr size_t kMaxRequestIdLength = 128;
 constexpr size_t kMaxBatchGet = 1000;
 constexpr size_t kBulkWriteBatch = 500;
 
-void RequireId(const std::string& id, const char* field, FieldViolations& v) {
-  if (id.empty()) {
-    v.Add(field, "is required");
-  } else if (!ids::HasPrefix(id, "acc")) {
-    v.Add(field, "is not an account id");
-  }
+void RequireId(const std::string& id, const std::string& field, FieldViolations& v) {
+  if (std::string problem = ids::IdProblem(id, "acc"); !problem.empty()) v.Add(field, problem);
 }
 
 // The account in `message`, checked; violations are named from `prefix` ("account.").
@@ -165,7 +161,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::BatchGetAccounts(grpc::CallbackSer
     if (static_cast<size_t>(request->ids_size()) > kMaxBatchGet) {
       v.Add("ids", absl::StrCat("at most ", kMaxBatchGet, " ids"));
     }
-    for (int i = 0; i < request->ids_size(); ++i) RequireId(request->ids(i), absl::StrCat("ids[", i, "]").c_str(), v);
+    for (int i = 0; i < request->ids_size(); ++i) RequireId(request->ids(i), absl::StrCat("ids[", i, "]"), v);
     if (!v.empty()) return v.ToStatus();
     std::vector<std::string> ids(request->ids().begin(), request->ids().end());
     auto found = repository_.BatchGet(ids);
@@ -218,15 +214,8 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerC
     }
     query.show_deleted = request->show_deleted();
     std::string canonical = CanonicalQuery(*request);
-    if (!request->page_token().empty()) {
-      auto cursor = context_.page_tokens.Decode(request->page_token(), canonical);
-      if (!cursor.ok()) {
-        v.AddFrom(cursor.status());
-      } else if (cursor->size() != 2) {
-        v.Add("page_token", "is malformed");
-      } else {
-        query.after = std::make_pair((*cursor)[0], (*cursor)[1]);
-      }
+    if (auto cursor = context_.page_tokens.DecodeCursor(request->page_token(), canonical, 2, v)) {
+      query.after = std::make_pair((*cursor)[0], (*cursor)[1]);
     }
     if (!v.empty()) return v.ToStatus();
     query.limit = *page_size + 1;  // one more tells whether another page exists
@@ -368,13 +357,9 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccountHistory(grpc::CallbackS
     v.AddFrom(page_size.status());
     std::string canonical = absl::StrCat("accounts.history:", request->account_id());
     int64_t after = 0;
-    if (!request->page_token().empty()) {
-      auto cursor = context_.page_tokens.Decode(request->page_token(), canonical);
-      if (!cursor.ok()) {
-        v.AddFrom(cursor.status());
-      } else if (cursor->size() != 1 || !absl::SimpleAtoi((*cursor)[0], &after)) {
-        v.Add("page_token", "is malformed");
-      }
+    if (auto cursor = context_.page_tokens.DecodeCursor(request->page_token(), canonical, 1, v);
+        cursor && !absl::SimpleAtoi((*cursor)[0], &after)) {
+      v.Add("page_token", "is malformed");
     }
     if (!v.empty()) return v.ToStatus();
     if (auto account = repository_.Get(request->account_id()); !account.ok()) return account.status();

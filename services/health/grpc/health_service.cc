@@ -28,11 +28,7 @@ constexpr absl::Duration kWatchPollInterval = absl::Milliseconds(200);
 const absl::TimeZone kUtc = absl::UTCTimeZone();
 
 void RequireAccountId(const std::string& id, const std::string& field, FieldViolations& v) {
-  if (id.empty()) {
-    v.Add(field, "is required");
-  } else if (!ids::HasPrefix(id, "acc")) {
-    v.Add(field, "is not an account id");
-  }
+  if (std::string problem = ids::IdProblem(id, "acc"); !problem.empty()) v.Add(field, problem);
 }
 
 std::optional<absl::CivilDay> OptionalDay(bool present, const flywheel::type::v1::Date& d, const std::string& field,
@@ -209,13 +205,9 @@ grpc::ServerUnaryReactor* HealthServiceImpl::ListSignals(grpc::CallbackServerCon
     canonical_request.clear_page_token();
     std::string canonical = absl::StrCat("health.signals:", canonical_request.SerializeAsString());
     int64_t offset = 0;
-    if (!request->page_token().empty()) {
-      auto cursor = context_.page_tokens.Decode(request->page_token(), canonical);
-      if (!cursor.ok()) {
-        v.AddFrom(cursor.status());
-      } else if (cursor->size() != 1 || !absl::SimpleAtoi((*cursor)[0], &offset)) {
-        v.Add("page_token", "is malformed");
-      }
+    if (auto cursor = context_.page_tokens.DecodeCursor(request->page_token(), canonical, 1, v);
+        cursor && !absl::SimpleAtoi((*cursor)[0], &offset)) {
+      v.Add("page_token", "is malformed");
     }
     if (!v.empty()) return v.ToStatus();
     SignalFilter filter = static_cast<SignalFilter>(request->kind());
@@ -496,15 +488,8 @@ grpc::ServerUnaryReactor* HealthServiceImpl::ListHealth(grpc::CallbackServerCont
     canonical_request.clear_page_size();
     canonical_request.clear_page_token();
     std::string canonical = absl::StrCat("health.list:", canonical_request.SerializeAsString());
-    if (!request->page_token().empty()) {
-      auto cursor = context_.page_tokens.Decode(request->page_token(), canonical);
-      if (!cursor.ok()) {
-        v.AddFrom(cursor.status());
-      } else if (cursor->size() != 1) {
-        v.Add("page_token", "is malformed");
-      } else {
-        filter.after_account_id = (*cursor)[0];
-      }
+    if (auto cursor = context_.page_tokens.DecodeCursor(request->page_token(), canonical, 1, v)) {
+      filter.after_account_id = (*cursor)[0];
     }
     if (!v.empty()) return v.ToStatus();
     filter.limit = *page_size + 1;

@@ -74,8 +74,9 @@ class HealthRepository {
   virtual absl::StatusOr<SignalWindow> ListSignals(const std::string& account_id, SignalFilter kind,
                                                    const std::string& metric, absl::CivilDay start,
                                                    absl::CivilDay end) = 0;
-  // What scoring `account_ids` as of `as_of` needs, in three queries: presence and use-case
-  // readings of the last 28 days, surveys of the last 90, value records of the last 366.
+  // What scoring `account_ids` as of `as_of` needs, in four queries: the presence readings
+  // of the last 7 days (the largest per day), each use case with an event in the last 28
+  // days (as one reading), surveys of the last 90 days, value records of the last 366.
   virtual absl::StatusOr<std::map<std::string, SignalWindow>> LoadScoringSignals(
       const std::vector<std::string>& account_ids, absl::CivilDay as_of) = 0;
 

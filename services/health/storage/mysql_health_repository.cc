@@ -247,13 +247,23 @@ absl::StatusOr<std::map<std::string, SignalWindow>> MysqlHealthRepository::LoadS
       p.emplace_back(FormatDay(as_of));
       return p;
     };
+    // Usage is reduced in the database to what scoring reads: per day, the largest
+    // active_users_28d of the presence window, and each use case with an event in its window
+    // (as one reading on the last day it had one).
+    auto reduced = [&](sql::ResultSet& rs) {
+      UsageReading r{rs.getString(1), absl::CivilDay(1970, 1, 1) + rs.getInt(2), rs.getString(3), rs.getDouble(4), ""};
+      out[r.account_id].usage.push_back(std::move(r));
+    };
     ForEachRow(conn,
-               absl::StrCat("SELECT account_id, day, metric, value, source FROM usage_readings WHERE account_id IN (", in,
-                            ") AND (metric = 'active_users_28d' OR metric LIKE 'use\\_case.%') AND day > ? AND day <= ?"),
-               params(as_of - kUseCaseWindowDays), [&](sql::ResultSet& rs) {
-                 UsageReading r = ReadUsage(rs);
-                 out[r.account_id].usage.push_back(std::move(r));
-               });
+               absl::StrCat("SELECT account_id, DATEDIFF(day, '1970-01-01'), metric, MAX(value) FROM usage_readings"
+                            " WHERE account_id IN (", in, ") AND metric = 'active_users_28d' AND day > ? AND day <= ?"
+                            " GROUP BY account_id, day"),
+               params(as_of - kPresenceWindowDays), reduced);
+    ForEachRow(conn,
+               absl::StrCat("SELECT account_id, DATEDIFF(MAX(day), '1970-01-01'), metric, 1 FROM usage_readings"
+                            " WHERE account_id IN (", in, ") AND metric LIKE 'use\\_case.%' AND value >= 1"
+                            " AND day > ? AND day <= ? GROUP BY account_id, metric"),
+               params(as_of - kUseCaseWindowDays), reduced);
     ForEachRow(conn,
                absl::StrCat("SELECT ", kSurveyColumns, " FROM survey_responses WHERE account_id IN (", in,
                             ") AND day > ? AND day <= ?"),
