@@ -19,8 +19,7 @@ constexpr std::array<std::pair<LifecycleStage, absl::string_view>, 6> kStageName
 
 template <auto Member>
 AccountField Field(absl::string_view name) {
-  return {name, [](const Account& from, Account& to) { to.*Member = from.*Member; },
-          [](const Account& a, const Account& b) { return a.*Member == b.*Member; }};
+  return MakeField<Account, Member>(name);
 }
 
 }  // namespace
@@ -59,29 +58,14 @@ const std::vector<AccountField>& WritableFields() {
   return *fields;
 }
 
-const AccountField* FindWritableField(absl::string_view name) {
-  for (const auto& f : WritableFields()) {
-    if (f.name == name) return &f;
-  }
-  return nullptr;
-}
+const AccountField* FindWritableField(absl::string_view name) { return FindField(WritableFields(), name); }
 
 std::vector<std::string> ChangedFields(const Account& a, const Account& b) {
-  std::vector<std::string> changed;
-  for (const auto& f : WritableFields()) {
-    if (!f.same(a, b)) changed.emplace_back(f.name);
-  }
-  return changed;
+  return ChangedFieldNames(WritableFields(), a, b);
 }
 
 void ApplyFields(const Account& from, const std::vector<std::string>& paths, Account& to) {
-  if (paths.empty()) {
-    for (const auto& f : WritableFields()) f.copy(from, to);
-    return;
-  }
-  for (const auto& path : paths) {
-    if (const AccountField* f = FindWritableField(path)) f->copy(from, to);
-  }
+  CopyFields(WritableFields(), from, paths, to);
 }
 
 std::string EtagOf(const Account& account) { return absl::StrCat(account.version); }

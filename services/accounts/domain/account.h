@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "common/fields/writable_fields.h"
 #include "common/money/money.h"
 
 namespace flywheel::accounts {
@@ -56,11 +57,7 @@ struct Account {
 };
 
 // A field callers may write, by its API name ("name", "arr", "labels", …).
-struct AccountField {
-  absl::string_view name;
-  std::function<void(const Account& from, Account& to)> copy;
-  std::function<bool(const Account& a, const Account& b)> same;
-};
+using AccountField = WritableField<Account>;
 
 // Every writable field, in API order.
 const std::vector<AccountField>& WritableFields();

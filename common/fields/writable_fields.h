@@ -1,0 +1,59 @@
+// Writable fields of an aggregate, by API name: one table per aggregate drives update masks,
+// upserts, change detection and the audit trail's list of changed fields.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace flywheel {
+
+template <typename T>
+struct WritableField {
+  absl::string_view name;
+  std::function<void(const T& from, T& to)> copy;
+  std::function<bool(const T& a, const T& b)> same;
+};
+
+// The field `Member` of T, called `name` in the API.
+template <typename T, auto Member>
+WritableField<T> MakeField(absl::string_view name) {
+  return {name, [](const T& from, T& to) { to.*Member = from.*Member; },
+          [](const T& a, const T& b) { return a.*Member == b.*Member; }};
+}
+
+template <typename T>
+const WritableField<T>* FindField(const std::vector<WritableField<T>>& fields, absl::string_view name) {
+  for (const auto& f : fields) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+// The names of the fields whose values differ between `a` and `b`, in table order.
+template <typename T>
+std::vector<std::string> ChangedFieldNames(const std::vector<WritableField<T>>& fields, const T& a, const T& b) {
+  std::vector<std::string> changed;
+  for (const auto& f : fields) {
+    if (!f.same(a, b)) changed.emplace_back(f.name);
+  }
+  return changed;
+}
+
+// Copies the fields named in `paths` (every field when empty) from `from` to `to`; unknown
+// names are skipped (masks are validated before).
+template <typename T>
+void CopyFields(const std::vector<WritableField<T>>& fields, const T& from, const std::vector<std::string>& paths,
+                T& to) {
+  if (paths.empty()) {
+    for (const auto& f : fields) f.copy(from, to);
+    return;
+  }
+  for (const auto& p : paths) {
+    if (const auto* f = FindField(fields, p)) f->copy(from, to);
+  }
+}
+
+}  // namespace flywheel

@@ -1,0 +1,90 @@
+#include "services/stakeholders/domain/stakeholder.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace flywheel::stakeholders {
+namespace {
+
+template <auto Member>
+StakeholderField Field(absl::string_view name) {
+  return MakeField<Stakeholder, Member>(name);
+}
+
+void CheckLength(const std::string& value, size_t min, size_t max, const char* field, FieldViolations& v) {
+  if (value.size() < min || value.size() > max) v.Add(field, absl::StrCat("must be ", min, "-", max, " bytes"));
+}
+
+}  // namespace
+
+absl::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kOwner: return "OWNER";
+    case Role::kChampion: return "CHAMPION";
+    case Role::kEnabler: return "ENABLER";
+    case Role::kProducer: return "PRODUCER";
+  }
+  return "";
+}
+
+bool IsEngaged(Engagement e) { return e == Engagement::kEngaged || e == Engagement::kAdvocate; }
+
+std::string NormalizeEmail(absl::string_view email) { return absl::AsciiStrToLower(absl::StripAsciiWhitespace(email)); }
+
+bool IsLearningAndDevelopment(const Stakeholder& s) {
+  std::string f = absl::AsciiStrToLower(s.function);
+  return f == "l&d" || f == "ld" || absl::StrContains(f, "learning") || absl::StrContains(f, "training");
+}
+
+void ValidateStakeholder(const Stakeholder& s, FieldViolations& v) {
+  if (absl::StripAsciiWhitespace(s.name).empty()) {
+    v.Add("name", "must not be empty");
+  } else {
+    CheckLength(s.name, 1, 200, "name", v);
+  }
+  std::string email = NormalizeEmail(s.email);
+  size_t at = email.find('@');
+  if (email.empty() || email.size() > 254 || at == std::string::npos || at == 0 || at + 1 >= email.size() ||
+      email.find('@', at + 1) != std::string::npos || email.find(' ') != std::string::npos ||
+      email.find('.', at) == std::string::npos) {
+    v.Add("email", "must be an email address");
+  }
+  CheckLength(s.title, 0, 200, "title", v);
+  CheckLength(s.function, 0, 100, "function", v);
+  if (s.external_ids.size() > 20) v.Add("external_ids", "at most 20 entries");
+  for (const auto& [source, id] : s.external_ids) {
+    std::string field = absl::StrCat("external_ids[", source, "]");
+    bool source_ok = !source.empty() && source.size() <= 64;
+    for (char c : source) source_ok &= absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_' || c == '.' || c == '-';
+    if (!source_ok) v.Add(field, "source must be 1-64 of a-z, 0-9, '_', '.', '-'");
+    if (id.empty() || id.size() > 128) v.Add(field, "id must be 1-128 bytes");
+  }
+}
+
+const std::vector<StakeholderField>& WritableFields() {
+  static const auto* fields = new std::vector<StakeholderField>{
+      Field<&Stakeholder::name>("name"),
+      Field<&Stakeholder::email>("email"),
+      Field<&Stakeholder::title>("title"),
+      Field<&Stakeholder::function>("function"),
+      Field<&Stakeholder::role>("role"),
+      Field<&Stakeholder::decision_authority>("decision_authority"),
+      Field<&Stakeholder::engagement>("engagement"),
+      Field<&Stakeholder::primary>("primary"),
+      Field<&Stakeholder::external_ids>("external_ids"),
+  };
+  return *fields;
+}
+
+const StakeholderField* FindWritableField(absl::string_view name) { return FindField(WritableFields(), name); }
+
+std::vector<std::string> ChangedFields(const Stakeholder& a, const Stakeholder& b) {
+  return ChangedFieldNames(WritableFields(), a, b);
+}
+
+void ApplyFields(const Stakeholder& from, const std::vector<std::string>& paths, Stakeholder& to) {
+  CopyFields(WritableFields(), from, paths, to);
+}
+
+}  // namespace flywheel::stakeholders
