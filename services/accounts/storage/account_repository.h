@@ -11,25 +11,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/db/write_context.h"
 #include "services/accounts/domain/account.h"
 
 namespace flywheel::accounts {
 
-// Who writes, when, and under which idempotency key.
-struct WriteContext {
-  std::string principal;
-  std::string request_id;
-  absl::Time now;
-};
-
-struct AuditEntry {
-  int64_t sequence = 0;
-  absl::Time time;
-  std::string principal;
-  std::string action;  // CREATE, UPDATE, DELETE, UNDELETE, UPSERT
-  std::vector<std::string> changed_fields;
-  std::string request_id;
-};
+using ::flywheel::AuditEntry;
+using ::flywheel::WriteContext;
 
 enum class ListOrder { kName, kUpdateTime };
 
@@ -51,19 +39,9 @@ struct AccountQuery {
 // The cursor value of `account` for `order` (what AccountQuery::after holds).
 std::pair<std::string, std::string> CursorOf(const Account& account, ListOrder order);
 
-// The first response to an idempotent create, stored with the write.
-struct IdempotencyRecord {
-  std::string request_id;
-  std::string fingerprint;
-  std::string response;
-};
-
-struct CreateResult {
-  bool replayed = false;
-  std::string replayed_response;  // set when replayed
-};
-
-enum class UpsertOutcome { kCreated, kUpdated, kUnchanged };
+using ::flywheel::CreateResult;
+using ::flywheel::IdempotencyRecord;
+using ::flywheel::UpsertOutcome;
 
 struct UpsertInput {
   std::string source;

@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/db/record_batches.h"
 #include "common/db/request_log.h"
 #include "common/db/sql_params.h"
 #include "common/ids/ids.h"
@@ -471,36 +472,9 @@ absl::StatusOr<UpsertResult> MysqlAccountRepository::Upsert(const UpsertInput& i
 
 absl::StatusOr<std::vector<absl::StatusOr<UpsertResult>>> MysqlAccountRepository::BulkUpsert(
     const std::vector<UpsertInput>& inputs, bool dry_run, const WriteContext& context) {
-  std::vector<absl::StatusOr<UpsertResult>> results;
-  results.reserve(inputs.size());
-  for (size_t start = 0; start < inputs.size(); start += kBulkBatchSize) {
-    size_t end = std::min(inputs.size(), start + kBulkBatchSize);
-    std::vector<absl::StatusOr<UpsertResult>> batch;
-    absl::Status status = db::RunInTransaction(
-        pool_,
-        [&](Connection& conn) -> absl::Status {
-          batch.clear();  // a retried transaction starts the batch again
-          for (size_t i = start; i < end; ++i) {
-            conn.Execute("SAVEPOINT record");
-            absl::StatusOr<UpsertResult> r;
-            try {
-              r = UpsertInTransaction(conn, inputs[i], context);
-            } catch (const sql::SQLException& e) {
-              absl::Status s = db::SqlErrorToStatus(e);
-              // Lost connections and deadlocks concern the whole batch: let them retry it.
-              if (s.code() == absl::StatusCode::kUnavailable || s.code() == absl::StatusCode::kAborted) throw;
-              r = s;
-            }
-            if (!r.ok()) conn.Execute("ROLLBACK TO SAVEPOINT record");
-            batch.push_back(std::move(r));
-          }
-          return absl::OkStatus();
-        },
-        dry_run ? db::TransactionEnd::kRollback : db::TransactionEnd::kCommit);
-    if (!status.ok()) return status;
-    for (auto& r : batch) results.push_back(std::move(r));
-  }
-  return results;
+  return db::RunRecordBatches<UpsertResult>(
+      pool_, inputs.size(), kBulkBatchSize, dry_run ? db::TransactionEnd::kRollback : db::TransactionEnd::kCommit,
+      [&](Connection& conn, size_t i) { return UpsertInTransaction(conn, inputs[i], context); });
 }
 
 absl::StatusOr<std::vector<Account>> MysqlAccountRepository::GetSubtree(const std::string& root_id) {

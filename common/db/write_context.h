@@ -1,0 +1,43 @@
+// What every repository write carries and reports: who writes and when (the audit trail's
+// who/when), idempotency records for creates (AIP-155), and upsert outcomes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace flywheel {
+
+struct WriteContext {
+  std::string principal;
+  std::string request_id;
+  absl::Time now;
+};
+
+// One entry of a resource's audit trail; `sequence` is the resource's version after the write.
+struct AuditEntry {
+  int64_t sequence = 0;
+  absl::Time time;
+  std::string principal;
+  std::string action;  // CREATE, UPDATE, DELETE, UNDELETE, UPSERT
+  std::vector<std::string> changed_fields;
+  std::string request_id;
+};
+
+// The first response to an idempotent create, stored with the write.
+struct IdempotencyRecord {
+  std::string request_id;
+  std::string fingerprint;
+  std::string response;
+};
+
+struct CreateResult {
+  bool replayed = false;
+  std::string replayed_response;  // set when replayed
+};
+
+enum class UpsertOutcome { kCreated, kUpdated, kUnchanged };
+
+}  // namespace flywheel
