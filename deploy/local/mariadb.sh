@@ -5,6 +5,8 @@
 #   mariadb.sh stop DIR         shut down (waits until it has)
 #   mariadb.sh kill DIR         kill -9 (fault tests)
 # The user is flywheel / $FLYWHEEL_DB_PASSWORD (default "flywheel") with rights on every database.
+# FLYWHEEL_DB_BUFFER_POOL sizes the InnoDB buffer pool (default 1G: the 100,000-account
+# benchmark portfolio must fit, or rescoring turns into random disk reads).
 set -euo pipefail
 cmd=${1:?usage: mariadb.sh start|stop|kill DIR [PORT]}
 dir=$(mkdir -p "${2:?DIR required}" && cd "$2" && pwd)
@@ -28,7 +30,7 @@ case "$cmd" in
     fi
     setsid mariadbd --no-defaults --datadir="$dir/data" --socket="$socket" --port="$port" \
       --bind-address=127.0.0.1 --pid-file="$pidfile" --log-error="$dir/mysqld.err" \
-      --skip-name-resolve --innodb-buffer-pool-size=256M --max-connections=500 \
+      --skip-name-resolve --innodb-buffer-pool-size=${FLYWHEEL_DB_BUFFER_POOL:-1G} --max-connections=500 \
       "${user_opt[@]}" </dev/null >/dev/null 2>&1 &
     for _ in $(seq 1 300); do
       if mariadb-admin --no-defaults --socket="$socket" -uroot ping >/dev/null 2>&1; then break; fi
