@@ -12,6 +12,7 @@
 #include "common/db/request_log.h"
 #include "common/ids/ids.h"
 #include "common/paging/page_token.h"
+#include "common/server/bulk_upsert_reactor.h"
 #include "common/status/grpc_status.h"
 #include "services/accounts/domain/hierarchy.h"
 #include "services/accounts/domain/validation.h"
@@ -22,7 +23,6 @@ namespace {
 
 constexpr size_t kMaxRequestIdLength = 128;
 constexpr size_t kMaxBatchGet = 1000;
-constexpr size_t kBulkWriteBatch = 500;
 
 void RequireId(const std::string& id, const std::string& field, FieldViolations& v) {
   if (std::string problem = ids::IdProblem(id, "acc"); !problem.empty()) v.Add(field, problem);
@@ -376,120 +376,23 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccountHistory(grpc::CallbackS
   });
 }
 
-// Reads the stream, checks each record as it arrives, and writes valid records in batches
-// on a worker, reading on only after each batch is written (so a slow database slows the
-// client rather than filling memory).
-class AccountServiceImpl::BulkUpsertReactor : public grpc::ServerReadReactor<v1::BulkUpsertAccountsRequest> {
- public:
-  BulkUpsertReactor(AccountServiceImpl* service, grpc::CallbackServerContext* ctx,
-                    v1::BulkUpsertAccountsResponse* response)
-      : service_(service), ctx_(ctx), response_(response) {
-    StartRead(&request_);
-  }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) {
-      WriteBatch(/*last=*/true);
-      return;
-    }
-    if (first_message_) {
-      dry_run_ = request_.dry_run();
-      first_message_ = false;
-    }
-    for (const auto& record : request_.records()) Check(record);
-    if (pending_.size() >= kBulkWriteBatch) {
-      WriteBatch(/*last=*/false);
-    } else {
-      StartRead(&request_);
-    }
-  }
-
-  void OnDone() override { delete this; }
-
- private:
-  void Check(const v1::UpsertAccountRequest& record) {
-    int64_t index = next_index_++;
-    FieldViolations v;
-    UpsertInput input = CheckedUpsert(record, "", v);
-    if (!v.empty()) {
-      v1::BulkUpsertResult result;
-      result.set_index(index);
-      result.set_outcome(v1::UPSERT_OUTCOME_FAILED);
-      for (const auto& item : v.items()) {
-        auto* e = result.add_errors();
-        e->set_field(item.field);
-        e->set_description(item.description);
-      }
-      results_.push_back(std::move(result));
-      return;
-    }
-    pending_.push_back(std::move(input));
-    pending_index_.push_back(index);
-  }
-
-  void WriteBatch(bool last) {
-    bool queued = service_->context_.workers.Submit([this, last] {
-      if (!pending_.empty()) {
-        auto written = service_->repository_.BulkUpsert(pending_, dry_run_, service_->WriteContextOf(ctx_));
-        if (!written.ok()) {
-          Finish(ToGrpcStatus(written.status()));
-          return;
-        }
-        for (size_t i = 0; i < written->size(); ++i) {
-          v1::BulkUpsertResult result;
-          result.set_index(pending_index_[i]);
-          const auto& r = (*written)[i];
-          if (r.ok()) {
-            result.set_outcome(ToProto(r->outcome));
-            result.set_account_id(r->account.id);
-          } else {
-            result.set_outcome(v1::UPSERT_OUTCOME_FAILED);
-            auto* e = result.add_errors();
-            auto violations = GetFieldViolations(r.status());
-            e->set_field(violations.empty() ? "" : violations[0].field);
-            e->set_description(std::string(r.status().message()));
-          }
-          results_.push_back(std::move(result));
-        }
-        pending_.clear();
-        pending_index_.clear();
-      }
-      if (!last) {
-        StartRead(&request_);
-        return;
-      }
-      std::sort(results_.begin(), results_.end(),
-                [](const auto& a, const auto& b) { return a.index() < b.index(); });
-      for (auto& r : results_) {
-        switch (r.outcome()) {
-          case v1::UPSERT_OUTCOME_CREATED: response_->set_created(response_->created() + 1); break;
-          case v1::UPSERT_OUTCOME_UPDATED: response_->set_updated(response_->updated() + 1); break;
-          case v1::UPSERT_OUTCOME_UNCHANGED: response_->set_unchanged(response_->unchanged() + 1); break;
-          default: response_->set_failed(response_->failed() + 1);
-        }
-        *response_->add_results() = std::move(r);
-      }
-      response_->set_dry_run(dry_run_);
-      Finish(grpc::Status::OK);
-    });
-    if (!queued) Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is overloaded or draining; retry"));
-  }
-
-  AccountServiceImpl* service_;
-  grpc::CallbackServerContext* ctx_;
-  v1::BulkUpsertAccountsResponse* response_;
-  v1::BulkUpsertAccountsRequest request_;
-  bool first_message_ = true;
-  bool dry_run_ = false;
-  int64_t next_index_ = 0;
-  std::vector<UpsertInput> pending_;
-  std::vector<int64_t> pending_index_;
-  std::vector<v1::BulkUpsertResult> results_;
-};
-
 grpc::ServerReadReactor<v1::BulkUpsertAccountsRequest>* AccountServiceImpl::BulkUpsertAccounts(
     grpc::CallbackServerContext* ctx, v1::BulkUpsertAccountsResponse* response) {
-  return new BulkUpsertReactor(this, ctx, response);
+  using Reactor = BulkUpsertReactor<v1::BulkUpsertAccountsRequest, v1::BulkUpsertAccountsResponse, UpsertInput>;
+  Reactor::Hooks hooks;
+  hooks.check = [](const v1::UpsertAccountRequest& record, FieldViolations& v) { return CheckedUpsert(record, "", v); };
+  hooks.write = [this, ctx](const std::vector<UpsertInput>& inputs,
+                            bool dry_run) -> absl::StatusOr<std::vector<BulkWritten>> {
+    auto written = repository_.BulkUpsert(inputs, dry_run, WriteContextOf(ctx));
+    if (!written.ok()) return written.status();
+    std::vector<BulkWritten> out;
+    for (auto& r : *written) {
+      out.push_back(r.ok() ? BulkWritten{absl::OkStatus(), r->outcome, r->account.id} : BulkWritten{r.status()});
+    }
+    return out;
+  };
+  hooks.set_id = [](v1::BulkUpsertResult& r, const std::string& id) { r.set_account_id(id); };
+  return new Reactor(context_.workers, response, std::move(hooks));
 }
 
 }  // namespace flywheel::accounts

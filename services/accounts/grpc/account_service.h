@@ -40,7 +40,6 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
                                                v1::ListAccountHistoryResponse* response) override;
 
  private:
-  class BulkUpsertReactor;
   WriteContext WriteContextOf(grpc::CallbackServerContext* ctx, std::string request_id = "") const;
 
   ServiceContext& context_;

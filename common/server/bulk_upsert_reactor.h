@@ -1,0 +1,158 @@
+// The server side of a client-streaming bulk upsert (CRM sync): reads messages that each
+// carry `dry_run` and a batch of `records`, checks every record as it arrives, writes checked
+// records in batches on a worker (reading on only after a batch is written, so a slow
+// database slows the client instead of filling memory), and answers with one result per
+// record (index in the stream, outcome, id, errors) and the counts. Used by every service
+// that syncs an aggregate from a CRM; the aggregate-specific parts are the Hooks.
+#pragma once
+
+#include <algorithm>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/db/write_context.h"
+#include "common/server/worker_pool.h"
+#include "common/status/errors.h"
+#include "common/status/grpc_status.h"
+#include "grpcpp/grpcpp.h"
+
+namespace flywheel {
+
+// Proto outcome numbers shared by every bulk upsert contract.
+enum BulkOutcomeNumber { kBulkCreated = 1, kBulkUpdated = 2, kBulkUnchanged = 3, kBulkFailed = 4 };
+
+struct BulkWritten {
+  absl::Status status;  // a record-level failure (duplicate email, bad parent…)
+  UpsertOutcome outcome = UpsertOutcome::kUnchanged;
+  std::string id;
+};
+
+template <typename StreamRequest, typename Response, typename Input>
+class BulkUpsertReactor : public grpc::ServerReadReactor<StreamRequest> {
+ public:
+  using Record = typename std::decay_t<decltype(std::declval<StreamRequest>().records(0))>;
+  using Result = typename std::decay_t<decltype(std::declval<Response>().results(0))>;
+
+  struct Hooks {
+    // The checked input of one record; violations (named relative to the record) otherwise.
+    std::function<Input(const Record&, FieldViolations&)> check;
+    // Writes a batch; one outcome per input, in order.
+    std::function<absl::StatusOr<std::vector<BulkWritten>>(const std::vector<Input>&, bool dry_run)> write;
+    // Sets the written resource's id on a result (account_id, stakeholder_id, …).
+    std::function<void(Result&, const std::string&)> set_id;
+  };
+
+  static constexpr size_t kBatch = 500;
+
+  BulkUpsertReactor(WorkerPool& workers, Response* response, Hooks hooks)
+      : workers_(workers), response_(response), hooks_(std::move(hooks)) {
+    this->StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      WriteBatch(/*last=*/true);
+      return;
+    }
+    if (first_message_) {
+      dry_run_ = request_.dry_run();
+      first_message_ = false;
+    }
+    for (const auto& record : request_.records()) Check(record);
+    if (pending_.size() >= kBatch) {
+      WriteBatch(/*last=*/false);
+    } else {
+      this->StartRead(&request_);
+    }
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  static void SetOutcome(Result& r, int number) { r.set_outcome(static_cast<decltype(r.outcome())>(number)); }
+
+  void Check(const Record& record) {
+    int64_t index = next_index_++;
+    FieldViolations v;
+    Input input = hooks_.check(record, v);
+    if (v.empty()) {
+      pending_.push_back(std::move(input));
+      pending_index_.push_back(index);
+      return;
+    }
+    Result result;
+    result.set_index(index);
+    SetOutcome(result, kBulkFailed);
+    for (const auto& item : v.items()) {
+      auto* e = result.add_errors();
+      e->set_field(item.field);
+      e->set_description(item.description);
+    }
+    results_.push_back(std::move(result));
+  }
+
+  void WriteBatch(bool last) {
+    bool queued = workers_.Submit([this, last] {
+      if (!pending_.empty()) {
+        auto written = hooks_.write(pending_, dry_run_);
+        if (!written.ok()) {
+          this->Finish(ToGrpcStatus(written.status()));
+          return;
+        }
+        for (size_t i = 0; i < written->size(); ++i) {
+          const BulkWritten& w = (*written)[i];
+          Result result;
+          result.set_index(pending_index_[i]);
+          if (w.status.ok()) {
+            SetOutcome(result, w.outcome == UpsertOutcome::kCreated   ? kBulkCreated
+                               : w.outcome == UpsertOutcome::kUpdated ? kBulkUpdated
+                                                                      : kBulkUnchanged);
+            hooks_.set_id(result, w.id);
+          } else {
+            SetOutcome(result, kBulkFailed);
+            auto* e = result.add_errors();
+            auto violations = GetFieldViolations(w.status);
+            e->set_field(violations.empty() ? "" : violations[0].field);
+            e->set_description(std::string(w.status.message()));
+          }
+          results_.push_back(std::move(result));
+        }
+        pending_.clear();
+        pending_index_.clear();
+      }
+      if (!last) {
+        this->StartRead(&request_);
+        return;
+      }
+      std::sort(results_.begin(), results_.end(), [](const Result& a, const Result& b) { return a.index() < b.index(); });
+      for (auto& r : results_) {
+        switch (static_cast<int>(r.outcome())) {
+          case kBulkCreated: response_->set_created(response_->created() + 1); break;
+          case kBulkUpdated: response_->set_updated(response_->updated() + 1); break;
+          case kBulkUnchanged: response_->set_unchanged(response_->unchanged() + 1); break;
+          default: response_->set_failed(response_->failed() + 1);
+        }
+        *response_->add_results() = std::move(r);
+      }
+      response_->set_dry_run(dry_run_);
+      this->Finish(grpc::Status::OK);
+    });
+    if (!queued) this->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is overloaded or draining; retry"));
+  }
+
+  WorkerPool& workers_;
+  Response* response_;
+  Hooks hooks_;
+  StreamRequest request_;
+  bool first_message_ = true;
+  bool dry_run_ = false;
+  int64_t next_index_ = 0;
+  std::vector<Input> pending_;
+  std::vector<int64_t> pending_index_;
+  std::vector<Result> results_;
+};
+
+}  // namespace flywheel
