@@ -34,6 +34,7 @@ struct ServerConfig {
   std::string log_level = "info";
   std::string page_token_secret;
   std::string accounts_address;                  // for services that call accounts
+  std::string health_address;                    // for services that call health
   absl::Duration upstream_deadline = absl::Seconds(5);
   std::vector<std::string> positional;  // e.g. {"migrate"}
 };

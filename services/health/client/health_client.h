@@ -1,0 +1,30 @@
+// The client other services use to read flywheel.health.v1: one reused channel and stub, a
+// deadline on every call, errors mapped back to absl::Status.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "flywheel/health/v1/health.grpc.pb.h"
+
+namespace flywheel::health {
+
+class HealthClient {
+ public:
+  HealthClient(std::shared_ptr<grpc::ChannelInterface> channel, absl::Duration deadline, std::string principal);
+
+  // Every signal of `request` (all pages).
+  absl::StatusOr<std::vector<v1::Signal>> ListSignals(v1::ListSignalsRequest request);
+  absl::StatusOr<v1::ValueTracking> GetValueTracking(const v1::GetValueTrackingRequest& request);
+
+ private:
+  std::unique_ptr<grpc::ClientContext> NewContext() const;
+  std::unique_ptr<v1::HealthService::Stub> stub_;
+  absl::Duration deadline_;
+  std::string principal_;
+};
+
+}  // namespace flywheel::health

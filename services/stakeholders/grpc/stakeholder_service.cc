@@ -1,0 +1,621 @@
+#include "services/stakeholders/grpc/stakeholder_service.h"
+
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/convert/type_convert.h"
+#include "common/db/request_log.h"
+#include "common/ids/ids.h"
+#include "common/paging/page_token.h"
+#include "common/server/bulk_upsert_reactor.h"
+#include "services/stakeholders/domain/briefing.h"
+#include "services/stakeholders/domain/coverage.h"
+#include "services/stakeholders/domain/raci.h"
+#include "services/stakeholders/grpc/stakeholder_proto.h"
+
+namespace flywheel::stakeholders {
+namespace {
+
+const absl::TimeZone kUtc = absl::UTCTimeZone();
+
+void RequireId(const std::string& id, absl::string_view prefix, const std::string& field, FieldViolations& v) {
+  if (std::string problem = ids::IdProblem(id, prefix); !problem.empty()) v.Add(field, problem);
+}
+
+// The stakeholder in `m`, checked; violations named from `prefix`.
+Stakeholder Checked(const pb::Stakeholder& m, const std::string& prefix, FieldViolations& v) {
+  FieldViolations local;
+  Stakeholder s = FromProto(m, local);
+  RequireId(s.account_id, "acc", "account_id", local);
+  ValidateStakeholder(s, local);
+  v.AddAll(prefix, local);
+  return s;
+}
+
+void CheckMask(const google::protobuf::FieldMask& mask, const std::string& field, bool required, FieldViolations& v) {
+  if (mask.paths_size() == 0 && required) v.Add(field, "must name at least one field");
+  for (int i = 0; i < mask.paths_size(); ++i) {
+    if (!FindWritableField(mask.paths(i))) {
+      v.Add(absl::StrCat(field, ".paths[", i, "]"), absl::StrCat("\"", mask.paths(i), "\" is not a writable field"));
+    }
+  }
+}
+
+UpsertInput CheckedUpsert(const pb::UpsertStakeholderRequest& r, FieldViolations& v) {
+  bool source_ok = !r.source().empty() && r.source().size() <= 64;
+  for (char c : r.source()) source_ok &= (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+  if (!source_ok) v.Add("source", "must be 1-64 of a-z, 0-9, '_', '.', '-'");
+  if (r.external_id().empty() || r.external_id().size() > 128) v.Add("external_id", "must be 1-128 bytes");
+  if (!r.has_stakeholder()) v.Add("stakeholder", "is required");
+  UpsertInput in;
+  in.source = r.source();
+  in.external_id = r.external_id();
+  in.fields = Checked(r.stakeholder(), "stakeholder.", v);
+  CheckMask(r.update_mask(), "update_mask", false, v);
+  in.paths.assign(r.update_mask().paths().begin(), r.update_mask().paths().end());
+  if (in.paths.empty()) {
+    // Like accounts: an upsert only adds its own key to external_ids.
+    for (const auto& f : WritableFields()) {
+      if (f.name != "external_ids") in.paths.emplace_back(f.name);
+    }
+  }
+  in.fields.external_ids[r.source()] = r.external_id();
+  return in;
+}
+
+std::string DeterministicBytes(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  m.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+}  // namespace
+
+WriteContext StakeholderServiceImpl::WriteContextOf(grpc::CallbackServerContext* ctx, std::string request_id) const {
+  return WriteContext{PrincipalOf(ctx), std::move(request_id), context_.clock.Now()};
+}
+
+absl::Status StakeholderServiceImpl::RequireAccount(const std::string& account_id, const std::string& field) {
+  FieldViolations v;
+  RequireId(account_id, "acc", field, v);
+  if (!v.empty()) return v.ToStatus();
+  return accounts_.Get(account_id).status();
+}
+
+absl::StatusOr<std::vector<Stakeholder>> StakeholderServiceImpl::LiveOf(const std::string& account_id) {
+  auto live = repository_.LiveByAccount({account_id});
+  if (!live.ok()) return live.status();
+  return (*live)[account_id];
+}
+
+grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateStakeholder(grpc::CallbackServerContext* ctx,
+                                                                    const v1::CreateStakeholderRequest* request,
+                                                                    v1::Stakeholder* response) {
+  return RunUnary(ctx, context_.workers, "CreateStakeholder", [=]() -> absl::Status {
+    FieldViolations v;
+    if (!request->has_stakeholder()) v.Add("stakeholder", "is required");
+    Stakeholder s = Checked(request->stakeholder(), "stakeholder.", v);
+    if (request->request_id().size() > 128) v.Add("request_id", "must be at most 128 bytes");
+    if (!v.empty()) return v.ToStatus();
+    if (absl::Status a = RequireAccount(s.account_id, "stakeholder.account_id"); !a.ok()) return a;
+    WriteContext write = WriteContextOf(ctx, request->request_id());
+    s.id = ids::NewId("stk");
+    s.version = 1;
+    s.create_time = s.update_time = write.now;
+    *response = ToProto(s);
+    std::optional<IdempotencyRecord> idempotency;
+    if (!request->request_id().empty()) {
+      idempotency = IdempotencyRecord{request->request_id(), db::RequestFingerprint(DeterministicBytes(request->stakeholder())),
+                                      response->SerializeAsString()};
+    }
+    auto result = repository_.Create(s, write, idempotency);
+    if (!result.ok()) return result.status();
+    if (result->replayed && !response->ParseFromString(result->replayed_response)) {
+      return absl::InternalError("stored response for request_id cannot be read");
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StakeholderServiceImpl::GetStakeholder(grpc::CallbackServerContext* ctx,
+                                                                 const v1::GetStakeholderRequest* request,
+                                                                 v1::Stakeholder* response) {
+  return RunUnary(ctx, context_.workers, "GetStakeholder", [=]() -> absl::Status {
+    FieldViolations v;
+    RequireId(request->id(), "stk", "id", v);
+    if (!v.empty()) return v.ToStatus();
+    auto s = repository_.Get(request->id());
+    if (!s.ok()) return s.status();
+    *response = ToProto(*s);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StakeholderServiceImpl::ListStakeholders(grpc::CallbackServerContext* ctx,
+                                                                   const v1::ListStakeholdersRequest* request,
+                                                                   v1::ListStakeholdersResponse* response) {
+  return RunUnary(ctx, context_.workers, "ListStakeholders", [=]() -> absl::Status {
+    FieldViolations v;
+    StakeholderQuery q;
+    q.account_id = request->account_id();
+    RequireId(q.account_id, "acc", "account_id", v);
+    q.role = EnumFromProto<Role>(request->role(), pb::Role_IsValid, "role", v);
+    q.engagement = EnumFromProto<Engagement>(request->engagement(), pb::Engagement_IsValid, "engagement", v);
+    q.show_deleted = request->show_deleted();
+    auto page_size = paging::NormalizePageSize(request->page_size());
+    v.AddFrom(page_size.status());
+    v1::ListStakeholdersRequest canonical_request = *request;
+    canonical_request.clear_page_size();
+    canonical_request.clear_page_token();
+    std::string canonical = absl::StrCat("stakeholders.list:", canonical_request.SerializeAsString());
+    if (auto cursor = context_.page_tokens.DecodeCursor(request->page_token(), canonical, 2, v)) {
+      q.after = std::make_pair((*cursor)[0], (*cursor)[1]);
+    }
+    if (!v.empty()) return v.ToStatus();
+    q.limit = *page_size + 1;
+    auto rows = repository_.List(q);
+    if (!rows.ok()) return rows.status();
+    bool more = static_cast<int>(rows->size()) > *page_size;
+    if (more) rows->resize(*page_size);
+    for (const auto& s : *rows) *response->add_stakeholders() = ToProto(s);
+    if (more) response->set_next_page_token(context_.page_tokens.Encode(canonical, {rows->back().name, rows->back().id}));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StakeholderServiceImpl::UpdateStakeholder(grpc::CallbackServerContext* ctx,
+                                                                    const v1::UpdateStakeholderRequest* request,
+                                                                    v1::Stakeholder* response) {
+  return RunUnary(ctx, context_.workers, "UpdateStakeholder", [=]() -> absl::Status {
+    FieldViolations v;
+    RequireId(request->stakeholder().id(), "stk", "stakeholder.id", v);
+    CheckMask(request->update_mask(), "update_mask", true, v);
+    if (!v.empty()) return v.ToStatus();
+    FieldViolations ignored;  // fields outside the mask are not written, so not checked
+    Stakeholder patch = FromProto(request->stakeholder(), ignored);
+    std::vector<std::string> paths(request->update_mask().paths().begin(), request->update_mask().paths().end());
+    std::string etag = request->stakeholder().etag();
+    auto updated = repository_.Update(
+        request->stakeholder().id(),
+        [&](Stakeholder& current) -> absl::Status {
+          if (current.deleted()) return FailedPreconditionError("stakeholder is deleted", {{"DELETED", current.id, "deleted"}});
+          if (!etag.empty() && etag != std::to_string(current.version)) {
+            return WithErrorInfo(absl::AbortedError(absl::StrCat("stakeholder ", current.id, " was changed (etag ", etag,
+                                                                 " is stale)")),
+                                 "ETAG_MISMATCH");
+          }
+          ApplyFields(patch, paths, current);
+          FieldViolations after;
+          ValidateStakeholder(current, after);
+          FieldViolations prefixed;
+          prefixed.AddAll("stakeholder.", after);
+          return prefixed.ToStatus();
+        },
+        "UPDATE", WriteContextOf(ctx));
+    if (!updated.ok()) return updated.status();
+    *response = ToProto(*updated);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StakeholderServiceImpl::DeleteStakeholder(grpc::CallbackServerContext* ctx,
+                                                                    const v1::DeleteStakeholderRequest* request,
+                                                                    v1::Stakeholder* response) {
+  return RunUnary(ctx, context_.workers, "DeleteStakeholder", [=]() -> absl::Status {
+    FieldViolations v;
+    RequireId(request->id(), "stk", "id", v);
+    if (!v.empty()) return v.ToStatus();
+    WriteContext write = WriteContextOf(ctx);
+    auto deleted = repository_.Update(
+        request->id(),
+        [&](Stakeholder& current) -> absl::Status {
+          if (current.deleted()) {
+            return FailedPreconditionError("stakeholder is already deleted", {{"DELETED", current.id, "already deleted"}});
+          }
+          if (!request->etag().empty() && request->etag() != std::to_string(current.version)) {
+            return WithErrorInfo(absl::AbortedError("stale etag"), "ETAG_MISMATCH");
+          }
+          current.delete_time = write.now;
+          return absl::OkStatus();
+        },
+        "DELETE", write);
+    if (!deleted.ok()) return deleted.status();
+    *response = ToProto(*deleted);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StakeholderServiceImpl::UpsertStakeholder(grpc::CallbackServerContext* ctx,
+                                                                    const v1::UpsertStakeholderRequest* request,
+                                                                    v1::UpsertStakeholderResponse* response) {
+  return RunUnary(ctx, context_.workers, "UpsertStakeholder", [=]() -> absl::Status {
+    FieldViolations v;
+    UpsertInput in = CheckedUpsert(*request, v);
+    if (!v.empty()) return v.ToStatus();
+    if (absl::Status a = RequireAccount(in.fields.account_id, "stakeholder.account_id"); !a.ok()) return a;
+    auto r = repository_.Upsert(in, WriteContextOf(ctx));
+    if (!r.ok()) return r.status();
+    *response->mutable_stakeholder() = ToProto(r->stakeholder);
+    response->set_outcome(r->outcome == UpsertOutcome::kCreated   ? pb::UPSERT_OUTCOME_CREATED
+                          : r->outcome == UpsertOutcome::kUpdated ? pb::UPSERT_OUTCOME_UPDATED
+                                                                  : pb::UPSERT_OUTCOME_UNCHANGED);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerReadReactor<v1::BulkUpsertStakeholdersRequest>* StakeholderServiceImpl::BulkUpsertStakeholders(
+    grpc::CallbackServerContext* ctx, v1::BulkUpsertStakeholdersResponse* response) {
+  using Reactor = BulkUpsertReactor<v1::BulkUpsertStakeholdersRequest, v1::BulkUpsertStakeholdersResponse, UpsertInput>;
+  Reactor::Hooks hooks;
+  hooks.check = [](const v1::UpsertStakeholderRequest& record, FieldViolations& v) { return CheckedUpsert(record, v); };
+  hooks.write = [this, ctx](const std::vector<UpsertInput>& inputs, bool dry_run) -> absl::StatusOr<std::vector<BulkWritten>> {
+    // Accounts are confirmed once per batch; records of unknown accounts fail alone.
+    std::set<std::string> account_ids;
+    for (const auto& in : inputs) account_ids.insert(in.fields.account_id);
+    std::map<std::string, absl::Status> account_status;
+    if (absl::Status all = accounts_.RequireAll({account_ids.begin(), account_ids.end()}); all.ok()) {
+      for (const auto& id : account_ids) account_status[id] = absl::OkStatus();
+    } else {
+      if (all.code() == absl::StatusCode::kUnavailable) return all;
+      for (const auto& id : account_ids) account_status[id] = accounts_.Get(id).status();
+    }
+    std::vector<UpsertInput> known;
+    std::vector<size_t> known_index;
+    std::vector<BulkWritten> out(inputs.size());
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const absl::Status& s = account_status[inputs[i].fields.account_id];
+      if (!s.ok()) {
+        out[i] = BulkWritten{s};
+        continue;
+      }
+      known.push_back(inputs[i]);
+      known_index.push_back(i);
+    }
+    auto written = repository_.BulkUpsert(known, dry_run, WriteContextOf(ctx));
+    if (!written.ok()) return written.status();
+    for (size_t k = 0; k < written->size(); ++k) {
+      auto& r = (*written)[k];
+      out[known_index[k]] = r.ok() ? BulkWritten{absl::OkStatus(), r->outcome, r->stakeholder.id} : BulkWritten{r.status()};
+    }
+    return out;
+  };
+  hooks.set_id = [](v1::BulkUpsertResult& r, const std::string& id) { r.set_stakeholder_id(id); };
+  return new Reactor(context_.workers, response, std::move(hooks));
+}
+
+grpc::ServerUnaryReactor* StakeholderServiceImpl::GetCoverage(grpc::CallbackServerContext* ctx,
+                                                              const v1::GetCoverageRequest* request,
+                                                              v1::Coverage* response) {
+  return RunUnary(ctx, context_.workers, "GetCoverage", [=]() -> absl::Status {
+    if (absl::Status a = RequireAccount(request->account_id(), "account_id"); !a.ok()) return a;
+    auto live = LiveOf(request->account_id());
+    if (!live.ok()) return live.status();
+    *response = ToProto(request->account_id(), ComputeCoverage(*live));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StakeholderServiceImpl::ListCoverageGaps(grpc::CallbackServerContext* ctx,
+                                                                   const v1::ListCoverageGapsRequest* request,
+                                                                   v1::ListCoverageGapsResponse* response) {
+  return RunUnary(ctx, context_.workers, "ListCoverageGaps", [=]() -> absl::Status {
+    FieldViolations v;
+    auto page_size = paging::NormalizePageSize(request->page_size());
+    v.AddFrom(page_size.status());
+    std::string canonical = absl::StrCat("stakeholders.gaps:", request->csm_owner());
+    std::string after;
+    if (auto cursor = context_.page_tokens.DecodeCursor(request->page_token(), canonical, 1, v)) after = (*cursor)[0];
+    if (!v.empty()) return v.ToStatus();
+    // Accounts come from the accounts service in id order… by name; collect ids past the
+    // cursor, then examine them in batches until the page is full.
+    std::vector<std::string> ids;
+    absl::Status listed = accounts_.ForEach([&](const flywheel::accounts::v1::Account& a) {
+      if ((request->csm_owner().empty() || a.csm_owner() == request->csm_owner()) && a.id() > after) ids.push_back(a.id());
+      return true;
+    });
+    if (!listed.ok()) return listed;
+    std::sort(ids.begin(), ids.end());
+    std::string last;
+    bool more = false;
+    for (size_t first = 0; first < ids.size() && !more; first += 500) {
+      std::vector<std::string> batch(ids.begin() + first, ids.begin() + std::min(ids.size(), first + 500));
+      auto live = repository_.LiveByAccount(batch);
+      if (!live.ok()) return live.status();
+      for (const auto& id : batch) {
+        Coverage c = ComputeCoverage((*live)[id]);
+        if (!c.HasGap()) continue;
+        if (response->gaps_size() == *page_size) {
+          more = true;
+          break;
+        }
+        *response->add_gaps() = ToProto(id, c);
+        last = id;
+      }
+    }
+    if (more) response->set_next_page_token(context_.page_tokens.Encode(canonical, {last}));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateRaciActivity(grpc::CallbackServerContext* ctx,
+                                                                     const v1::CreateRaciActivityRequest* request,
+                                                                     v1::RaciActivity* response) {
+  return RunUnary(ctx, context_.workers, "CreateRaciActivity", [=]() -> absl::Status {
+    const auto& a = request->activity();
+    FieldViolations v;
+    RequireId(a.account_id(), "acc", "activity.account_id", v);
+    if (a.name().empty() || a.name().size() > 200) v.Add("activity.name", "must be 1-200 bytes");
+    if (a.description().size() > 2000) v.Add("activity.description", "must be at most 2000 bytes");
+    if (!v.empty()) return v.ToStatus();
+    if (absl::Status s = RequireAccount(a.account_id(), "activity.account_id"); !s.ok()) return s;
+    RaciActivity activity{ids::NewId("act"), a.account_id(), a.name(), a.description()};
+    if (absl::Status s = repository_.CreateActivity(activity); !s.ok()) return s;
+    *response = ToProto(activity);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StakeholderServiceImpl::SetRaciAssignments(grpc::CallbackServerContext* ctx,
+                                                                     const v1::SetRaciAssignmentsRequest* request,
+                                                                     v1::SetRaciAssignmentsResponse* response) {
+  return RunUnary(ctx, context_.workers, "SetRaciAssignments", [=]() -> absl::Status {
+    FieldViolations v;
+    RequireId(request->activity_id(), "act", "activity_id", v);
+    std::vector<RaciAssignment> assignments;
+    for (int i = 0; i < request->assignments_size(); ++i) {
+      const auto& a = request->assignments(i);
+      auto letter = EnumFromProto<RaciLetter>(a.letter(), pb::RaciLetter_IsValid, absl::StrCat("assignments[", i, "].letter"), v);
+      if (!letter && a.letter() == 0) v.Add(absl::StrCat("assignments[", i, "].letter"), "is required");
+      assignments.push_back({a.stakeholder_id(), letter.value_or(RaciLetter::kInformed)});
+    }
+    if (!v.empty()) return v.ToStatus();
+    auto activity = repository_.GetActivity(request->activity_id());
+    if (!activity.ok()) return activity.status();
+    auto live = LiveOf(activity->account_id);
+    if (!live.ok()) return live.status();
+    RaciCheck check = CheckRaci(assignments, *live);
+    if (!check.violations.empty()) return check.violations.ToStatus();
+    if (absl::Status s = repository_.SetAssignments(*activity, assignments); !s.ok()) return s;
+    *response->mutable_activity() = ToProto(*activity);
+    *response->mutable_assignments() = request->assignments();
+    for (const auto& w : check.warnings) response->add_warnings(w);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StakeholderServiceImpl::GetRaciMatrix(grpc::CallbackServerContext* ctx,
+                                                                const v1::GetRaciMatrixRequest* request,
+                                                                v1::RaciMatrix* response) {
+  return RunUnary(ctx, context_.workers, "GetRaciMatrix", [=]() -> absl::Status {
+    if (absl::Status a = RequireAccount(request->account_id(), "account_id"); !a.ok()) return a;
+    auto live = LiveOf(request->account_id());
+    if (!live.ok()) return live.status();
+    auto rows = repository_.Matrix(request->account_id());
+    if (!rows.ok()) return rows.status();
+    std::map<std::string, int> column;
+    for (const auto& s : *live) {
+      column[s.id] = response->stakeholders_size();
+      *response->add_stakeholders() = ToProto(s);
+    }
+    for (const auto& row : *rows) {
+      auto* out = response->add_rows();
+      *out->mutable_activity() = ToProto(row.activity);
+      out->mutable_letters()->Resize(response->stakeholders_size(), pb::RACI_LETTER_UNSPECIFIED);
+      for (const auto& a : row.assignments) {
+        auto it = column.find(a.stakeholder_id);
+        // A stakeholder holding both R and A shows A, the stronger letter.
+        if (it != column.end() && (out->letters(it->second) != pb::RACI_LETTER_ACCOUNTABLE)) {
+          out->set_letters(it->second, static_cast<pb::RaciLetter>(a.letter));
+        }
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StakeholderServiceImpl::GetBriefing(grpc::CallbackServerContext* ctx,
+                                                              const v1::GetBriefingRequest* request,
+                                                              v1::Briefing* response) {
+  return RunUnary(ctx, context_.workers, "GetBriefing", [=]() -> absl::Status {
+    FieldViolations v;
+    std::string account_id = request->account_id();
+    std::optional<Role> role = EnumFromProto<Role>(request->role(), pb::Role_IsValid, "role", v);
+    std::optional<absl::CivilDay> as_of;
+    if (request->has_as_of()) as_of = convert::FromProto(request->as_of(), "as_of", v);
+    if (!request->stakeholder_id().empty()) {
+      RequireId(request->stakeholder_id(), "stk", "stakeholder_id", v);
+      if (!v.empty()) return v.ToStatus();
+      auto s = repository_.Get(request->stakeholder_id());
+      if (!s.ok()) return s.status();
+      account_id = s->account_id;
+      role = s->role;
+    } else {
+      if (!role) v.Add("role", "is required with account_id (or give stakeholder_id)");
+      RequireId(account_id, "acc", "account_id", v);
+    }
+    if (!v.empty()) return v.ToStatus();
+    auto account = accounts_.Get(account_id);
+    if (!account.ok()) return account.status();
+    auto live = LiveOf(account_id);
+    if (!live.ok()) return live.status();
+    absl::CivilDay day = as_of.value_or(absl::ToCivilDay(context_.clock.Now(), kUtc));
+
+    response->set_account_id(account_id);
+    response->set_role(static_cast<pb::Role>(*role));
+    for (const auto& s : *live) {
+      if (s.role == *role) *response->add_stakeholders() = ToProto(s);
+    }
+    response->set_role_unfilled(response->stakeholders_size() == 0);
+
+    // Each metric's series from the health service: 90 days back is enough for latest and previous.
+    for (const auto& spec : KeyMetrics(*role)) {
+      flywheel::health::v1::ListSignalsRequest req;
+      req.set_account_id(account_id);
+      *req.mutable_end_day() = convert::ToProto(day);
+      std::vector<MetricPoint> points;
+      if (spec.name == kCsatMetric) {
+        req.set_kind(flywheel::health::v1::SIGNAL_KIND_SURVEY);
+        *req.mutable_start_day() = convert::ToProto(day - 2 * kCsatWindowDays);
+        auto signals = health_.ListSignals(req);
+        if (!signals.ok()) return signals.status();
+        std::vector<std::pair<absl::CivilDay, int>> responses;
+        for (const auto& s : *signals) {
+          if (s.survey().kind() != flywheel::health::v1::SURVEY_KIND_CSAT) continue;
+          responses.push_back({absl::ToCivilDay(convert::FromTimestamp(s.survey().time()), kUtc), s.survey().score()});
+        }
+        points = CsatPoints(responses, day);
+      } else {
+        req.set_kind(flywheel::health::v1::SIGNAL_KIND_USAGE);
+        req.set_metric(spec.name);
+        *req.mutable_start_day() = convert::ToProto(day - 90);
+        auto signals = health_.ListSignals(req);
+        if (!signals.ok()) return signals.status();
+        FieldViolations ignored;
+        for (const auto& s : *signals) {
+          if (auto d = convert::FromProto(s.usage().day(), "", ignored)) points.push_back({*d, s.usage().value()});
+        }
+      }
+      *response->add_metrics() = ToProto(Summarize(spec, points, day));
+    }
+    if (*role == Role::kOwner) {
+      flywheel::health::v1::GetValueTrackingRequest vt;
+      vt.set_account_id(account_id);
+      *vt.mutable_as_of() = convert::ToProto(day);
+      auto tracking = health_.GetValueTracking(vt);
+      if (!tracking.ok()) return tracking.status();
+      if (tracking->has_target()) {
+        *response->mutable_value_target() = tracking->target();
+        *response->mutable_value_projected() = tracking->projected_annual();
+        *response->mutable_value_gap() = tracking->gap();
+        *response->mutable_value_realised() = tracking->realised();
+      }
+    }
+    response->set_summary(response->role_unfilled()
+                              ? absl::StrCat("Nobody at this account holds the ", RoleName(*role),
+                                             " role: find one before briefing on these metrics.")
+                              : absl::StrCat("Briefing for the ", RoleName(*role), " on their own metrics."));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateChangeInitiative(grpc::CallbackServerContext* ctx,
+                                                                         const v1::CreateChangeInitiativeRequest* request,
+                                                                         v1::ChangeInitiative* response) {
+  return RunUnary(ctx, context_.workers, "CreateChangeInitiative", [=]() -> absl::Status {
+    const auto& m = request->initiative();
+    FieldViolations v;
+    RequireId(m.account_id(), "acc", "initiative.account_id", v);
+    RequireId(m.owner_stakeholder_id(), "stk", "initiative.owner_stakeholder_id", v);
+    if (m.title().empty() || m.title().size() > 200) v.Add("initiative.title", "must be 1-200 bytes");
+    if (m.description().size() > 5000) v.Add("initiative.description", "must be at most 5000 bytes");
+    ChangeInitiative c;
+    c.account_id = m.account_id();
+    c.owner_stakeholder_id = m.owner_stakeholder_id();
+    c.title = m.title();
+    c.description = m.description();
+    c.needs_training = m.needs_training();
+    c.needs_communication = m.needs_communication();
+    c.needs_organisational_change = m.needs_organisational_change();
+    c.awareness = EnumFromProto<Engagement>(m.awareness(), pb::Engagement_IsValid, "initiative.awareness", v)
+                      .value_or(Engagement::kUnknown);
+    for (int i = 0; i < m.impacts_size(); ++i) {
+      const auto& imp = m.impacts(i);
+      std::string field = absl::StrCat("initiative.impacts[", i, "]");
+      StakeholderImpact out;
+      out.stakeholder_id = imp.stakeholder_id();
+      out.role = EnumFromProto<Role>(imp.role(), pb::Role_IsValid, field + ".role", v);
+      if (out.stakeholder_id.empty() == !out.role.has_value()) v.Add(field, "names exactly one of stakeholder_id or role");
+      auto impact = EnumFromProto<Impact>(imp.impact(), pb::Impact_IsValid, field + ".impact", v);
+      if (!impact && imp.impact() == 0) v.Add(field + ".impact", "is required");
+      out.impact = impact.value_or(Impact::kNeutral);
+      c.impacts.push_back(out);
+    }
+    if (!v.empty()) return v.ToStatus();
+    if (absl::Status a = RequireAccount(c.account_id, "initiative.account_id"); !a.ok()) return a;
+    auto live = LiveOf(c.account_id);
+    if (!live.ok()) return live.status();
+    std::set<std::string> live_ids;
+    for (const auto& s : *live) live_ids.insert(s.id);
+    if (!live_ids.count(c.owner_stakeholder_id)) {
+      v.Add("initiative.owner_stakeholder_id", "is not a live stakeholder of this account");
+    }
+    for (size_t i = 0; i < c.impacts.size(); ++i) {
+      if (!c.impacts[i].stakeholder_id.empty() && !live_ids.count(c.impacts[i].stakeholder_id)) {
+        v.Add(absl::StrCat("initiative.impacts[", i, "].stakeholder_id"), "is not a live stakeholder of this account");
+      }
+    }
+    if (!v.empty()) return v.ToStatus();
+    // A request id makes creation idempotent: the initiative's id derives from it.
+    c.id = request->request_id().empty() ? ids::NewId("chg")
+                                         : absl::StrCat("chg_", db::RequestFingerprint(request->request_id()).substr(0, 26));
+    c.stage = AdkarStage::kAwareness;
+    c.create_time = c.update_time = context_.clock.Now();
+    c.follow_ups = FollowUpsFor(c, *live);
+    absl::Status created = repository_.CreateInitiative(c);
+    if (created.code() == absl::StatusCode::kAlreadyExists && !request->request_id().empty()) {
+      auto existing = repository_.GetInitiative(c.id);
+      if (!existing.ok()) return existing.status();
+      *response = ToProto(*existing);
+      return absl::OkStatus();
+    }
+    if (!created.ok()) return created;
+    *response = ToProto(c);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StakeholderServiceImpl::GetChangeInitiative(grpc::CallbackServerContext* ctx,
+                                                                      const v1::GetChangeInitiativeRequest* request,
+                                                                      v1::ChangeInitiative* response) {
+  return RunUnary(ctx, context_.workers, "GetChangeInitiative", [=]() -> absl::Status {
+    FieldViolations v;
+    RequireId(request->id(), "chg", "id", v);
+    if (!v.empty()) return v.ToStatus();
+    auto c = repository_.GetInitiative(request->id());
+    if (!c.ok()) return c.status();
+    *response = ToProto(*c);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StakeholderServiceImpl::ListChangeInitiatives(grpc::CallbackServerContext* ctx,
+                                                                        const v1::ListChangeInitiativesRequest* request,
+                                                                        v1::ListChangeInitiativesResponse* response) {
+  return RunUnary(ctx, context_.workers, "ListChangeInitiatives", [=]() -> absl::Status {
+    if (absl::Status a = RequireAccount(request->account_id(), "account_id"); !a.ok()) return a;
+    auto list = repository_.ListInitiatives(request->account_id());
+    if (!list.ok()) return list.status();
+    for (const auto& c : *list) *response->add_initiatives() = ToProto(c);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StakeholderServiceImpl::AdvanceAdkarStage(grpc::CallbackServerContext* ctx,
+                                                                    const v1::AdvanceAdkarStageRequest* request,
+                                                                    v1::ChangeInitiative* response) {
+  return RunUnary(ctx, context_.workers, "AdvanceAdkarStage", [=]() -> absl::Status {
+    FieldViolations v;
+    RequireId(request->id(), "chg", "id", v);
+    auto to = EnumFromProto<AdkarStage>(request->to_stage(), pb::AdkarStage_IsValid, "to_stage", v);
+    if (!to && request->to_stage() == 0) v.Add("to_stage", "is required");
+    if (!v.empty()) return v.ToStatus();
+    auto advanced = repository_.UpdateInitiative(
+        request->id(),
+        [&](ChangeInitiative& c) -> absl::Status {
+          if (absl::Status s = CheckAdvance(c.stage, *to); !s.ok()) return s;
+          c.stage = *to;
+          return absl::OkStatus();
+        },
+        context_.clock.Now());
+    if (!advanced.ok()) return advanced.status();
+    *response = ToProto(*advanced);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace flywheel::stakeholders

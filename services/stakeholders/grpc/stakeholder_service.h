@@ -1,0 +1,68 @@
+// The gRPC adapter of flywheel.stakeholders.v1.StakeholderService: checks and converts
+// requests, confirms accounts through the accounts service, reads role metrics from the
+// health service, and runs the repository on worker threads.
+#pragma once
+
+#include "common/server/service_context.h"
+#include "flywheel/stakeholders/v1/stakeholders.grpc.pb.h"
+#include "services/accounts/client/accounts_client.h"
+#include "services/health/client/health_client.h"
+#include "services/stakeholders/storage/stakeholder_repository.h"
+
+namespace flywheel::stakeholders {
+
+class StakeholderServiceImpl final : public v1::StakeholderService::CallbackService {
+ public:
+  StakeholderServiceImpl(ServiceContext& context, StakeholderRepository& repository,
+                         accounts::AccountsClient& accounts, health::HealthClient& health)
+      : context_(context), repository_(repository), accounts_(accounts), health_(health) {}
+
+  grpc::ServerUnaryReactor* CreateStakeholder(grpc::CallbackServerContext*, const v1::CreateStakeholderRequest*,
+                                              v1::Stakeholder*) override;
+  grpc::ServerUnaryReactor* GetStakeholder(grpc::CallbackServerContext*, const v1::GetStakeholderRequest*,
+                                           v1::Stakeholder*) override;
+  grpc::ServerUnaryReactor* ListStakeholders(grpc::CallbackServerContext*, const v1::ListStakeholdersRequest*,
+                                             v1::ListStakeholdersResponse*) override;
+  grpc::ServerUnaryReactor* UpdateStakeholder(grpc::CallbackServerContext*, const v1::UpdateStakeholderRequest*,
+                                              v1::Stakeholder*) override;
+  grpc::ServerUnaryReactor* DeleteStakeholder(grpc::CallbackServerContext*, const v1::DeleteStakeholderRequest*,
+                                              v1::Stakeholder*) override;
+  grpc::ServerUnaryReactor* UpsertStakeholder(grpc::CallbackServerContext*, const v1::UpsertStakeholderRequest*,
+                                              v1::UpsertStakeholderResponse*) override;
+  grpc::ServerReadReactor<v1::BulkUpsertStakeholdersRequest>* BulkUpsertStakeholders(
+      grpc::CallbackServerContext*, v1::BulkUpsertStakeholdersResponse*) override;
+  grpc::ServerUnaryReactor* GetCoverage(grpc::CallbackServerContext*, const v1::GetCoverageRequest*,
+                                        v1::Coverage*) override;
+  grpc::ServerUnaryReactor* ListCoverageGaps(grpc::CallbackServerContext*, const v1::ListCoverageGapsRequest*,
+                                             v1::ListCoverageGapsResponse*) override;
+  grpc::ServerUnaryReactor* CreateRaciActivity(grpc::CallbackServerContext*, const v1::CreateRaciActivityRequest*,
+                                               v1::RaciActivity*) override;
+  grpc::ServerUnaryReactor* SetRaciAssignments(grpc::CallbackServerContext*, const v1::SetRaciAssignmentsRequest*,
+                                               v1::SetRaciAssignmentsResponse*) override;
+  grpc::ServerUnaryReactor* GetRaciMatrix(grpc::CallbackServerContext*, const v1::GetRaciMatrixRequest*,
+                                          v1::RaciMatrix*) override;
+  grpc::ServerUnaryReactor* GetBriefing(grpc::CallbackServerContext*, const v1::GetBriefingRequest*,
+                                        v1::Briefing*) override;
+  grpc::ServerUnaryReactor* CreateChangeInitiative(grpc::CallbackServerContext*,
+                                                   const v1::CreateChangeInitiativeRequest*,
+                                                   v1::ChangeInitiative*) override;
+  grpc::ServerUnaryReactor* GetChangeInitiative(grpc::CallbackServerContext*, const v1::GetChangeInitiativeRequest*,
+                                                v1::ChangeInitiative*) override;
+  grpc::ServerUnaryReactor* ListChangeInitiatives(grpc::CallbackServerContext*,
+                                                  const v1::ListChangeInitiativesRequest*,
+                                                  v1::ListChangeInitiativesResponse*) override;
+  grpc::ServerUnaryReactor* AdvanceAdkarStage(grpc::CallbackServerContext*, const v1::AdvanceAdkarStageRequest*,
+                                              v1::ChangeInitiative*) override;
+
+ private:
+  WriteContext WriteContextOf(grpc::CallbackServerContext* ctx, std::string request_id = "") const;
+  absl::Status RequireAccount(const std::string& account_id, const std::string& field);
+  absl::StatusOr<std::vector<Stakeholder>> LiveOf(const std::string& account_id);
+
+  ServiceContext& context_;
+  StakeholderRepository& repository_;
+  accounts::AccountsClient& accounts_;
+  health::HealthClient& health_;
+};
+
+}  // namespace flywheel::stakeholders

@@ -1,0 +1,38 @@
+// flywheel-stakeholders: wires the stakeholder repository, the accounts and health clients
+// and the gRPC adapter into the common server.
+#include "common/server/service_runner.h"
+#include "services/accounts/client/accounts_client.h"
+#include "services/health/client/health_client.h"
+#include "services/stakeholders/grpc/stakeholder_service.h"
+#include "services/stakeholders/storage/mysql_stakeholder_repository.h"
+
+namespace flywheel {
+const std::vector<db::Migration>& StakeholdersMigrations();
+}  // namespace flywheel
+
+int main(int argc, char** argv) {
+  using namespace flywheel;
+  static std::unique_ptr<stakeholders::MysqlStakeholderRepository> repository;
+  static std::unique_ptr<accounts::AccountsClient> accounts_client;
+  static std::unique_ptr<health::HealthClient> health_client;
+  ServiceDefinition definition;
+  definition.defaults = {"stakeholders", 50053, "flywheel_stakeholders"};
+  definition.migrations = &StakeholdersMigrations();
+  definition.make_services = [](ServiceContext& context) {
+    repository = std::make_unique<stakeholders::MysqlStakeholderRepository>(context.pool);
+    accounts::AccountsClient::Options options;
+    options.deadline = context.config.upstream_deadline;
+    options.principal = "service:stakeholders";
+    accounts_client = std::make_unique<accounts::AccountsClient>(
+        grpc::CreateChannel(context.config.accounts_address, grpc::InsecureChannelCredentials()), options,
+        context.clock);
+    health_client = std::make_unique<health::HealthClient>(
+        grpc::CreateChannel(context.config.health_address, grpc::InsecureChannelCredentials()),
+        context.config.upstream_deadline, "service:stakeholders");
+    std::vector<std::unique_ptr<grpc::Service>> services;
+    services.push_back(std::make_unique<stakeholders::StakeholderServiceImpl>(context, *repository, *accounts_client,
+                                                                             *health_client));
+    return services;
+  };
+  return RunService(argc, argv, definition);
+}
