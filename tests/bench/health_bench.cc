@@ -226,9 +226,9 @@ int main(int argc, char** argv) {
   std::printf("%-44s %14lld\n", "accounts rescored", static_cast<long long>(rresp.accounts_scored()));
   std::printf("%-44s %14.2f\n", "RescorePortfolio wall time s", rescore_seconds);
   std::printf("%-44s %14.0f\n", "RescorePortfolio accounts/s", rresp.accounts_scored() / rescore_seconds);
-  std::printf("%-44s %14.2f\n", "  of which listing accounts s", rresp.load_seconds());
-  std::printf("%-44s %14.2f\n", "  of which loading + scoring s", rresp.score_seconds());
-  std::printf("%-44s %14.2f\n", "  of which storing s", rresp.store_seconds());
+  std::printf("%-44s %14.2f\n", "  listing accounts s", rresp.load_seconds());
+  std::printf("%-44s %14.2f\n", "  loading + scoring s (summed over threads)", rresp.score_seconds());
+  std::printf("%-44s %14.2f\n", "  storing s (summed over threads)", rresp.store_seconds());
   std::printf("%-44s %14.2f (%lld rows)\n", "floor: SELECT of the same input rows s", floor_seconds,
               static_cast<long long>(floor_rows));
   std::printf("%-44s %14.2f (target <= 3)\n", "rescore / floor", rescore_seconds / floor_seconds);

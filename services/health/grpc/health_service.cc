@@ -22,6 +22,7 @@ namespace {
 
 constexpr int kMaxReadingsPerRequest = 10000;
 constexpr size_t kRescoreBatch = 500;
+constexpr int kRescoreThreads = 2;  // one batch in the service while another is in the database
 constexpr int kDefaultSignalDays = 90;
 constexpr int kMaxTop = 100;
 constexpr absl::Duration kWatchPollInterval = absl::Milliseconds(200);
@@ -432,37 +433,45 @@ grpc::ServerUnaryReactor* HealthServiceImpl::RescorePortfolio(grpc::CallbackServ
     if (!v.empty()) return v.ToStatus();
     absl::CivilDay day = as_of.value_or(Today());
     absl::Time start = absl::Now();
-    double load = 0, score = 0, store = 0;
-    int64_t scored = 0, changes = 0;
-    std::vector<AccountFacts> batch;
-    absl::Status failure;
-    auto flush = [&]() -> bool {
-      auto c = engine_.ScoreAndStore(batch, day, &score, &store);
-      if (!c.ok()) {
-        failure = c.status();
-        return false;
-      }
-      changes += *c;
-      scored += batch.size();
-      batch.clear();
-      return true;
-    };
-    absl::Time load_start = absl::Now();
+    // List the shard's accounts, then score and store them in batches on a few threads, so
+    // the service's work on one batch overlaps the database's on another.
+    std::vector<AccountFacts> accounts;
     absl::Status listed = accounts_.ForEach([&](const flywheel::accounts::v1::Account& a) {
-      if (count > 1 && ids::ShardOf(a.id(), count) != request->shard_index()) return true;
-      batch.push_back(FactsFromAccount(a));
-      if (batch.size() < kRescoreBatch) return true;
-      load += absl::ToDoubleSeconds(absl::Now() - load_start);
-      bool ok = flush();
-      load_start = absl::Now();
-      return ok;
+      if (count <= 1 || ids::ShardOf(a.id(), count) == request->shard_index()) accounts.push_back(FactsFromAccount(a));
+      return true;
     });
-    load += absl::ToDoubleSeconds(absl::Now() - load_start);
-    if (!failure.ok()) return failure;
     if (!listed.ok()) return listed;
-    if (!batch.empty() && !flush()) return failure;
-    response->set_accounts_scored(scored);
-    response->set_band_changes(changes);
+    double load = absl::ToDoubleSeconds(absl::Now() - start);
+    std::atomic<size_t> next_batch{0};
+    std::atomic<int64_t> scored{0}, changes{0};
+    std::mutex mu;
+    double score = 0, store = 0;
+    absl::Status failure;
+    auto work = [&] {
+      for (size_t first; (first = next_batch.fetch_add(kRescoreBatch)) < accounts.size();) {
+        std::vector<AccountFacts> batch(accounts.begin() + first,
+                                        accounts.begin() + std::min(accounts.size(), first + kRescoreBatch));
+        double batch_score = 0, batch_store = 0;
+        auto c = engine_.ScoreAndStore(batch, day, &batch_score, &batch_store);
+        std::lock_guard<std::mutex> lock(mu);
+        score += batch_score;
+        store += batch_store;
+        if (!c.ok()) {
+          if (failure.ok()) failure = c.status();
+          next_batch = accounts.size();  // stop the others
+          return;
+        }
+        changes += *c;
+        scored += batch.size();
+      }
+    };
+    std::vector<std::thread> threads;
+    for (int t = 1; t < kRescoreThreads; ++t) threads.emplace_back(work);
+    work();
+    for (auto& t : threads) t.join();
+    if (!failure.ok()) return failure;
+    response->set_accounts_scored(scored.load());
+    response->set_band_changes(changes.load());
     response->set_load_seconds(load);
     response->set_score_seconds(score);
     response->set_store_seconds(store);
