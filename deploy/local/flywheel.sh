@@ -12,20 +12,28 @@ build="$root/build"
 db_port=${FLYWHEEL_DB_PORT:-33306}
 accounts_port=${FLYWHEEL_ACCOUNTS_PORT:-50051}
 health_port=${FLYWHEEL_HEALTH_PORT:-50052}
+stakeholders_port=${FLYWHEEL_STAKEHOLDERS_PORT:-50053}
 export FLYWHEEL_DB_PASSWORD=${FLYWHEEL_DB_PASSWORD:-flywheel}
 export FLYWHEEL_ACCOUNTS_ADDR="127.0.0.1:$accounts_port"
 export FLYWHEEL_HEALTH_ADDR="127.0.0.1:$health_port"
-services=(accounts health)
+export FLYWHEEL_STAKEHOLDERS_ADDR="127.0.0.1:$stakeholders_port"
+services=(accounts health stakeholders)
 ctl="$build/services/ctl/flywheelctl"
 
-port_of() { case "$1" in accounts) echo "$accounts_port" ;; health) echo "$health_port" ;; esac; }
+port_of() {
+  case "$1" in
+    accounts) echo "$accounts_port" ;;
+    health) echo "$health_port" ;;
+    stakeholders) echo "$stakeholders_port" ;;
+  esac
+}
 
 alive() { [ -f "$run/$1.pid" ] && kill -0 "$(cat "$run/$1.pid")" 2>/dev/null; }
 
 build_suite() {
   "$root/deploy/local/install-deps.sh"
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$build" -j"$(nproc)" --target flywheel-accounts flywheel-health flywheelctl
+  cmake --build "$build" -j"$(nproc)" --target flywheel-accounts flywheel-health flywheel-stakeholders flywheelctl
 }
 
 start_service() {
@@ -41,7 +49,7 @@ start_service() {
   FLYWHEEL_PAGE_TOKEN_SECRET=$(cat "$run/page_token_secret") \
   setsid "$build/services/$name/flywheel-$name" serve \
     --listen="127.0.0.1:$port" --db_dsn="tcp://127.0.0.1:$db_port/flywheel_$name" --db_user=flywheel \
-    --accounts_addr="$FLYWHEEL_ACCOUNTS_ADDR" \
+    --accounts_addr="$FLYWHEEL_ACCOUNTS_ADDR" --health_addr="$FLYWHEEL_HEALTH_ADDR" \
     </dev/null >>"$run/logs/$name.log" 2>&1 &
   echo $! >"$run/$name.pid"
 }
@@ -108,7 +116,8 @@ demo() {
   echo
   "$ctl" status
   echo
-  echo "The suite is running (accounts on 127.0.0.1:$accounts_port, health on 127.0.0.1:$health_port, MariaDB on 127.0.0.1:$db_port)."
+  echo "The suite is running (accounts on 127.0.0.1:$accounts_port, health on 127.0.0.1:$health_port,"
+  echo "stakeholders on 127.0.0.1:$stakeholders_port, MariaDB on 127.0.0.1:$db_port)."
   echo "Stop it with: deploy/local/flywheel.sh down"
 }
 

@@ -15,6 +15,8 @@
 
 ABSL_FLAG(std::string, accounts, "", "accounts service address (default $FLYWHEEL_ACCOUNTS_ADDR or 127.0.0.1:50051)");
 ABSL_FLAG(std::string, health, "", "health service address (default $FLYWHEEL_HEALTH_ADDR or 127.0.0.1:50052)");
+ABSL_FLAG(std::string, stakeholders, "",
+          "stakeholders service address (default $FLYWHEEL_STAKEHOLDERS_ADDR or 127.0.0.1:50053)");
 
 namespace {
 
@@ -64,6 +66,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + first_command_arg, argv + argc);
   std::string accounts = Address(absl::GetFlag(FLAGS_accounts), "FLYWHEEL_ACCOUNTS_ADDR", "127.0.0.1:50051");
   std::string health = Address(absl::GetFlag(FLAGS_health), "FLYWHEEL_HEALTH_ADDR", "127.0.0.1:50052");
+  std::string stakeholders =
+      Address(absl::GetFlag(FLAGS_stakeholders), "FLYWHEEL_STAKEHOLDERS_ADDR", "127.0.0.1:50053");
   if (args.empty()) {
     std::fprintf(stderr, "%s\n", absl::ProgramUsageMessage().data());
     return 2;
@@ -72,7 +76,9 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (command == "accounts") return flywheel::ctl::RunAccountsCommand(Channel(accounts), args);
   if (command == "health") return flywheel::ctl::RunHealthCommand(Channel(health), args);
-  if (command == "status") return Status({{"accounts", accounts}, {"health", health}});
+  if (command == "status") {
+    return Status({{"accounts", accounts}, {"health", health}, {"stakeholders", stakeholders}});
+  }
   std::fprintf(stderr, "unknown command %s\n", command.c_str());
   return 2;
 }
