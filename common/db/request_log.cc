@@ -1,5 +1,6 @@
 #include "common/db/request_log.h"
 
+#include <cppconn/exception.h>
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 #include <openssl/sha.h>
@@ -8,6 +9,7 @@
 #include <sstream>
 
 #include "absl/strings/escaping.h"
+#include "common/status/errors.h"
 
 namespace flywheel::db {
 
@@ -44,6 +46,40 @@ std::optional<StoredResponse> FindRequestLog(Connection& conn, const std::string
   std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
   if (!rs->next()) return std::nullopt;
   return StoredResponse{rs->getString(1), rs->getString(2)};
+}
+
+absl::StatusOr<CreateResult> CreateIdempotently(ConnectionPool& pool, const std::optional<IdempotencyRecord>& idempotency,
+                                                const std::string& method, absl::Time now,
+                                                const std::function<absl::Status(Connection&)>& insert) {
+  bool seen_before = false;
+  absl::Status status = RunInTransaction(pool, [&](Connection& conn) -> absl::Status {
+    if (idempotency) {
+      try {
+        InsertRequestLog(conn, idempotency->request_id, method, {idempotency->fingerprint, idempotency->response},
+                         absl::ToUnixMicros(now));
+      } catch (const sql::SQLException& e) {
+        if (SqlErrorToStatus(e).code() != absl::StatusCode::kAlreadyExists) throw;
+        seen_before = true;  // the first request committed (or is committing) this id
+        return absl::AlreadyExistsError("request id seen before");
+      }
+    }
+    return insert(conn);
+  });
+  if (!seen_before) {
+    if (!status.ok()) return status;
+    return CreateResult{};
+  }
+  std::optional<StoredResponse> stored;
+  absl::Status read = RunOnConnection(pool, [&](Connection& conn) {
+    stored = FindRequestLog(conn, idempotency->request_id);
+    return absl::OkStatus();
+  });
+  if (!read.ok()) return read;
+  if (!stored) return absl::AbortedError("request id in use by a call that did not finish; retry");
+  if (stored->fingerprint != idempotency->fingerprint) {
+    return InvalidFieldError("request_id", "was already used for a different request");
+  }
+  return CreateResult{true, stored->response};
 }
 
 }  // namespace flywheel::db

@@ -4,11 +4,14 @@
 #pragma once
 
 #include "absl/strings/string_view.h"
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "common/db/connection.h"
+#include "common/db/connection_pool.h"
+#include "common/db/write_context.h"
 
 namespace flywheel::db {
 
@@ -26,6 +29,14 @@ void InsertRequestLog(Connection& conn, const std::string& request_id, const std
 
 // The stored response for `request_id`, if any. Throws sql::SQLException.
 std::optional<StoredResponse> FindRequestLog(Connection& conn, const std::string& request_id);
+
+// Runs `insert` (the write a create acknowledges) in one transaction with the record of
+// `idempotency`, when given. A request id seen before returns the stored response
+// (replayed) and writes nothing; the same id with another fingerprint is INVALID_ARGUMENT on
+// field request_id.
+absl::StatusOr<CreateResult> CreateIdempotently(ConnectionPool& pool, const std::optional<IdempotencyRecord>& idempotency,
+                                                const std::string& method, absl::Time now,
+                                                const std::function<absl::Status(Connection&)>& insert);
 
 // The DDL of request_log, applied by ApplyMigrations before a service's own migrations.
 extern const char kRequestLogDdl[];

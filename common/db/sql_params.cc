@@ -3,6 +3,10 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <memory>
+
+#include "common/db/connection.h"
+
 namespace flywheel::db {
 
 std::string Placeholders(size_t n) {
@@ -23,6 +27,14 @@ void BindAll(sql::PreparedStatement& statement, const std::vector<SqlParam>& par
       statement.setDouble(index, std::get<double>(params[i]));
     }
   }
+}
+
+void ForEachRow(Connection& conn, const std::string& sql, const std::vector<SqlParam>& params,
+                const std::function<void(sql::ResultSet&)>& row) {
+  auto& stmt = conn.Prepare(sql);
+  BindAll(stmt, params);
+  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+  while (rs->next()) row(*rs);
 }
 
 std::string FormatDay(absl::CivilDay day) { return absl::FormatCivilTime(day); }

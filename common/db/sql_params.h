@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -17,12 +18,19 @@ class ResultSet;
 
 namespace flywheel::db {
 
+class Connection;
+
 using SqlParam = std::variant<std::string, int64_t, double>;
 
 // "?, ?, ?" with `n` placeholders.
 std::string Placeholders(size_t n);
 // Binds `params` to parameters 1…n in order.
 void BindAll(sql::PreparedStatement& statement, const std::vector<SqlParam>& params);
+
+// Runs the query `sql` with `params` on `conn` and calls `row` for each result row. Throws
+// sql::SQLException (callers run inside RunInTransaction / RunOnConnection).
+void ForEachRow(Connection& conn, const std::string& sql, const std::vector<SqlParam>& params,
+                const std::function<void(sql::ResultSet&)>& row);
 
 // 'YYYY-MM-DD', the text form MariaDB takes and gives for DATE columns.
 std::string FormatDay(absl::CivilDay day);

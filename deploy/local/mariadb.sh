@@ -24,11 +24,18 @@ case "$cmd" in
     if running; then echo "mariadb already running in $dir"; exit 0; fi
     user_opt=()
     [ "$(id -u)" -ne 0 ] || user_opt=(--user=root)
+    # A private temporary directory: instances initialised side by side (parallel test runs)
+    # must not share temporary table files.
+    mkdir -p "$dir/tmp"
     if [ ! -d "$dir/data/mysql" ]; then
-      mariadb-install-db --no-defaults --datadir="$dir/data" --auth-root-authentication-method=socket \
-        --skip-test-db "${user_opt[@]}" >"$dir/install.log" 2>&1 || { cat "$dir/install.log"; exit 1; }
+      if ! mariadb-install-db --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" \
+          --auth-root-authentication-method=socket --skip-test-db "${user_opt[@]}" >"$dir/install.log" 2>&1; then
+        cat "$dir/install.log"
+        rm -rf "$dir/data"
+        exit 1
+      fi
     fi
-    setsid mariadbd --no-defaults --datadir="$dir/data" --socket="$socket" --port="$port" \
+    setsid mariadbd --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --socket="$socket" --port="$port" \
       --bind-address=127.0.0.1 --pid-file="$pidfile" --log-error="$dir/mysqld.err" \
       --skip-name-resolve --innodb-buffer-pool-size=${FLYWHEEL_DB_BUFFER_POOL:-1G} --max-connections=500 \
       "${user_opt[@]}" </dev/null >/dev/null 2>&1 &

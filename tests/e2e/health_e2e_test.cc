@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
+#include "common/testing/call_helpers.h"
 #include "common/testing/service_process.h"
 #include "common/testing/test_mariadb.h"
 #include "flywheel/accounts/v1/accounts.grpc.pb.h"
@@ -20,19 +21,8 @@ namespace hpb = flywheel::health::v1;
 using testing::ServiceProcess;
 using testing::TestMariaDb;
 
-flywheel::type::v1::Date D(int y, int m, int d) {
-  flywheel::type::v1::Date out;
-  out.set_year(y);
-  out.set_month(m);
-  out.set_day(d);
-  return out;
-}
-
-std::unique_ptr<grpc::ClientContext> Ctx() {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
-  return ctx;
-}
+flywheel::type::v1::Date D(int y, int m, int d) { return testing::Day(y, m, d); }
+std::unique_ptr<grpc::ClientContext> Ctx() { return testing::CallContext(); }
 
 class HealthE2eTest : public ::testing::Test {
  protected:

@@ -312,38 +312,8 @@ std::pair<std::string, std::string> CursorOf(const Account& account, ListOrder o
 
 absl::StatusOr<CreateResult> MysqlAccountRepository::Create(const Account& account, const WriteContext& context,
                                                             const std::optional<IdempotencyRecord>& idempotency) {
-  auto replay = [&](const db::StoredResponse& stored) -> absl::StatusOr<CreateResult> {
-    if (stored.fingerprint != idempotency->fingerprint) {
-      return InvalidFieldError("request_id", "was already used for a different request");
-    }
-    return CreateResult{true, stored.response};
-  };
-  bool duplicate_request = false;
-  absl::Status status = db::RunInTransaction(pool_, [&](Connection& conn) -> absl::Status {
-    if (idempotency) {
-      try {
-        db::InsertRequestLog(conn, idempotency->request_id, "CreateAccount",
-                             {idempotency->fingerprint, idempotency->response}, absl::ToUnixMicros(context.now));
-      } catch (const sql::SQLException& e) {
-        if (db::SqlErrorToStatus(e).code() != absl::StatusCode::kAlreadyExists) throw;
-        duplicate_request = true;  // the first request committed (or is committing) this id
-        return absl::AlreadyExistsError("request id seen before");
-      }
-    }
-    return InsertAccount(conn, account, "CREATE", context);
-  });
-  if (duplicate_request) {
-    std::optional<db::StoredResponse> stored;
-    absl::Status read = db::RunOnConnection(pool_, [&](Connection& conn) {
-      stored = db::FindRequestLog(conn, idempotency->request_id);
-      return absl::OkStatus();
-    });
-    if (!read.ok()) return read;
-    if (!stored) return absl::AbortedError("request id in use by a call that did not finish; retry");
-    return replay(*stored);
-  }
-  if (!status.ok()) return status;
-  return CreateResult{};
+  return db::CreateIdempotently(pool_, idempotency, "CreateAccount", context.now,
+                                [&](Connection& conn) { return InsertAccount(conn, account, "CREATE", context); });
 }
 
 absl::StatusOr<Account> MysqlAccountRepository::Get(const std::string& id) {

@@ -18,6 +18,7 @@ namespace {
 
 using db::BindAll;
 using db::Connection;
+using db::ForEachRow;
 using db::FormatDay;
 using db::Placeholders;
 using db::SqlParam;
@@ -59,14 +60,6 @@ ValueRecord ReadValue(sql::ResultSet& rs) {
 }
 constexpr char kValueColumns[] = "account_id, record_id, currency, minor_units, day, description";
 
-// Runs `sql` with `params` and calls `row` for each result row.
-void ForEachRow(Connection& conn, const std::string& sql, const std::vector<SqlParam>& params,
-                const std::function<void(sql::ResultSet&)>& row) {
-  auto& stmt = conn.Prepare(sql);
-  BindAll(stmt, params);
-  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
-  while (rs->next()) row(*rs);
-}
 
 Scorecard ReadScorecard(sql::ResultSet& rs) {
   Scorecard s;

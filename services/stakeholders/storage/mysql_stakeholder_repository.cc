@@ -20,6 +20,7 @@ namespace {
 
 using db::BindAll;
 using db::Connection;
+using db::ForEachRow;
 using db::Placeholders;
 using db::SqlParam;
 
@@ -29,13 +30,6 @@ constexpr char kColumns[] =
 constexpr int kColumnCount = 14;
 constexpr size_t kBulkBatchSize = 500;
 
-void ForEachRow(Connection& conn, const std::string& sql, const std::vector<SqlParam>& params,
-                const std::function<void(sql::ResultSet&)>& row) {
-  auto& stmt = conn.Prepare(sql);
-  BindAll(stmt, params);
-  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
-  while (rs->next()) row(*rs);
-}
 
 Stakeholder ReadRow(sql::ResultSet& rs) {
   Stakeholder s;
@@ -254,35 +248,8 @@ std::vector<ChangeInitiative> SelectInitiatives(Connection& conn, const std::str
 
 absl::StatusOr<CreateResult> MysqlStakeholderRepository::Create(const Stakeholder& s, const WriteContext& context,
                                                                 const std::optional<IdempotencyRecord>& idempotency) {
-  bool duplicate_request = false;
-  absl::Status status = db::RunInTransaction(pool_, [&](Connection& conn) -> absl::Status {
-    if (idempotency) {
-      try {
-        db::InsertRequestLog(conn, idempotency->request_id, "CreateStakeholder",
-                             {idempotency->fingerprint, idempotency->response}, absl::ToUnixMicros(context.now));
-      } catch (const sql::SQLException& e) {
-        if (db::SqlErrorToStatus(e).code() != absl::StatusCode::kAlreadyExists) throw;
-        duplicate_request = true;
-        return absl::AlreadyExistsError("request id seen before");
-      }
-    }
-    return Insert(conn, s, "CREATE", context);
-  });
-  if (duplicate_request) {
-    std::optional<db::StoredResponse> stored;
-    absl::Status read = db::RunOnConnection(pool_, [&](Connection& conn) {
-      stored = db::FindRequestLog(conn, idempotency->request_id);
-      return absl::OkStatus();
-    });
-    if (!read.ok()) return read;
-    if (!stored) return absl::AbortedError("request id in use by a call that did not finish; retry");
-    if (stored->fingerprint != idempotency->fingerprint) {
-      return InvalidFieldError("request_id", "was already used for a different request");
-    }
-    return CreateResult{true, stored->response};
-  }
-  if (!status.ok()) return status;
-  return CreateResult{};
+  return db::CreateIdempotently(pool_, idempotency, "CreateStakeholder", context.now,
+                                [&](Connection& conn) { return Insert(conn, s, "CREATE", context); });
 }
 
 absl::StatusOr<Stakeholder> MysqlStakeholderRepository::Get(const std::string& id) {
