@@ -311,8 +311,8 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::ListCoverageGaps(grpc::Callbac
     std::string after;
     if (auto cursor = context_.page_tokens.DecodeCursor(request->page_token(), canonical, 1, v)) after = (*cursor)[0];
     if (!v.empty()) return v.ToStatus();
-    // Accounts come from the accounts service in id order… by name; collect ids past the
-    // cursor, then examine them in batches until the page is full.
+    // The accounts service lists by name; gaps are paged by account id, so collect the ids
+    // past the cursor, sort them, and examine them in batches until the page is full.
     std::vector<std::string> ids;
     absl::Status listed = accounts_.ForEach([&](const flywheel::accounts::v1::Account& a) {
       if ((request->csm_owner().empty() || a.csm_owner() == request->csm_owner()) && a.id() > after) ids.push_back(a.id());
