@@ -175,6 +175,10 @@ TEST_F(StakeholdersE2eTest, UtilityScenarioRolesChangeFollowUpsAndOwnerBriefing)
   demote.mutable_update_mask()->add_paths("role");
   spb::Stakeholder updated;
   ASSERT_TRUE(stub_->UpdateStakeholder(Ctx().get(), demote, &updated).ok());
+  EXPECT_EQ(updated.role(), spb::ROLE_PRODUCER);
+  // The etag read before that update is stale now.
+  demote.mutable_stakeholder()->set_role(spb::ROLE_ENABLER);
+  EXPECT_EQ(stub_->UpdateStakeholder(Ctx().get(), demote, &updated).error_code(), grpc::StatusCode::ABORTED);
   spb::DeleteStakeholderRequest del;
   del.set_id(ld.id());
   spb::Stakeholder deleted;

@@ -267,6 +267,33 @@ TEST_F(AccountsStorageTest, ListFiltersAndPagesByKeyset) {
   EXPECT_EQ(golds->size(), 3u);  // i = 0, 10, 20
 }
 
+TEST_F(AccountsStorageTest, ListByUpdateTimeIsNewestFirstAndHonoursUpdatedSince) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 7; ++i) {
+    Account a = NewAccount("Timed " + std::to_string(i));
+    a.create_time = a.update_time = kNow + absl::Minutes(i);
+    ASSERT_TRUE(repo_->Create(a, ctx_, std::nullopt).ok());
+    ids.push_back(a.id);
+  }
+  AccountQuery q;
+  q.order = ListOrder::kUpdateTime;
+  q.limit = 3;
+  std::vector<std::string> seen;
+  for (;;) {
+    auto page = repo_->List(q);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const auto& a : *page) seen.push_back(a.id);
+    if (static_cast<int>(page->size()) < q.limit) break;
+    q.after = CursorOf(page->back(), q.order);
+  }
+  EXPECT_EQ(seen, std::vector<std::string>(ids.rbegin(), ids.rend()));
+  AccountQuery recent;
+  recent.updated_since = kNow + absl::Minutes(5);
+  auto since = repo_->List(recent);
+  ASSERT_TRUE(since.ok());
+  EXPECT_EQ(since->size(), 2u);
+}
+
 TEST_F(AccountsStorageTest, DatabaseOutageIsUnavailableAndPoolRecovers) {
   Account a = MustCreate("Survivor");
   testing::TestMariaDb::Shared().Stop();
