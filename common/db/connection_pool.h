@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -65,6 +66,20 @@ class ConnectionPool {
 enum class TransactionEnd { kCommit, kRollback };
 absl::Status RunInTransaction(ConnectionPool& pool, const std::function<absl::Status(Connection&)>& body,
                               TransactionEnd end = TransactionEnd::kCommit);
+
+// RunInTransaction for a body that produces a value: the value once committed, else the error.
+template <typename T>
+absl::StatusOr<T> TransactionValue(ConnectionPool& pool, const std::function<absl::StatusOr<T>(Connection&)>& body) {
+  std::optional<T> value;
+  absl::Status status = RunInTransaction(pool, [&](Connection& conn) -> absl::Status {
+    absl::StatusOr<T> v = body(conn);
+    if (!v.ok()) return v.status();
+    value = *std::move(v);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return *std::move(value);
+}
 
 // Runs `body` on a pooled connection without an explicit transaction (single reads).
 absl::Status RunOnConnection(ConnectionPool& pool, const std::function<absl::Status(Connection&)>& body);

@@ -410,8 +410,7 @@ absl::StatusOr<std::vector<Account>> MysqlAccountRepository::List(const AccountQ
 absl::StatusOr<Account> MysqlAccountRepository::Update(const std::string& id,
                                                        const std::function<absl::Status(Account&)>& mutate,
                                                        absl::string_view action, const WriteContext& context) {
-  Account result;
-  absl::Status status = db::RunInTransaction(pool_, [&](Connection& conn) -> absl::Status {
+  return db::TransactionValue<Account>(pool_, [&](Connection& conn) -> absl::StatusOr<Account> {
     std::optional<Account> before = LoadOne(conn, id, /*for_update=*/true);
     if (!before) return NotFoundError("account", id);
     Account after = *before;
@@ -421,23 +420,13 @@ absl::StatusOr<Account> MysqlAccountRepository::Update(const std::string& id,
     after.create_time = before->create_time;
     auto changed = WriteChanges(conn, *before, after, action, context);
     if (!changed.ok()) return changed.status();
-    result = changed->empty() && before->delete_time == after.delete_time ? *before : after;
-    return absl::OkStatus();
+    return changed->empty() ? *before : after;  // a deletion counts as a change
   });
-  if (!status.ok()) return status;
-  return result;
 }
 
 absl::StatusOr<UpsertResult> MysqlAccountRepository::Upsert(const UpsertInput& input, const WriteContext& context) {
-  UpsertResult result;
-  absl::Status status = db::RunInTransaction(pool_, [&](Connection& conn) -> absl::Status {
-    auto r = UpsertInTransaction(conn, input, context);
-    if (!r.ok()) return r.status();
-    result = std::move(*r);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return result;
+  return db::TransactionValue<UpsertResult>(
+      pool_, [&](Connection& conn) { return UpsertInTransaction(conn, input, context); });
 }
 
 absl::StatusOr<std::vector<absl::StatusOr<UpsertResult>>> MysqlAccountRepository::BulkUpsert(

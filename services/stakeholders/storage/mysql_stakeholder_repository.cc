@@ -311,8 +311,7 @@ absl::StatusOr<std::map<std::string, std::vector<Stakeholder>>> MysqlStakeholder
 absl::StatusOr<Stakeholder> MysqlStakeholderRepository::Update(const std::string& id,
                                                                const std::function<absl::Status(Stakeholder&)>& mutate,
                                                                absl::string_view action, const WriteContext& context) {
-  Stakeholder result;
-  absl::Status status = db::RunInTransaction(pool_, [&](Connection& conn) -> absl::Status {
+  return db::TransactionValue<Stakeholder>(pool_, [&](Connection& conn) -> absl::StatusOr<Stakeholder> {
     std::optional<Stakeholder> before = LoadOne(conn, id, true);
     if (!before) return NotFoundError("stakeholder", id);
     Stakeholder after = *before;
@@ -323,23 +322,13 @@ absl::StatusOr<Stakeholder> MysqlStakeholderRepository::Update(const std::string
     after.create_time = before->create_time;
     auto changed = WriteChanges(conn, *before, after, action, context);
     if (!changed.ok()) return changed.status();
-    result = changed->empty() ? *before : after;
-    return absl::OkStatus();
+    return changed->empty() ? *before : after;  // a deletion counts as a change
   });
-  if (!status.ok()) return status;
-  return result;
 }
 
 absl::StatusOr<UpsertResult> MysqlStakeholderRepository::Upsert(const UpsertInput& input, const WriteContext& context) {
-  UpsertResult result;
-  absl::Status status = db::RunInTransaction(pool_, [&](Connection& conn) -> absl::Status {
-    auto r = UpsertInTransaction(conn, input, context);
-    if (!r.ok()) return r.status();
-    result = std::move(*r);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return result;
+  return db::TransactionValue<UpsertResult>(
+      pool_, [&](Connection& conn) { return UpsertInTransaction(conn, input, context); });
 }
 
 absl::StatusOr<std::vector<absl::StatusOr<UpsertResult>>> MysqlStakeholderRepository::BulkUpsert(
