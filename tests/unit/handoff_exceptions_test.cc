@@ -180,6 +180,17 @@ TEST(Reconcile, SnoozesHoldUntilTheirDayAndDismissalsKeepQuiet) {
   auto dismissed = Reconcile({F(Rule::kCaptive)}, {{"exc_9", Rule::kCaptive, "", ExceptionStatus::kDismissed, std::nullopt}},
                              kDay);
   EXPECT_TRUE(dismissed.open.empty());
+  EXPECT_TRUE(dismissed.release.empty());
+}
+
+TEST(Reconcile, ADismissalIsReleasedWhenItsConditionClears) {
+  std::vector<ExistingException> dismissed = {{"exc_9", Rule::kCaptive, "", ExceptionStatus::kDismissed, std::nullopt}};
+  auto cleared = Reconcile({}, dismissed, kDay);
+  EXPECT_EQ(cleared.release, std::vector<std::string>{"exc_9"});
+  EXPECT_TRUE(cleared.resolve.empty());
+  // Once released the storage no longer returns it, so the condition opens afresh.
+  auto again = Reconcile({F(Rule::kCaptive)}, {}, kDay + 1);
+  ASSERT_EQ(again.open.size(), 1u);
 }
 
 }  // namespace

@@ -86,6 +86,38 @@ absl::Status AccountsClient::RequireAll(const std::vector<std::string>& ids) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<v1::Account>> AccountsClient::GetAll(const std::vector<std::string>& ids) {
+  if (absl::Status s = RequireAll(ids); !s.ok()) return s;
+  std::vector<v1::Account> out;
+  out.reserve(ids.size());
+  for (const auto& id : ids) {
+    auto a = Get(id);
+    if (!a.ok()) return a.status();
+    out.push_back(*std::move(a));
+  }
+  return out;
+}
+
+absl::StatusOr<v1::Account> AccountsClient::Update(const v1::Account& account, const std::vector<std::string>& mask) {
+  v1::UpdateAccountRequest req;
+  *req.mutable_account() = account;
+  for (const auto& path : mask) req.mutable_update_mask()->add_paths(path);
+  v1::Account out;
+  absl::Status status = FromGrpcStatus(stub_->UpdateAccount(NewContext().get(), req, &out));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    cache_.erase(account.id());
+  }
+  switch (status.code()) {
+    case absl::StatusCode::kOk: return out;
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kFailedPrecondition: return status;
+    default: return absl::UnavailableError(absl::StrCat("accounts service: ", status.message()));
+  }
+}
+
 absl::Status AccountsClient::ForEach(const std::function<bool(const v1::Account&)>& visit) {
   v1::ListAccountsRequest req;
   req.set_page_size(1000);

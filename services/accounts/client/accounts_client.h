@@ -36,6 +36,12 @@ class AccountsClient {
   // Uncached ids are fetched with BatchGetAccounts, up to 1,000 a call.
   absl::Status RequireAll(const std::vector<std::string>& ids);
 
+  // The live accounts `ids`, in order (RequireAll, then the cache).
+  absl::StatusOr<std::vector<v1::Account>> GetAll(const std::vector<std::string>& ids);
+
+  // Updates `account` (id and etag set) with `mask`; the updated account. Clears the cached one.
+  absl::StatusOr<v1::Account> Update(const v1::Account& account, const std::vector<std::string>& mask);
+
   // Calls `visit` for every live account, page by page (1,000 a page). Stops at the first
   // error, or when `visit` returns false.
   absl::Status ForEach(const std::function<bool(const v1::Account&)>& visit);

@@ -164,7 +164,10 @@ ReconcilePlan Reconcile(const std::vector<Finding>& findings, const std::vector<
             live = e;
           }
           break;
-        case ExceptionStatus::kDismissed: quiet = true; break;
+        case ExceptionStatus::kDismissed:
+          quiet = true;
+          matched.insert(e->id);
+          break;
         case ExceptionStatus::kResolved: break;
       }
     }
@@ -178,7 +181,9 @@ ReconcilePlan Reconcile(const std::vector<Finding>& findings, const std::vector<
   for (const auto& e : existing) {
     bool active = e.status == ExceptionStatus::kOpen || e.status == ExceptionStatus::kAcknowledged ||
                   (e.status == ExceptionStatus::kSnoozed && (!e.snoozed_until || *e.snoozed_until <= as_of));
-    if (active && !matched.count(e.id)) plan.resolve.push_back(e.id);
+    if (matched.count(e.id)) continue;
+    if (active) plan.resolve.push_back(e.id);
+    if (e.status == ExceptionStatus::kDismissed) plan.release.push_back(e.id);
   }
   return plan;
 }

@@ -99,12 +99,15 @@ struct ReconcilePlan {
   std::vector<Finding> open;                                 // new exceptions
   std::vector<std::pair<std::string, Finding>> update;       // id → fresh evidence (reopens an expired snooze)
   std::vector<std::string> resolve;                          // ids whose condition no longer holds (close source RULE)
+  std::vector<std::string> release;                          // dismissed ids whose condition has cleared
 };
 
 // Matches findings to an account's stored exceptions by (rule, subject): an open or
 // acknowledged one is updated, a snoozed one stays quiet until its day, a dismissed one keeps
-// the condition quiet, a resolved one lets it open again; stored open, acknowledged or
-// expired-snooze exceptions that no longer fire are resolved.
+// the condition quiet while it lasts, a resolved one lets it open again; stored open,
+// acknowledged or expired-snooze exceptions that no longer fire are resolved, and dismissed
+// ones that no longer fire are released (the condition may open again later). `existing`
+// holds no released dismissals.
 ReconcilePlan Reconcile(const std::vector<Finding>& findings, const std::vector<ExistingException>& existing,
                         absl::CivilDay as_of);
 

@@ -32,6 +32,7 @@ struct Handoff {
   std::optional<absl::Time> accept_time;
   int sla_days = kDefaultAcceptSlaDays;
   int64_t version = 0;
+  absl::Time create_time, update_time;
 };
 
 // What the gates need to know from the accounts and stakeholders services and this one.

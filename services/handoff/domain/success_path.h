@@ -33,6 +33,8 @@ struct SuccessPath {
   std::string name;
   bool active = true;
   std::vector<Milestone> milestones;
+  int64_t version = 0;
+  absl::Time create_time, update_time;
 };
 
 // Adds a violation (named relative to the path) for every rule `path` breaks: product and

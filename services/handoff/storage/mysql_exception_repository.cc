@@ -3,10 +3,14 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/db/sql_params.h"
 #include "common/ids/ids.h"
+#include "common/status/errors.h"
+#include "services/handoff/storage/audit.h"
 
 namespace flywheel::handoff {
 namespace {
@@ -15,10 +19,49 @@ using db::BindAll;
 using db::Connection;
 using db::ForEachRow;
 using db::FormatDay;
+using db::Placeholders;
 using db::SqlParam;
 
-constexpr int kCloseSourceRule = 1;
 constexpr int kApplyAttempts = 3;
+constexpr size_t kRowsPerStatement = 200;
+
+// Evidence and target people are stored as lines of C-escaped text, so any value survives.
+std::string EncodeEvidence(const std::map<std::string, std::string>& evidence) {
+  std::vector<std::string> lines;
+  for (const auto& [k, v] : evidence) lines.push_back(absl::StrCat(absl::CEscape(k), "\t", absl::CEscape(v)));
+  return absl::StrJoin(lines, "\n");
+}
+
+std::map<std::string, std::string> DecodeEvidence(const std::string& text) {
+  std::map<std::string, std::string> out;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(line, absl::MaxSplits('\t', 1));
+    std::string k, v;
+    absl::CUnescape(kv.first, &k);
+    absl::CUnescape(kv.second, &v);
+    out[k] = v;
+  }
+  return out;
+}
+
+std::string EncodePeople(const std::vector<std::string>& people) {
+  std::vector<std::string> lines;
+  for (const auto& p : people) lines.push_back(absl::CEscape(p));
+  return absl::StrJoin(lines, "\n");
+}
+
+std::vector<std::string> DecodePeople(const std::string& text) {
+  std::vector<std::string> out;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    std::string p;
+    absl::CUnescape(line, &p);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+// Active exceptions and dismissals that still keep their condition quiet.
+constexpr char kExistingWhere[] = "(status IN (1, 2, 5) OR (status = 4 AND released = 0))";
 
 ExistingException ReadExisting(sql::ResultSet& rs) {
   ExistingException e;
@@ -30,15 +73,69 @@ ExistingException ReadExisting(sql::ResultSet& rs) {
   return e;
 }
 
-std::string EvidenceText(const Finding& f) {
-  std::vector<std::string> parts;
-  for (const auto& [k, v] : f.evidence) parts.push_back(absl::StrCat(k, "=", v));
-  return absl::StrJoin(parts, ";");
+constexpr char kColumns[] =
+    "account_id, exception_id, rule, subject, severity, status, evidence, remedy, remedy_detail, target_role,"
+    " target_people, due_day, snoozed_until, close_source, opened_day, update_day, assignee, status_reason,"
+    " close_day, version";
+
+StoredException ReadStored(sql::ResultSet& rs) {
+  StoredException e;
+  e.account_id = rs.getString(1);
+  e.id = rs.getString(2);
+  e.finding.rule = static_cast<Rule>(rs.getInt(3));
+  e.finding.subject = rs.getString(4);
+  e.finding.severity = static_cast<Severity>(rs.getInt(5));
+  e.status = static_cast<ExceptionStatus>(rs.getInt(6));
+  e.finding.evidence = DecodeEvidence(rs.getString(7));
+  e.finding.remedy = static_cast<Remedy>(rs.getInt(8));
+  e.finding.remedy_detail = rs.getString(9);
+  e.finding.target_role = rs.getString(10);
+  e.finding.target_people = DecodePeople(rs.getString(11));
+  e.finding.due_day = db::ReadDay(rs, 12).value_or(absl::CivilDay());
+  e.snoozed_until = db::ReadDay(rs, 13);
+  e.close_source = static_cast<CloseSource>(rs.getInt(14));
+  e.opened_day = db::ReadDay(rs, 15).value_or(absl::CivilDay());
+  e.last_seen_day = db::ReadDay(rs, 16).value_or(absl::CivilDay());
+  e.assignee = rs.getString(17);
+  e.status_reason = rs.getString(18);
+  e.close_day = db::ReadDay(rs, 19);
+  e.version = rs.getInt64(20);
+  return e;
 }
 
-constexpr char kExistingSql[] =
-    "SELECT exception_id, rule, subject, status, snoozed_until FROM exceptions WHERE account_id = ?"
-    " AND status IN (1, 2, 4, 5)";
+std::string OptionalDay(const std::optional<absl::CivilDay>& day) { return day ? FormatDay(*day) : ""; }
+
+// Runs `sql_head` + "(…), (…)" + `sql_tail` over `rows` in statements of at most
+// kRowsPerStatement rows of `width` parameters each.
+void InsertRows(Connection& conn, const std::string& sql_head, const std::string& sql_tail, size_t width,
+                const std::vector<std::vector<SqlParam>>& rows) {
+  for (size_t first = 0; first < rows.size(); first += kRowsPerStatement) {
+    size_t n = std::min(kRowsPerStatement, rows.size() - first);
+    std::string sql = sql_head;
+    std::vector<SqlParam> params;
+    for (size_t i = 0; i < n; ++i) {
+      absl::StrAppend(&sql, i ? ", (" : " (", Placeholders(width), ")");
+      params.insert(params.end(), rows[first + i].begin(), rows[first + i].end());
+    }
+    sql += sql_tail;
+    auto& stmt = conn.Prepare(sql);
+    BindAll(stmt, params);
+    stmt.executeUpdate();
+  }
+}
+
+// Runs `sql_head` + "IN (…)" + `sql_tail` over `ids` in chunks, with `leading` parameters first.
+void UpdateByIds(Connection& conn, const std::string& sql_head, const std::vector<SqlParam>& leading,
+                 const std::vector<std::string>& ids) {
+  for (size_t first = 0; first < ids.size(); first += kRowsPerStatement) {
+    size_t n = std::min(kRowsPerStatement, ids.size() - first);
+    std::vector<SqlParam> params = leading;
+    params.insert(params.end(), ids.begin() + first, ids.begin() + first + n);
+    auto& stmt = conn.Prepare(absl::StrCat(sql_head, " IN (", Placeholders(n), ")"));
+    BindAll(stmt, params);
+    stmt.executeUpdate();
+  }
+}
 
 }  // namespace
 
@@ -50,7 +147,7 @@ absl::StatusOr<std::map<std::string, std::vector<ExistingException>>> MysqlExcep
     std::vector<SqlParam> params(account_ids.begin(), account_ids.end());
     ForEachRow(conn,
                absl::StrCat("SELECT exception_id, rule, subject, status, snoozed_until, account_id FROM exceptions"
-                            " WHERE account_id IN (", db::Placeholders(account_ids.size()), ") AND status IN (1, 2, 4, 5)"),
+                            " WHERE account_id IN (", Placeholders(account_ids.size()), ") AND ", kExistingWhere),
                params, [&](sql::ResultSet& rs) { out[rs.getString(6)].push_back(ReadExisting(rs)); });
     return absl::OkStatus();
   });
@@ -58,55 +155,80 @@ absl::StatusOr<std::map<std::string, std::vector<ExistingException>>> MysqlExcep
   return out;
 }
 
-absl::StatusOr<ApplyCounts> MysqlExceptionRepository::Apply(const std::string& account_id,
-                                                            const std::vector<Finding>& findings,
-                                                            absl::CivilDay as_of) {
+absl::StatusOr<ApplyCounts> MysqlExceptionRepository::ApplyBatch(const std::vector<AccountFindings>& batch,
+                                                                 absl::CivilDay as_of,
+                                                                 std::vector<StoredException>* touched) {
   ApplyCounts counts;
+  if (batch.empty()) return counts;
+  std::vector<SqlParam> account_ids;
+  for (const auto& a : batch) account_ids.emplace_back(a.account_id);
+  std::vector<StoredException> out;
   absl::Status status;
   // A concurrent run may commit the same open first: the unique key turns our insert into
   // ALREADY_EXISTS, and the next attempt sees that row and updates it instead.
   for (int attempt = 0; attempt < kApplyAttempts; ++attempt) {
     counts = ApplyCounts{};
+    out.clear();
     status = db::RunInTransaction(pool_, [&](Connection& conn) {
-      std::vector<ExistingException> existing;
-      ForEachRow(conn, absl::StrCat(kExistingSql, " FOR UPDATE"), {account_id},
-                 [&](sql::ResultSet& rs) { existing.push_back(ReadExisting(rs)); });
-      ReconcilePlan plan = Reconcile(findings, existing, as_of);
+      std::map<std::string, std::vector<ExistingException>> existing;
+      ForEachRow(conn,
+                 absl::StrCat("SELECT exception_id, rule, subject, status, snoozed_until, account_id FROM exceptions"
+                              " WHERE account_id IN (", Placeholders(account_ids.size()), ") AND ", kExistingWhere,
+                              " FOR UPDATE"),
+                 account_ids, [&](sql::ResultSet& rs) { existing[rs.getString(6)].push_back(ReadExisting(rs)); });
       std::string day = FormatDay(as_of);
-      for (const Finding& f : plan.open) {
-        auto& stmt = conn.Prepare(
-            "INSERT INTO exceptions (account_id, exception_id, rule, subject, severity, status, evidence, remedy,"
-            " remedy_detail, target_role, target_people, due_day, opened_day, update_day)"
-            " VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)");
-        BindAll(stmt, {account_id, ids::NewId("exc"), static_cast<int64_t>(f.rule), f.subject,
-                       static_cast<int64_t>(f.severity), EvidenceText(f), static_cast<int64_t>(f.remedy), f.remedy_detail,
-                       f.target_role, absl::StrJoin(f.target_people, ","), FormatDay(f.due_day), day, day});
-        stmt.executeUpdate();
-        ++counts.opened;
+      std::vector<std::vector<SqlParam>> inserts, updates;
+      std::vector<std::string> resolve, release;
+      for (const AccountFindings& a : batch) {
+        const std::vector<ExistingException>& stored = existing[a.account_id];
+        ReconcilePlan plan = Reconcile(a.findings, stored, as_of);
+        for (const Finding& f : plan.open) {
+          StoredException e{ids::NewId("exc"), a.account_id, f, a.assignee, ExceptionStatus::kOpen, as_of, as_of};
+          inserts.push_back({e.account_id, e.id, static_cast<int64_t>(f.rule), f.subject,
+                             static_cast<int64_t>(f.severity), EncodeEvidence(f.evidence),
+                             static_cast<int64_t>(f.remedy), f.remedy_detail, f.target_role,
+                             EncodePeople(f.target_people), FormatDay(f.due_day), day, day, a.assignee, int64_t{1}});
+          if (touched) out.push_back(std::move(e));
+        }
+        for (const auto& [id, f] : plan.update) {
+          ExceptionStatus was = ExceptionStatus::kOpen;
+          for (const auto& s : stored) {
+            if (s.id == id && s.status == ExceptionStatus::kAcknowledged) was = s.status;
+          }
+          // The row is rewritten through its primary key; every column not listed keeps its value.
+          updates.push_back({a.account_id, id, static_cast<int64_t>(f.rule), f.subject,
+                             static_cast<int64_t>(f.severity), EncodeEvidence(f.evidence),
+                             static_cast<int64_t>(f.remedy), f.remedy_detail, f.target_role,
+                             EncodePeople(f.target_people), FormatDay(f.due_day), day, day, a.assignee, int64_t{1}});
+          if (touched) out.push_back(StoredException{id, a.account_id, f, a.assignee, was, as_of, as_of});
+        }
+        resolve.insert(resolve.end(), plan.resolve.begin(), plan.resolve.end());
+        release.insert(release.end(), plan.release.begin(), plan.release.end());
+        counts.opened += plan.open.size();
+        counts.updated += plan.update.size();
+        counts.resolved += plan.resolve.size();
       }
-      for (const auto& [id, f] : plan.update) {
-        // Fresh evidence; an expired snooze becomes open again.
-        auto& stmt = conn.Prepare(
-            "UPDATE exceptions SET severity = ?, evidence = ?, remedy = ?, remedy_detail = ?, target_role = ?,"
-            " target_people = ?, status = IF(status = 5, 1, status), snoozed_until = IF(status = 1, NULL, snoozed_until),"
-            " update_day = ? WHERE account_id = ? AND exception_id = ?");
-        BindAll(stmt, {static_cast<int64_t>(f.severity), EvidenceText(f), static_cast<int64_t>(f.remedy), f.remedy_detail,
-                       f.target_role, absl::StrJoin(f.target_people, ","), day, account_id, id});
-        stmt.executeUpdate();
-        ++counts.updated;
-      }
-      for (const auto& id : plan.resolve) {
-        auto& stmt = conn.Prepare(
-            "UPDATE exceptions SET status = 3, close_source = ?, update_day = ? WHERE account_id = ? AND exception_id = ?");
-        BindAll(stmt, {int64_t{kCloseSourceRule}, day, account_id, id});
-        stmt.executeUpdate();
-        ++counts.resolved;
-      }
+      constexpr char kInsert[] =
+          "INSERT INTO exceptions (account_id, exception_id, rule, subject, severity, evidence, remedy,"
+          " remedy_detail, target_role, target_people, due_day, opened_day, update_day, assignee, status) VALUES";
+      InsertRows(conn, kInsert, "", 15, inserts);
+      // Fresh evidence on an existing row (matched by its primary key); an expired snooze
+      // becomes open again. Due day, assignee and opened day stay as they were.
+      InsertRows(conn, kInsert,
+                 " ON DUPLICATE KEY UPDATE severity = VALUES(severity), evidence = VALUES(evidence),"
+                 " remedy = VALUES(remedy), remedy_detail = VALUES(remedy_detail), target_role = VALUES(target_role),"
+                 " target_people = VALUES(target_people), snoozed_until = IF(status = 5, NULL, snoozed_until),"
+                 " status = IF(status = 5, 1, status), update_day = VALUES(update_day)",
+                 15, updates);
+      UpdateByIds(conn, "UPDATE exceptions SET status = 3, close_source = 2, close_day = ?, version = version + 1"
+                        " WHERE exception_id", {day}, resolve);
+      UpdateByIds(conn, "UPDATE exceptions SET released = 1 WHERE exception_id", {}, release);
       return absl::OkStatus();
     });
     if (status.code() != absl::StatusCode::kAlreadyExists) break;
   }
   if (!status.ok()) return status;
+  if (touched) *touched = std::move(out);
   return counts;
 }
 
@@ -117,10 +239,92 @@ absl::Status MysqlExceptionRepository::RecordRun(const ReportRun& run) {
         " resolved, seconds, finish_time_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     BindAll(stmt, {run.id, FormatDay(run.as_of), static_cast<int64_t>(run.shard_index),
                    static_cast<int64_t>(run.shard_count), static_cast<int64_t>(run.dry_run), run.accounts_scanned,
-                   run.counts.opened, run.counts.updated, run.counts.resolved, run.seconds,
-                   absl::ToUnixMicros(absl::Now())});
+                   run.counts.opened, run.counts.updated, run.counts.resolved, run.total_seconds,
+                   absl::ToUnixMicros(run.finish_time)});
     stmt.executeUpdate();
     return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<StoredException> MysqlExceptionRepository::Get(const std::string& id) {
+  std::optional<StoredException> found;
+  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
+    ForEachRow(conn, absl::StrCat("SELECT ", kColumns, " FROM exceptions WHERE exception_id = ?"), {id},
+               [&](sql::ResultSet& rs) { found = ReadStored(rs); });
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (!found) return NotFoundError("exception", id);
+  return *std::move(found);
+}
+
+absl::StatusOr<std::vector<StoredException>> MysqlExceptionRepository::List(const ExceptionQuery& q) {
+  std::string where = "1 = 1";
+  std::vector<SqlParam> params;
+  if (q.status) {
+    absl::StrAppend(&where, " AND status = ?");
+    params.emplace_back(static_cast<int64_t>(*q.status));
+  }
+  if (q.severity) {
+    absl::StrAppend(&where, " AND severity = ?");
+    params.emplace_back(static_cast<int64_t>(*q.severity));
+  }
+  if (q.rule) {
+    absl::StrAppend(&where, " AND rule = ?");
+    params.emplace_back(static_cast<int64_t>(*q.rule));
+  }
+  if (!q.assignee.empty()) {
+    absl::StrAppend(&where, " AND assignee = ?");
+    params.emplace_back(q.assignee);
+  }
+  if (!q.account_id.empty()) {
+    absl::StrAppend(&where, " AND account_id = ?");
+    params.emplace_back(q.account_id);
+  }
+  if (q.overdue_on) {
+    absl::StrAppend(&where, " AND status IN (1, 2) AND due_day < ?");
+    params.emplace_back(FormatDay(*q.overdue_on));
+  }
+  if (q.active_only) absl::StrAppend(&where, " AND status IN (1, 2, 5)");
+  if (!q.after_account_id.empty() || !q.after_id.empty()) {
+    absl::StrAppend(&where, " AND (account_id, exception_id) > (?, ?)");
+    params.emplace_back(q.after_account_id);
+    params.emplace_back(q.after_id);
+  }
+  params.emplace_back(static_cast<int64_t>(q.limit));
+  std::vector<StoredException> out;
+  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
+    ForEachRow(conn,
+               absl::StrCat("SELECT ", kColumns, " FROM exceptions WHERE ", where,
+                            " ORDER BY account_id, exception_id LIMIT ?"),
+               params, [&](sql::ResultSet& rs) { out.push_back(ReadStored(rs)); });
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<StoredException> MysqlExceptionRepository::Update(
+    const std::string& id, const std::string& action, const std::function<absl::Status(StoredException&)>& mutate,
+    const WriteContext& context) {
+  return db::TransactionValue<StoredException>(pool_, [&](Connection& conn) -> absl::StatusOr<StoredException> {
+    std::optional<StoredException> found;
+    ForEachRow(conn, absl::StrCat("SELECT ", kColumns, " FROM exceptions WHERE exception_id = ? FOR UPDATE"), {id},
+               [&](sql::ResultSet& rs) { found = ReadStored(rs); });
+    if (!found) return NotFoundError("exception", id);
+    StoredException before = *found;
+    if (absl::Status s = mutate(*found); !s.ok()) return s;
+    StoredException& e = *found;
+    e.version = before.version + 1;
+    auto& stmt = conn.Prepare(
+        "UPDATE exceptions SET status = ?, snoozed_until = NULLIF(?, ''), status_reason = ?, close_source = ?,"
+        " close_day = NULLIF(?, ''), assignee = ?, version = ? WHERE account_id = ? AND exception_id = ?");
+    BindAll(stmt, {static_cast<int64_t>(e.status), OptionalDay(e.snoozed_until), e.status_reason,
+                   static_cast<int64_t>(e.close_source), OptionalDay(e.close_day), e.assignee, e.version, e.account_id,
+                   e.id});
+    stmt.executeUpdate();
+    WriteAudit(conn, {e.id, e.version, e.account_id, action, {}}, context);
+    return e;
   });
 }
 

@@ -12,9 +12,14 @@ class MysqlExceptionRepository : public ExceptionRepository {
 
   absl::StatusOr<std::map<std::string, std::vector<ExistingException>>> Existing(
       const std::vector<std::string>& account_ids) override;
-  absl::StatusOr<ApplyCounts> Apply(const std::string& account_id, const std::vector<Finding>& findings,
-                                    absl::CivilDay as_of) override;
+  absl::StatusOr<ApplyCounts> ApplyBatch(const std::vector<AccountFindings>& batch, absl::CivilDay as_of,
+                                         std::vector<StoredException>* touched) override;
   absl::Status RecordRun(const ReportRun& run) override;
+  absl::StatusOr<StoredException> Get(const std::string& id) override;
+  absl::StatusOr<std::vector<StoredException>> List(const ExceptionQuery& query) override;
+  absl::StatusOr<StoredException> Update(const std::string& id, const std::string& action,
+                                         const std::function<absl::Status(StoredException&)>& mutate,
+                                         const WriteContext& context) override;
 
  private:
   db::ConnectionPool& pool_;

@@ -47,4 +47,12 @@ absl::StatusOr<v1::ValueTracking> HealthClient::GetValueTracking(const v1::GetVa
   return out;
 }
 
+absl::StatusOr<v1::BatchGetReportInputsResponse> HealthClient::BatchGetReportInputs(
+    const v1::BatchGetReportInputsRequest& request) {
+  v1::BatchGetReportInputsResponse out;
+  absl::Status status = Mapped(stub_->BatchGetReportInputs(NewContext().get(), request, &out));
+  if (!status.ok()) return status;
+  return out;
+}
+
 }  // namespace flywheel::health

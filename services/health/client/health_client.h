@@ -19,6 +19,7 @@ class HealthClient {
   // Every signal of `request` (all pages).
   absl::StatusOr<std::vector<v1::Signal>> ListSignals(v1::ListSignalsRequest request);
   absl::StatusOr<v1::ValueTracking> GetValueTracking(const v1::GetValueTrackingRequest& request);
+  absl::StatusOr<v1::BatchGetReportInputsResponse> BatchGetReportInputs(const v1::BatchGetReportInputsRequest& request);
 
  private:
   std::unique_ptr<grpc::ClientContext> NewContext() const;

@@ -15,6 +15,7 @@
 #include "common/ids/ids.h"
 #include "common/paging/page_token.h"
 #include "common/status/grpc_status.h"
+#include "services/health/domain/series.h"
 #include "services/health/grpc/health_proto.h"
 
 namespace flywheel::health {
@@ -25,6 +26,10 @@ constexpr size_t kRescoreBatch = 500;
 constexpr int kRescoreThreads = 2;  // one batch in the service while another is in the database
 constexpr int kDefaultSignalDays = 90;
 constexpr int kMaxTop = 100;
+constexpr int kMaxReportAccounts = 1000;
+constexpr int kMaxSeriesDays = 730;
+constexpr int kMaxSeriesNames = 20;
+constexpr int kDefaultDetractorDays = 30;
 constexpr absl::Duration kWatchPollInterval = absl::Milliseconds(200);
 const absl::TimeZone kUtc = absl::UTCTimeZone();
 
@@ -714,6 +719,110 @@ grpc::ServerWriteReactor<v1::HealthChange>* HealthServiceImpl::WatchHealth(grpc:
     return new Failed(ToGrpcStatus(status));
   }
   return new WatchReactor(this, after, request->csm_owner());
+}
+
+}  // namespace flywheel::health
+
+namespace flywheel::health {
+
+grpc::ServerUnaryReactor* HealthServiceImpl::BatchGetReportInputs(grpc::CallbackServerContext* ctx,
+                                                                  const v1::BatchGetReportInputsRequest* request,
+                                                                  v1::BatchGetReportInputsResponse* response) {
+  return RunUnary(ctx, context_.workers, "BatchGetReportInputs", [=]() -> absl::Status {
+    FieldViolations v;
+    if (request->account_ids().empty() || request->account_ids_size() > kMaxReportAccounts) {
+      v.Add("account_ids", absl::StrCat("must hold 1-", kMaxReportAccounts, " ids"));
+    }
+    std::set<std::string> asked;
+    for (int i = 0; i < request->account_ids_size(); ++i) {
+      RequireAccountId(request->account_ids(i), absl::StrCat("account_ids[", i, "]"), v);
+      asked.insert(request->account_ids(i));
+    }
+    std::optional<absl::CivilDay> as_of = OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
+    absl::CivilDay day = as_of.value_or(Today());
+    if (request->detractor_days() < 0 || request->detractor_days() > kSurveyWindowDays) {
+      v.Add("detractor_days", absl::StrCat("must be from 0 to ", kSurveyWindowDays));
+    }
+    // Series requests by account, checked.
+    std::map<std::string, const v1::SeriesRequest*> series;
+    std::set<std::string> metrics;
+    bool surveys = false;
+    absl::CivilDay first_day = day;
+    for (int i = 0; i < request->series_size(); ++i) {
+      const v1::SeriesRequest& s = request->series(i);
+      std::string field = absl::StrCat("series[", i, "]");
+      if (!asked.count(s.account_id())) v.Add(field + ".account_id", "must be one of account_ids");
+      if (!series.emplace(s.account_id(), &s).second) v.Add(field + ".account_id", "asked twice");
+      std::optional<absl::CivilDay> start = convert::FromProto(s.start_day(), field + ".start_day", v);
+      if (start && (*start > day || day - *start > kMaxSeriesDays)) {
+        v.Add(field + ".start_day", absl::StrCat("must be within ", kMaxSeriesDays, " days before as_of"));
+      } else if (start) {
+        first_day = std::min(first_day, *start);
+      }
+      if (s.names().empty() || s.names_size() > kMaxSeriesNames) {
+        v.Add(field + ".names", absl::StrCat("must hold 1-", kMaxSeriesNames, " names"));
+      }
+      for (int n = 0; n < s.names_size(); ++n) {
+        const std::string& name = s.names(n);
+        if (!IsSeriesName(name)) {
+          v.Add(absl::StrCat(field, ".names[", n, "]"), "must be a metric name, seats, nps or csat");
+        } else if (SeriesReadsUsage(name)) {
+          metrics.insert(name);
+        } else if (SeriesReadsSurveys(name)) {
+          surveys = true;
+        }
+      }
+    }
+    if (!v.empty()) return v.ToStatus();
+    std::vector<std::string> ids(request->account_ids().begin(), request->account_ids().end());
+    auto accounts = accounts_.GetAll(ids);
+    if (!accounts.ok()) return accounts.status();
+    std::vector<AccountFacts> facts;
+    facts.reserve(accounts->size());
+    for (const auto& a : *accounts) facts.push_back(FactsFromAccount(a));
+    auto scored = engine_.Score(facts, day);
+    if (!scored.ok()) return scored.status();
+    std::map<std::string, SignalWindow> series_signals;
+    if (!series.empty()) {
+      std::vector<std::string> series_ids;
+      for (const auto& [id, s] : series) series_ids.push_back(id);
+      auto loaded = repository_.LoadSeriesSignals(series_ids, {metrics.begin(), metrics.end()}, surveys,
+                                                  first_day - kSeriesLookbackDays, day);
+      if (!loaded.ok()) return loaded.status();
+      series_signals = *std::move(loaded);
+    }
+    int detractor_days = request->detractor_days() == 0 ? kDefaultDetractorDays : request->detractor_days();
+    auto recent = repository_.LoadSeriesSignals(ids, {}, true, day - (detractor_days - 1), day);
+    if (!recent.ok()) return recent.status();
+    absl::Time now = context_.clock.Now();
+    for (const ScoredAccount& s : *scored) {
+      v1::ReportInputs* out = response->add_inputs();
+      const std::string& id = s.facts.id;
+      out->set_account_id(id);
+      *out->mutable_health() = ToProto(id, s.score, s.facts, now);
+      out->set_overall_30_days_earlier_missing(!s.overall_30_days_earlier);
+      out->set_overall_30_days_earlier(s.overall_30_days_earlier.value_or(0));
+      *out->mutable_value() = ToProto(id, day, s.facts, s.value);
+      for (const SurveyResponse& r : (*recent)[id].surveys) {
+        absl::CivilDay answered = absl::ToCivilDay(r.time, kUtc);
+        if (r.kind == SurveyKind::kNps && r.score <= 6 && answered > day - detractor_days && answered <= day) {
+          *out->add_detractors() = ToProto(r);
+        }
+      }
+      auto wanted = series.find(id);
+      if (wanted == series.end()) continue;
+      FieldViolations unused;
+      absl::CivilDay start = *convert::FromProto(wanted->second->start_day(), "start_day", unused);
+      *out->mutable_series_start_day() = convert::ToProto(start);
+      const SignalWindow& window = series_signals[id];
+      for (const std::string& name : wanted->second->names()) {
+        v1::Series* out_series = out->add_series();
+        out_series->set_name(name);
+        for (double x : DailySeries(name, window, s.facts.licensed_seats, start, day)) out_series->add_values(x);
+      }
+    }
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace flywheel::health

@@ -51,6 +51,8 @@ class HealthServiceImpl final : public v1::HealthService::CallbackService {
                                              v1::GetHealthHistoryResponse*) override;
   grpc::ServerUnaryReactor* GetPortfolioSummary(grpc::CallbackServerContext*, const v1::GetPortfolioSummaryRequest*,
                                                 v1::PortfolioSummary*) override;
+  grpc::ServerUnaryReactor* BatchGetReportInputs(grpc::CallbackServerContext*, const v1::BatchGetReportInputsRequest*,
+                                                 v1::BatchGetReportInputsResponse*) override;
   grpc::ServerWriteReactor<v1::HealthChange>* WatchHealth(grpc::CallbackServerContext*,
                                                           const v1::WatchHealthRequest*) override;
 

@@ -42,7 +42,7 @@ absl::StatusOr<std::vector<ScoredAccount>> ScoringEngine::Score(const std::vecto
     auto o = overrides->find(account.id);
     ScoringInput input = BuildScoringInput(account, window, as_of, e == earlier->end() ? std::nullopt : e->second,
                                            o == overrides->end() ? std::nullopt : std::optional<Override>(o->second), now);
-    out.push_back({account, ComputeHealth(*scorecard, input), input.value});
+    out.push_back({account, ComputeHealth(*scorecard, input), input.value, input.overall_30_days_earlier});
   }
   return out;
 }

@@ -20,6 +20,7 @@ struct ScoredAccount {
   AccountFacts facts;
   HealthScore score;
   std::optional<ValueTracking> value;
+  std::optional<double> overall_30_days_earlier;
 };
 
 class ScoringEngine {

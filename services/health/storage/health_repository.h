@@ -80,6 +80,12 @@ class HealthRepository {
   virtual absl::StatusOr<std::map<std::string, SignalWindow>> LoadScoringSignals(
       const std::vector<std::string>& account_ids, absl::CivilDay as_of) = 0;
 
+  // The readings of `metrics` and (when `surveys`) the survey responses of `account_ids`
+  // from `first` to `end`: what daily series (domain/series.h) read.
+  virtual absl::StatusOr<std::map<std::string, SignalWindow>> LoadSeriesSignals(
+      const std::vector<std::string>& account_ids, const std::vector<std::string>& metrics, bool surveys,
+      absl::CivilDay first, absl::CivilDay end) = 0;
+
   // Scorecards. The default one exists from the first migration on (see EnsureDefaultScorecard).
   virtual absl::Status EnsureDefaultScorecard(const Scorecard& scorecard) = 0;
   virtual absl::StatusOr<Scorecard> GetScorecard(const std::string& id) = 0;

@@ -277,6 +277,46 @@ absl::StatusOr<std::map<std::string, SignalWindow>> MysqlHealthRepository::LoadS
   return out;
 }
 
+absl::StatusOr<std::map<std::string, SignalWindow>> MysqlHealthRepository::LoadSeriesSignals(
+    const std::vector<std::string>& ids, const std::vector<std::string>& metrics, bool surveys, absl::CivilDay first,
+    absl::CivilDay end) {
+  std::map<std::string, SignalWindow> out;
+  if (ids.empty()) return out;
+  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
+    std::string in = Placeholders(ids.size());
+    if (!metrics.empty()) {
+      std::vector<SqlParam> p = IdParams(ids);
+      for (const auto& m : metrics) p.emplace_back(m);
+      p.emplace_back(FormatDay(first));
+      p.emplace_back(FormatDay(end));
+      ForEachRow(conn,
+                 absl::StrCat("SELECT account_id, DATEDIFF(day, '1970-01-01'), metric, MAX(value) FROM usage_readings"
+                              " WHERE account_id IN (", in, ") AND metric IN (", Placeholders(metrics.size()),
+                              ") AND day >= ? AND day <= ? GROUP BY account_id, metric, day"),
+                 p, [&](sql::ResultSet& rs) {
+                   UsageReading r{rs.getString(1), absl::CivilDay(1970, 1, 1) + rs.getInt(2), rs.getString(3),
+                                  rs.getDouble(4), ""};
+                   out[r.account_id].usage.push_back(std::move(r));
+                 });
+    }
+    if (surveys) {
+      std::vector<SqlParam> p = IdParams(ids);
+      p.emplace_back(FormatDay(first));
+      p.emplace_back(FormatDay(end));
+      ForEachRow(conn,
+                 absl::StrCat("SELECT ", kSurveyColumns, " FROM survey_responses WHERE account_id IN (", in,
+                              ") AND day >= ? AND day <= ?"),
+                 p, [&](sql::ResultSet& rs) {
+                   SurveyResponse s = ReadSurvey(rs);
+                   out[s.account_id].surveys.push_back(std::move(s));
+                 });
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
 absl::Status MysqlHealthRepository::EnsureDefaultScorecard(const Scorecard& scorecard) {
   return db::RunOnConnection(pool_, [&](Connection& conn) {
     auto& stmt = conn.Prepare(absl::StrCat("INSERT IGNORE INTO scorecards (", kScorecardColumns, ") VALUES (",

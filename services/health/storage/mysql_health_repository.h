@@ -17,6 +17,10 @@ class MysqlHealthRepository : public HealthRepository {
                                            absl::CivilDay start, absl::CivilDay end) override;
   absl::StatusOr<std::map<std::string, SignalWindow>> LoadScoringSignals(const std::vector<std::string>& account_ids,
                                                                          absl::CivilDay as_of) override;
+  absl::StatusOr<std::map<std::string, SignalWindow>> LoadSeriesSignals(const std::vector<std::string>& account_ids,
+                                                                       const std::vector<std::string>& metrics,
+                                                                       bool surveys, absl::CivilDay first,
+                                                                       absl::CivilDay end) override;
   absl::Status EnsureDefaultScorecard(const Scorecard& scorecard) override;
   absl::StatusOr<Scorecard> GetScorecard(const std::string& id) override;
   absl::StatusOr<std::vector<Scorecard>> ListScorecards() override;

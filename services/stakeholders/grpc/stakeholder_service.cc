@@ -300,6 +300,30 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::GetCoverage(grpc::CallbackServ
   });
 }
 
+grpc::ServerUnaryReactor* StakeholderServiceImpl::BatchGetCoverage(grpc::CallbackServerContext* ctx,
+                                                                   const v1::BatchGetCoverageRequest* request,
+                                                                   v1::BatchGetCoverageResponse* response) {
+  return RunUnary(ctx, context_.workers, "BatchGetCoverage", [=]() -> absl::Status {
+    FieldViolations v;
+    if (request->account_ids().empty() || request->account_ids_size() > 1000) v.Add("account_ids", "must hold 1-1000 ids");
+    for (int i = 0; i < request->account_ids_size(); ++i) {
+      RequireId(request->account_ids(i), "acc", absl::StrCat("account_ids[", i, "]"), v);
+    }
+    if (!v.empty()) return v.ToStatus();
+    std::vector<std::string> ids(request->account_ids().begin(), request->account_ids().end());
+    auto live = repository_.LiveByAccount(ids);
+    if (!live.ok()) return live.status();
+    for (const auto& id : ids) {
+      const std::vector<Stakeholder>& people = (*live)[id];
+      *response->add_coverages() = ToProto(id, ComputeCoverage(people));
+    }
+    for (const auto& [id, people] : *live) {
+      for (const auto& s : people) *response->add_stakeholders() = ToProto(s);
+    }
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerUnaryReactor* StakeholderServiceImpl::ListCoverageGaps(grpc::CallbackServerContext* ctx,
                                                                    const v1::ListCoverageGapsRequest* request,
                                                                    v1::ListCoverageGapsResponse* response) {

@@ -33,6 +33,8 @@ class StakeholderServiceImpl final : public v1::StakeholderService::CallbackServ
       grpc::CallbackServerContext*, v1::BulkUpsertStakeholdersResponse*) override;
   grpc::ServerUnaryReactor* GetCoverage(grpc::CallbackServerContext*, const v1::GetCoverageRequest*,
                                         v1::Coverage*) override;
+  grpc::ServerUnaryReactor* BatchGetCoverage(grpc::CallbackServerContext*, const v1::BatchGetCoverageRequest*,
+                                             v1::BatchGetCoverageResponse*) override;
   grpc::ServerUnaryReactor* ListCoverageGaps(grpc::CallbackServerContext*, const v1::ListCoverageGapsRequest*,
                                              v1::ListCoverageGapsResponse*) override;
   grpc::ServerUnaryReactor* CreateRaciActivity(grpc::CallbackServerContext*, const v1::CreateRaciActivityRequest*,
