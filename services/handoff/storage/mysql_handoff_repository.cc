@@ -4,6 +4,7 @@
 #include <cppconn/resultset.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/db/request_log.h"
 #include "common/db/sql_params.h"
 #include "common/status/errors.h"
 #include "services/handoff/storage/audit.h"
