@@ -27,6 +27,8 @@ ABSL_FLAG(int, health_check_interval_ms, 1000, "how often the database is probed
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 ABSL_FLAG(std::string, accounts_addr, "127.0.0.1:50051", "accounts service address, for the services that call it");
 ABSL_FLAG(std::string, health_addr, "127.0.0.1:50052", "health service address, for the services that call it");
+ABSL_FLAG(std::string, stakeholders_addr, "127.0.0.1:50053",
+          "stakeholders service address, for the services that call it");
 ABSL_FLAG(int, upstream_deadline_ms, 5000, "deadline of each call to another Flywheel service");
 ABSL_FLAG(std::string, page_token_secret, "", "key that signs page tokens; replicas must share it (random per process when empty)");
 
@@ -35,7 +37,7 @@ namespace {
 constexpr const char* kFlagNames[] = {
     "listen", "port_file", "db_dsn", "db_user", "db_password", "db_password_file", "db_pool_size",
     "drain_deadline_seconds", "health_check_interval_ms", "log_level", "page_token_secret", "accounts_addr",
-    "health_addr", "upstream_deadline_ms"};
+    "health_addr", "stakeholders_addr", "upstream_deadline_ms"};
 }  // namespace
 
 absl::Status ParseDatabaseDsn(absl::string_view dsn, DatabaseConfig* config) {
@@ -114,6 +116,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv, const Servi
   config.page_token_secret = absl::GetFlag(FLAGS_page_token_secret);
   config.accounts_address = absl::GetFlag(FLAGS_accounts_addr);
   config.health_address = absl::GetFlag(FLAGS_health_addr);
+  config.stakeholders_address = absl::GetFlag(FLAGS_stakeholders_addr);
   int upstream = absl::GetFlag(FLAGS_upstream_deadline_ms);
   if (upstream < 10) bad.Add("upstream_deadline_ms", "must be at least 10");
   config.upstream_deadline = absl::Milliseconds(upstream);

@@ -35,6 +35,7 @@ struct ServerConfig {
   std::string page_token_secret;
   std::string accounts_address;                  // for services that call accounts
   std::string health_address;                    // for services that call health
+  std::string stakeholders_address;              // for services that call stakeholders
   absl::Duration upstream_deadline = absl::Seconds(5);
   std::vector<std::string> positional;  // e.g. {"migrate"}
 };

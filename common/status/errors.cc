@@ -111,4 +111,12 @@ std::string GetErrorReason(const absl::Status& status) {
   return info ? info->reason() : "";
 }
 
+absl::Status CheckEtag(absl::string_view resource_type, absl::string_view id, absl::string_view current_etag,
+                       absl::string_view etag) {
+  if (etag.empty() || etag == current_etag) return absl::OkStatus();
+  return WithErrorInfo(absl::AbortedError(absl::StrCat(resource_type, " ", id, " was changed by someone else (etag ",
+                                                       etag, " is stale; current is ", current_etag, ")")),
+                       "ETAG_MISMATCH", {{"id", std::string(id)}, {"current_etag", std::string(current_etag)}});
+}
+
 }  // namespace flywheel

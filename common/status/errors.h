@@ -49,6 +49,11 @@ absl::Status NotFoundError(absl::string_view resource_type, absl::string_view id
 absl::Status WithErrorInfo(absl::Status status, absl::string_view reason,
                            std::vector<std::pair<std::string, std::string>> metadata = {});
 
+// OK when `etag` is empty or equals `current_etag`; ABORTED (reason ETAG_MISMATCH, metadata
+// id and current_etag) when it is stale.
+absl::Status CheckEtag(absl::string_view resource_type, absl::string_view id, absl::string_view current_etag,
+                       absl::string_view etag);
+
 // The details carried by `status`, empty when it has none.
 std::vector<FieldViolation> GetFieldViolations(const absl::Status& status);
 std::vector<PreconditionViolation> GetPreconditionViolations(const absl::Status& status);

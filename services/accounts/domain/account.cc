@@ -71,11 +71,7 @@ void ApplyFields(const Account& from, const std::vector<std::string>& paths, Acc
 std::string EtagOf(const Account& account) { return absl::StrCat(account.version); }
 
 absl::Status CheckEtag(const Account& current, absl::string_view etag) {
-  if (etag.empty() || etag == EtagOf(current)) return absl::OkStatus();
-  return WithErrorInfo(absl::AbortedError(absl::StrCat("account ", current.id,
-                                                       " was changed by someone else (etag ", etag,
-                                                       " is stale; current is ", EtagOf(current), ")")),
-                       "ETAG_MISMATCH", {{"id", current.id}, {"current_etag", EtagOf(current)}});
+  return flywheel::CheckEtag("account", current.id, EtagOf(current), etag);
 }
 
 }  // namespace flywheel::accounts

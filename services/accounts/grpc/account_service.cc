@@ -11,6 +11,7 @@
 #include "common/convert/type_convert.h"
 #include "common/db/request_log.h"
 #include "common/ids/ids.h"
+#include "common/server/idempotency.h"
 #include "common/paging/page_token.h"
 #include "common/server/bulk_upsert_reactor.h"
 #include "common/status/grpc_status.h"
@@ -67,16 +68,6 @@ std::string CanonicalQuery(const v1::ListAccountsRequest& r) {
   return absl::StrCat("accounts.list:", out);
 }
 
-std::string DeterministicBytes(const google::protobuf::Message& message) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  message.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
-}
-
 // Checks one upsert record and turns it into repository input. Violations use `prefix`.
 UpsertInput CheckedUpsert(const v1::UpsertAccountRequest& r, const std::string& prefix, FieldViolations& v) {
   if (!IsValidSourceName(r.source())) v.Add(prefix + "source", "must be 1-64 of a-z, 0-9, '_', '.', '-'");
@@ -125,12 +116,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServer
     account.create_time = account.update_time = write.now;
     account.delete_time.reset();
     *response = ToProto(account);
-    std::optional<IdempotencyRecord> idempotency;
-    if (!request->request_id().empty()) {
-      idempotency = IdempotencyRecord{request->request_id(),
-                                      db::RequestFingerprint(DeterministicBytes(request->account())),
-                                      response->SerializeAsString()};
-    }
+    std::optional<IdempotencyRecord> idempotency = IdempotencyFor(request->request_id(), request->account(), *response);
     auto result = repository_.Create(account, write, idempotency);
     if (!result.ok()) return result.status();
     if (result->replayed && !response->ParseFromString(result->replayed_response)) {

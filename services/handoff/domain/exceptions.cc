@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/status/errors.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -10,6 +12,17 @@ namespace flywheel::handoff {
 namespace {
 
 std::string Number(double v) { return absl::StrFormat("%.10g", v); }
+
+const char* StatusName(ExceptionStatus s) {
+  switch (s) {
+    case ExceptionStatus::kOpen: return "OPEN";
+    case ExceptionStatus::kAcknowledged: return "ACKNOWLEDGED";
+    case ExceptionStatus::kResolved: return "RESOLVED";
+    case ExceptionStatus::kDismissed: return "DISMISSED";
+    case ExceptionStatus::kSnoozed: return "SNOOZED";
+  }
+  return "";
+}
 
 }  // namespace
 
@@ -140,6 +153,26 @@ std::vector<Finding> Evaluate(const AccountSnapshot& a, const std::vector<RuleCo
     }
   }
   return out;
+}
+
+absl::Status CheckExceptionTransition(const std::string& id, ExceptionStatus from, ExceptionStatus to) {
+  auto is = [&](std::initializer_list<ExceptionStatus> set) { return std::find(set.begin(), set.end(), from) != set.end(); };
+  bool active = is({ExceptionStatus::kOpen, ExceptionStatus::kAcknowledged, ExceptionStatus::kSnoozed});
+  bool allowed = false;
+  if (from == to) {
+    allowed = active;  // a change that keeps the status (reassigning)
+  } else {
+    switch (to) {
+      case ExceptionStatus::kAcknowledged: allowed = from == ExceptionStatus::kOpen; break;
+      case ExceptionStatus::kSnoozed: allowed = is({ExceptionStatus::kOpen, ExceptionStatus::kAcknowledged}); break;
+      case ExceptionStatus::kResolved:
+      case ExceptionStatus::kDismissed: allowed = active; break;
+      case ExceptionStatus::kOpen: break;
+    }
+  }
+  if (allowed) return absl::OkStatus();
+  return FailedPreconditionError(absl::StrCat("exception ", id, " cannot go from ", StatusName(from), " to ", StatusName(to)),
+                                 {{"STATUS", id, absl::StrCat("exception is ", StatusName(from))}});
 }
 
 ReconcilePlan Reconcile(const std::vector<Finding>& findings, const std::vector<ExistingException>& existing,

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/time/civil_time.h"
 #include "services/handoff/domain/success_path.h"
 
@@ -86,6 +87,12 @@ struct Finding {
 std::vector<Finding> Evaluate(const AccountSnapshot& account, const std::vector<RuleConfig>& rules);
 
 enum class ExceptionStatus { kOpen = 1, kAcknowledged, kResolved, kDismissed, kSnoozed };
+
+// OK when a user may move an exception from `from` to `to`: OPEN → ACKNOWLEDGED; OPEN or
+// ACKNOWLEDGED → SNOOZED; OPEN, ACKNOWLEDGED or SNOOZED → RESOLVED | DISMISSED; and
+// to == from for an active one (a change that keeps the status, e.g. reassigning).
+// FAILED_PRECONDITION otherwise.
+absl::Status CheckExceptionTransition(const std::string& id, ExceptionStatus from, ExceptionStatus to);
 
 struct ExistingException {
   std::string id;

@@ -7,6 +7,7 @@
 #include "common/convert/type_convert.h"
 #include "common/db/request_log.h"
 #include "common/ids/ids.h"
+#include "common/server/idempotency.h"
 #include "common/paging/page_token.h"
 #include "common/server/bulk_upsert_reactor.h"
 #include "services/stakeholders/domain/briefing.h"
@@ -64,16 +65,6 @@ UpsertInput CheckedUpsert(const pb::UpsertStakeholderRequest& r, FieldViolations
   return in;
 }
 
-std::string DeterministicBytes(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  m.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
-}
-
 }  // namespace
 
 WriteContext StakeholderServiceImpl::WriteContextOf(grpc::CallbackServerContext* ctx, std::string request_id) const {
@@ -108,11 +99,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateStakeholder(grpc::Callba
     s.version = 1;
     s.create_time = s.update_time = write.now;
     *response = ToProto(s);
-    std::optional<IdempotencyRecord> idempotency;
-    if (!request->request_id().empty()) {
-      idempotency = IdempotencyRecord{request->request_id(), db::RequestFingerprint(DeterministicBytes(request->stakeholder())),
-                                      response->SerializeAsString()};
-    }
+    std::optional<IdempotencyRecord> idempotency = IdempotencyFor(request->request_id(), request->stakeholder(), *response);
     auto result = repository_.Create(s, write, idempotency);
     if (!result.ok()) return result.status();
     if (result->replayed && !response->ParseFromString(result->replayed_response)) {

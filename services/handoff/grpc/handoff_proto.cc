@@ -1,0 +1,171 @@
+#include "services/handoff/grpc/handoff_proto.h"
+
+#include "common/convert/type_convert.h"
+
+namespace flywheel::handoff {
+namespace {
+
+// Domain enums are numbered like their proto counterparts (UNSPECIFIED = 0 has no domain value).
+template <typename Domain, typename Proto>
+std::optional<Domain> FromNumber(Proto value, int last) {
+  int n = static_cast<int>(value);
+  if (n < 1 || n > last) return std::nullopt;
+  return static_cast<Domain>(n);
+}
+
+}  // namespace
+
+pb::Team ToProto(Team team) { return static_cast<pb::Team>(team); }
+std::optional<Team> TeamFromProto(pb::Team team) { return FromNumber<Team>(team, 4); }
+pb::HandoffState ToProto(HandoffState state) { return static_cast<pb::HandoffState>(state); }
+pb::RuleKind ToProto(Rule rule) { return static_cast<pb::RuleKind>(rule); }
+std::optional<Rule> RuleFromProto(pb::RuleKind rule) { return FromNumber<Rule>(rule, 10); }
+pb::Severity ToProto(Severity severity) { return static_cast<pb::Severity>(severity); }
+std::optional<Severity> SeverityFromProto(pb::Severity severity) { return FromNumber<Severity>(severity, 3); }
+pb::ExceptionStatus ToProto(ExceptionStatus status) { return static_cast<pb::ExceptionStatus>(status); }
+std::optional<ExceptionStatus> StatusFromProto(pb::ExceptionStatus status) {
+  return FromNumber<ExceptionStatus>(status, 5);
+}
+
+pb::SuccessPath ToProto(const SuccessPath& p) {
+  pb::SuccessPath m;
+  m.set_id(p.id);
+  m.set_product(p.product);
+  m.set_name(p.name);
+  m.set_active(p.active);
+  for (const Milestone& ms : p.milestones) {
+    pb::Milestone* out = m.add_milestones();
+    out->set_key(ms.key);
+    out->set_name(ms.name);
+    out->set_criterion(ms.criterion);
+    out->set_due_offset_days(ms.due_offset_days);
+    out->set_remedy_title(ms.remedy_title);
+    out->set_remedy_link(ms.remedy_link);
+  }
+  m.set_etag(std::to_string(p.version));
+  *m.mutable_create_time() = convert::ToTimestamp(p.create_time);
+  *m.mutable_update_time() = convert::ToTimestamp(p.update_time);
+  return m;
+}
+
+SuccessPath FromProto(const pb::SuccessPath& m) {
+  SuccessPath p;
+  p.id = m.id();
+  p.product = m.product();
+  p.name = m.name();
+  p.active = m.active();
+  for (const auto& ms : m.milestones()) {
+    p.milestones.push_back(
+        {ms.key(), ms.name(), ms.criterion(), ms.due_offset_days(), ms.remedy_title(), ms.remedy_link()});
+  }
+  return p;
+}
+
+pb::PathAssignment ToProto(const PathAssignment& a) {
+  pb::PathAssignment m;
+  m.set_account_id(a.account_id);
+  m.set_path_id(a.path_id);
+  if (a.start_day) *m.mutable_start_day() = convert::ToProto(*a.start_day);
+  *m.mutable_assign_time() = convert::ToTimestamp(a.assign_time);
+  return m;
+}
+
+pb::MilestoneProgress ToProto(const Milestone& milestone, const MilestoneProgress& p) {
+  pb::MilestoneProgress m;
+  m.set_key(milestone.key);
+  m.set_name(milestone.name);
+  m.set_status(static_cast<pb::MilestoneStatus>(p.status));
+  if (p.achieved_day) *m.mutable_achieved_day() = convert::ToProto(*p.achieved_day);
+  *m.mutable_due_day() = convert::ToProto(p.due_day);
+  m.set_days_late(p.days_late);
+  return m;
+}
+
+pb::Handoff ToProto(const Handoff& h, absl::Time now) {
+  pb::Handoff m;
+  m.set_id(h.id);
+  m.set_account_id(h.account_id);
+  m.set_from_team(ToProto(h.from_team));
+  m.set_to_team(ToProto(h.to_team));
+  m.set_sending_owner(h.sending_owner);
+  m.set_receiving_owner(h.receiving_owner);
+  m.set_success_criteria(h.success_criteria);
+  m.set_state(ToProto(h.state));
+  m.set_reject_reason(h.reject_reason);
+  m.set_sla_days(h.sla_days);
+  if (h.submit_time) *m.mutable_submit_time() = convert::ToTimestamp(*h.submit_time);
+  if (auto due = SlaDue(h)) *m.mutable_sla_due_time() = convert::ToTimestamp(*due);
+  m.set_overdue(Overdue(h, now));
+  if (h.accept_time) *m.mutable_accept_time() = convert::ToTimestamp(*h.accept_time);
+  m.set_etag(std::to_string(h.version));
+  *m.mutable_create_time() = convert::ToTimestamp(h.create_time);
+  *m.mutable_update_time() = convert::ToTimestamp(h.update_time);
+  return m;
+}
+
+pb::ExceptionRule ToProto(const StoredRule& r) {
+  pb::ExceptionRule m;
+  m.set_rule(ToProto(r.config.rule));
+  m.set_enabled(r.config.enabled);
+  m.set_severity(ToProto(r.config.severity));
+  m.set_sla_days(r.config.sla_days);
+  m.set_threshold(r.config.threshold);
+  m.set_etag(std::to_string(r.version));
+  return m;
+}
+
+pb::Exception ToProto(const StoredException& e, absl::CivilDay today) {
+  pb::Exception m;
+  m.set_id(e.id);
+  m.set_account_id(e.account_id);
+  m.set_rule(ToProto(e.finding.rule));
+  m.set_subject(e.finding.subject);
+  m.set_severity(ToProto(e.finding.severity));
+  for (const auto& [name, value] : e.finding.evidence) {
+    pb::Evidence* ev = m.add_evidence();
+    ev->set_name(name);
+    ev->set_value(value);
+  }
+  pb::Remedy* remedy = m.mutable_remedy();
+  remedy->set_kind(static_cast<pb::RemedyKind>(e.finding.remedy));
+  remedy->set_detail(e.finding.remedy_detail);
+  remedy->set_target_role(e.finding.target_role);
+  for (const auto& p : e.finding.target_people) remedy->add_target_stakeholders(p);
+  m.set_assignee(e.assignee);
+  m.set_status(ToProto(e.status));
+  *m.mutable_opened_day() = convert::ToProto(e.opened_day);
+  *m.mutable_last_seen_day() = convert::ToProto(e.last_seen_day);
+  *m.mutable_due_day() = convert::ToProto(e.finding.due_day);
+  absl::CivilDay end = e.close_day.value_or(today);
+  m.set_age_days(static_cast<int32_t>(std::max<int64_t>(0, end - e.opened_day)));
+  bool open = e.status == ExceptionStatus::kOpen || e.status == ExceptionStatus::kAcknowledged;
+  m.set_days_past_due(open ? static_cast<int32_t>(std::max<int64_t>(0, today - e.finding.due_day)) : 0);
+  if (e.snoozed_until) *m.mutable_snoozed_until() = convert::ToProto(*e.snoozed_until);
+  m.set_status_reason(e.status_reason);
+  m.set_close_source(static_cast<pb::CloseSource>(e.close_source));
+  if (e.close_day) *m.mutable_close_day() = convert::ToProto(*e.close_day);
+  m.set_etag(std::to_string(e.version));
+  return m;
+}
+
+pb::ReportRun ToProto(const ReportRun& r) {
+  pb::ReportRun m;
+  m.set_id(r.id);
+  *m.mutable_as_of() = convert::ToProto(r.as_of);
+  m.set_shard_index(r.shard_index);
+  m.set_shard_count(r.shard_count);
+  m.set_dry_run(r.dry_run);
+  m.set_accounts_scanned(r.accounts_scanned);
+  m.set_findings(r.findings);
+  m.set_opened(r.counts.opened);
+  m.set_updated(r.counts.updated);
+  m.set_resolved(r.counts.resolved);
+  m.set_fetch_seconds(r.fetch_seconds);
+  m.set_evaluate_seconds(r.evaluate_seconds);
+  m.set_write_seconds(r.write_seconds);
+  m.set_total_seconds(r.total_seconds);
+  *m.mutable_finish_time() = convert::ToTimestamp(r.finish_time);
+  return m;
+}
+
+}  // namespace flywheel::handoff

@@ -1,0 +1,41 @@
+// Conversions between flywheel.handoff.v1 messages and the handoff domain and storage types.
+// Each enum and message is mapped once here; the service never builds messages by hand.
+#pragma once
+
+#include <string>
+
+#include "flywheel/handoff/v1/handoff.pb.h"
+#include "services/handoff/storage/exception_repository.h"
+#include "services/handoff/storage/handoff_repository.h"
+
+namespace flywheel::handoff {
+
+namespace pb = ::flywheel::handoff::v1;
+
+pb::Team ToProto(Team team);
+std::optional<Team> TeamFromProto(pb::Team team);
+pb::HandoffState ToProto(HandoffState state);
+pb::RuleKind ToProto(Rule rule);
+std::optional<Rule> RuleFromProto(pb::RuleKind rule);
+pb::Severity ToProto(Severity severity);
+std::optional<Severity> SeverityFromProto(pb::Severity severity);
+pb::ExceptionStatus ToProto(ExceptionStatus status);
+std::optional<ExceptionStatus> StatusFromProto(pb::ExceptionStatus status);
+
+pb::SuccessPath ToProto(const SuccessPath& path);
+// The path's writable fields (product, name, active, milestones); checked by ValidateSuccessPath.
+SuccessPath FromProto(const pb::SuccessPath& message);
+pb::PathAssignment ToProto(const PathAssignment& assignment);
+pb::MilestoneProgress ToProto(const Milestone& milestone, const MilestoneProgress& progress);
+
+// `now` decides the overdue flag.
+pb::Handoff ToProto(const Handoff& handoff, absl::Time now);
+
+pb::ExceptionRule ToProto(const StoredRule& rule);
+
+// `today` decides age and days past due.
+pb::Exception ToProto(const StoredException& exception, absl::CivilDay today);
+
+pb::ReportRun ToProto(const ReportRun& run);
+
+}  // namespace flywheel::handoff

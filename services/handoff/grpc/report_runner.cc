@@ -1,0 +1,312 @@
+#include "services/handoff/grpc/report_runner.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <future>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "common/convert/type_convert.h"
+#include "common/ids/ids.h"
+#include "services/handoff/grpc/handoff_proto.h"
+
+namespace flywheel::handoff {
+namespace {
+
+namespace hpb = ::flywheel::health::v1;
+namespace spb = ::flywheel::stakeholders::v1;
+
+constexpr size_t kBatchSize = 500;
+constexpr int kBatchesInFlight = 3;  // one waiting on health, one on the database, one evaluating
+
+double SecondsSince(absl::Time start) { return absl::ToDoubleSeconds(absl::Now() - start); }
+
+absl::CivilDay DayOf(const flywheel::type::v1::Date& d) { return absl::CivilDay(d.year(), d.month(), d.day()); }
+
+// Every name the path's criteria read (malformed criteria were rejected when the path was saved).
+std::vector<std::string> SeriesNames(const SuccessPath& path) {
+  std::set<std::string> names;
+  for (const Milestone& m : path.milestones) {
+    if (auto c = Criterion::Parse(m.criterion); c.ok()) names.insert(c->names().begin(), c->names().end());
+  }
+  return {names.begin(), names.end()};
+}
+
+// The values of each series health returned, on one day; NaN (no value) is left out.
+std::function<std::map<std::string, double>(absl::CivilDay)> ValuesOn(const hpb::ReportInputs& in) {
+  absl::CivilDay start = DayOf(in.series_start_day());
+  return [&in, start](absl::CivilDay day) {
+    std::map<std::string, double> out;
+    int64_t index = day - start;
+    for (const auto& s : in.series()) {
+      if (index >= 0 && index < s.values_size() && !std::isnan(s.values(index))) out[s.name()] = s.values(index);
+    }
+    return out;
+  };
+}
+
+std::optional<double> PresenceInput(const hpb::AccountHealth& h, absl::string_view input, bool* measure_missing,
+                                    double* score) {
+  for (const auto& m : h.measures()) {
+    if (m.name() != "presence") continue;
+    *measure_missing = m.missing();
+    *score = m.score();
+    for (const auto& i : m.inputs()) {
+      if (i.name() == input) return i.value();
+    }
+  }
+  return std::nullopt;
+}
+
+std::string RoleName(spb::Role role) { return std::string(absl::StripPrefix(spb::Role_Name(role), "ROLE_")); }
+
+std::string PersonOf(const spb::Stakeholder& s) { return s.email().empty() ? s.name() : s.email(); }
+
+}  // namespace
+
+absl::StatusOr<std::vector<MilestoneProgress>> ReportRunner::Progress(const std::string& account_id,
+                                                                      const SuccessPath& path, absl::CivilDay start,
+                                                                      absl::CivilDay as_of) {
+  hpb::BatchGetReportInputsRequest req;
+  req.add_account_ids(account_id);
+  *req.mutable_as_of() = convert::ToProto(as_of);
+  std::vector<std::string> names = SeriesNames(path);
+  if (!names.empty() && start <= as_of) {
+    hpb::SeriesRequest* s = req.add_series();
+    s->set_account_id(account_id);
+    *s->mutable_start_day() = convert::ToProto(start);
+    for (const auto& n : names) s->add_names(n);
+  }
+  auto inputs = upstreams_.health.BatchGetReportInputs(req);
+  if (!inputs.ok()) return inputs.status();
+  if (inputs->inputs_size() != 1) return absl::UnavailableError("health service returned no inputs");
+  return PathProgress(path, start, as_of, ValuesOn(inputs->inputs(0)));
+}
+
+absl::StatusOr<ReportRun> ReportRunner::Run(const ReportRequest& request,
+                                            const std::function<void(const StoredException&)>& found) {
+  absl::Time start = absl::Now();
+  ReportRun run;
+  run.id = request.dry_run ? "" : ids::NewId("run");
+  run.as_of = request.as_of;
+  run.shard_index = request.shard_index;
+  run.shard_count = request.shard_count;
+  run.dry_run = request.dry_run;
+
+  auto rules = handoffs_.ListRules();
+  if (!rules.ok()) return rules.status();
+  std::vector<RuleConfig> enabled;
+  for (const StoredRule& r : *rules) enabled.push_back(r.config);
+  // Every path (a product has at most five active ones), so batches need not fetch them.
+  std::map<std::string, SuccessPath> paths;
+  for (PathQuery q;;) {
+    q.limit = 1000;
+    auto page = handoffs_.ListPaths(q);
+    if (!page.ok()) return page.status();
+    for (auto& p : *page) paths[p.id] = p;
+    if (page->size() < static_cast<size_t>(q.limit)) break;
+    q.after_product = page->back().product;
+    q.after_name = page->back().name;
+    q.after_id = page->back().id;
+  }
+
+  std::vector<accounts::v1::Account> accounts;
+  absl::Status listed = upstreams_.accounts.ForEach([&](const accounts::v1::Account& a) {
+    if (request.shard_count <= 1 || ids::ShardOf(a.id(), request.shard_count) == request.shard_index) {
+      accounts.push_back(a);
+    }
+    return true;
+  });
+  if (!listed.ok()) return listed;
+  // Batches in id order, so that concurrent runs of one shard lock accounts in one order.
+  std::sort(accounts.begin(), accounts.end(), [](const auto& a, const auto& b) { return a.id() < b.id(); });
+  run.fetch_seconds = SecondsSince(start);
+  run.accounts_scanned = static_cast<int64_t>(accounts.size());
+
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  absl::Status failure;
+  std::mutex found_mu;
+  std::function<void(const StoredException&)> serial_found;
+  if (found) {
+    serial_found = [&](const StoredException& e) {
+      std::lock_guard<std::mutex> lock(found_mu);
+      found(e);
+    };
+  }
+  auto work = [&] {
+    for (size_t first; (first = next.fetch_add(kBatchSize)) < accounts.size();) {
+      std::vector<const accounts::v1::Account*> batch;
+      for (size_t i = first; i < std::min(accounts.size(), first + kBatchSize); ++i) batch.push_back(&accounts[i]);
+      auto result = RunBatch(batch, request, enabled, paths, serial_found);
+      std::lock_guard<std::mutex> lock(mu);
+      if (!result.ok()) {
+        if (failure.ok()) failure = result.status();
+        next = accounts.size();  // stop the others
+        return;
+      }
+      run.findings += result->findings;
+      run.counts.opened += result->counts.opened;
+      run.counts.updated += result->counts.updated;
+      run.counts.resolved += result->counts.resolved;
+      run.fetch_seconds += result->fetch_seconds;
+      run.evaluate_seconds += result->evaluate_seconds;
+      run.write_seconds += result->write_seconds;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 1; t < kBatchesInFlight; ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  if (!failure.ok()) return failure;
+
+  run.total_seconds = SecondsSince(start);
+  run.finish_time = clock_.Now();
+  if (!request.dry_run) {
+    if (absl::Status s = exceptions_.RecordRun(run); !s.ok()) return s;
+  }
+  return run;
+}
+
+absl::StatusOr<ReportRunner::BatchResult> ReportRunner::RunBatch(
+    const std::vector<const accounts::v1::Account*>& accounts, const ReportRequest& request,
+    const std::vector<RuleConfig>& rules, const std::map<std::string, SuccessPath>& paths,
+    const std::function<void(const StoredException&)>& found) {
+  BatchResult result;
+  absl::Time fetch_start = absl::Now();
+  std::vector<std::string> ids;
+  for (const auto* a : accounts) ids.push_back(a->id());
+
+  auto coverage_call = std::async(std::launch::async, [&] { return upstreams_.stakeholders.BatchGetCoverage(ids); });
+  auto assignments = handoffs_.Assignments(ids);
+  if (!assignments.ok()) return assignments.status();
+  hpb::BatchGetReportInputsRequest health_req;
+  *health_req.mutable_as_of() = convert::ToProto(request.as_of);
+  for (const auto& id : ids) health_req.add_account_ids(id);
+  for (const auto& [account_id, a] : *assignments) {
+    auto path = paths.find(a.path_id);
+    if (!a.start_day || *a.start_day > request.as_of || path == paths.end()) continue;
+    std::vector<std::string> names = SeriesNames(path->second);
+    if (names.empty()) continue;
+    hpb::SeriesRequest* s = health_req.add_series();
+    s->set_account_id(account_id);
+    *s->mutable_start_day() = convert::ToProto(std::max(*a.start_day, request.as_of - 730));
+    for (const auto& n : names) s->add_names(n);
+  }
+  auto health = upstreams_.health.BatchGetReportInputs(health_req);
+  auto stalled = handoffs_.StalledHandoffs(ids, absl::FromCivil(request.as_of, absl::UTCTimeZone()));
+  auto coverage = coverage_call.get();
+  if (!health.ok()) return health.status();
+  if (!coverage.ok()) return coverage.status();
+  if (!stalled.ok()) return stalled.status();
+  if (health->inputs_size() != static_cast<int>(ids.size()) || coverage->coverages_size() != static_cast<int>(ids.size())) {
+    return absl::UnavailableError("an upstream service answered for other accounts than asked");
+  }
+  std::map<std::string, std::map<std::string, std::vector<const spb::Stakeholder*>>> people;  // account → role → people
+  for (const auto& s : coverage->stakeholders()) people[s.account_id()][RoleName(s.role())].push_back(&s);
+  result.fetch_seconds = SecondsSince(fetch_start);
+
+  absl::Time evaluate_start = absl::Now();
+  std::vector<AccountFindings> batch;
+  for (size_t i = 0; i < accounts.size(); ++i) {
+    const accounts::v1::Account& account = *accounts[i];
+    const hpb::ReportInputs& in = health->inputs(static_cast<int>(i));
+    AccountSnapshot snap;
+    snap.account_id = account.id();
+    snap.as_of = request.as_of;
+    auto assigned = assignments->find(account.id());
+    if (assigned != assignments->end()) {
+      auto path = paths.find(assigned->second.path_id);
+      if (path != paths.end()) snap.path = path->second;
+      snap.path_start = assigned->second.start_day;
+      if (snap.path_start && *snap.path_start <= request.as_of && path != paths.end()) {
+        snap.milestones = PathProgress(snap.path, *snap.path_start, request.as_of, ValuesOn(in));
+      }
+    }
+    bool presence_missing = true;
+    double presence = 0;
+    snap.active_users_28d = PresenceInput(in.health(), "active_users_28d", &presence_missing, &presence);
+    if (!presence_missing) snap.presence = presence;
+    snap.quadrant = std::string(absl::StripPrefix(hpb::Quadrant_Name(in.health().quadrant()), "QUADRANT_"));
+    if (in.value().has_target()) {
+      snap.has_value_target = true;
+      snap.value_currency = in.value().target().currency_code();
+      snap.value_target = in.value().target().minor_units();
+      snap.value_projected = in.value().projected_annual().minor_units();
+      snap.value_gap = in.value().gap().minor_units();
+      snap.contract_days_elapsed = in.value().elapsed_days();
+    }
+    for (const auto& d : in.detractors()) {
+      snap.detractors.push_back({d.respondent(), d.score(), absl::ToCivilDay(convert::FromTimestamp(d.time()), absl::UTCTimeZone())});
+    }
+    const std::map<std::string, std::vector<const spb::Stakeholder*>>& roles = people[account.id()];
+    snap.has_owner = roles.count("OWNER") > 0;
+    snap.has_champion = roles.count("CHAMPION") > 0;
+    std::map<std::string, std::string> receiving_owner;  // handoff id → who must accept it
+    for (const Handoff& h : (*stalled)[account.id()]) {
+      std::string team(absl::StripPrefix(pb::Team_Name(ToProto(h.to_team)), "TEAM_"));
+      snap.stalled_handoffs.push_back({h.id, team, absl::ToCivilDay(*SlaDue(h), absl::UTCTimeZone())});
+      receiving_owner[h.id] = h.receiving_owner;
+    }
+    if (!in.health().overall_missing()) snap.overall = in.health().overall();
+    if (!in.overall_30_days_earlier_missing()) snap.overall_30_days_earlier = in.overall_30_days_earlier();
+
+    std::vector<Finding> findings = Evaluate(snap, rules);
+    for (Finding& f : findings) {
+      if (!f.target_people.empty()) continue;  // the rule named them (respondents)
+      if (f.rule == Rule::kHandoffStalled) {
+        if (!receiving_owner[f.subject].empty()) f.target_people.push_back(receiving_owner[f.subject]);
+      } else if (f.target_role == "CSM") {
+        if (!account.csm_owner().empty()) f.target_people.push_back(account.csm_owner());
+      } else if (auto it = roles.find(f.target_role); it != roles.end()) {
+        // Training goes to the Learning and Development enablers when the account names them.
+        bool only_learning = f.remedy == Remedy::kTraining &&
+                             std::any_of(it->second.begin(), it->second.end(),
+                                         [](const auto* s) { return absl::StrContains(s->function(), "L&D"); });
+        for (const auto* s : it->second) {
+          if (!only_learning || absl::StrContains(s->function(), "L&D")) f.target_people.push_back(PersonOf(*s));
+        }
+      }
+    }
+    result.findings += static_cast<int64_t>(findings.size());
+    batch.push_back({account.id(), account.csm_owner(), std::move(findings)});
+  }
+  result.evaluate_seconds = SecondsSince(evaluate_start);
+
+  absl::Time write_start = absl::Now();
+  std::vector<StoredException> touched;
+  if (request.dry_run) {
+    // What the run would do, from the stored exceptions, without writing.
+    auto existing = exceptions_.Existing(ids);
+    if (!existing.ok()) return existing.status();
+    for (const AccountFindings& a : batch) {
+      ReconcilePlan plan = Reconcile(a.findings, (*existing)[a.account_id], request.as_of);
+      result.counts.opened += plan.open.size();
+      result.counts.updated += plan.update.size();
+      result.counts.resolved += plan.resolve.size();
+      if (!found) continue;
+      for (const Finding& f : plan.open) {
+        touched.push_back({"", a.account_id, f, a.assignee, ExceptionStatus::kOpen, request.as_of, request.as_of});
+      }
+      for (const auto& [id, f] : plan.update) {
+        touched.push_back({id, a.account_id, f, a.assignee, ExceptionStatus::kOpen, request.as_of, request.as_of});
+      }
+    }
+  } else {
+    auto counts = exceptions_.ApplyBatch(batch, request.as_of, found ? &touched : nullptr);
+    if (!counts.ok()) return counts.status();
+    result.counts = *counts;
+  }
+  result.write_seconds = SecondsSince(write_start);
+  if (found) {
+    for (const auto& e : touched) found(e);
+  }
+  return result;
+}
+
+}  // namespace flywheel::handoff

@@ -1,0 +1,68 @@
+// The exception report of one shard as of one day: lists the shard's accounts, fetches what
+// the rules read from the accounts, health and stakeholders services in batches (a few
+// batches in flight at once), builds each account's snapshot, evaluates the enabled rules
+// and applies the findings a batch per transaction. Also computes one account's progress
+// along its success path from the same daily signal series.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/clock/clock.h"
+#include "services/accounts/client/accounts_client.h"
+#include "services/handoff/storage/exception_repository.h"
+#include "services/handoff/storage/handoff_repository.h"
+#include "services/health/client/health_client.h"
+#include "services/stakeholders/client/stakeholders_client.h"
+
+namespace flywheel::handoff {
+
+struct ReportRequest {
+  absl::CivilDay as_of;
+  int shard_index = 0;
+  int shard_count = 1;
+  bool dry_run = false;
+};
+
+class ReportRunner {
+ public:
+  struct Upstreams {
+    accounts::AccountsClient& accounts;
+    health::HealthClient& health;
+    stakeholders::StakeholdersClient& stakeholders;
+  };
+
+  ReportRunner(HandoffRepository& handoffs, ExceptionRepository& exceptions, Upstreams upstreams, const Clock& clock)
+      : handoffs_(handoffs), exceptions_(exceptions), upstreams_(upstreams), clock_(clock) {}
+
+  // Runs the report; `found` (when set, called from several threads one at a time) receives
+  // every exception opened or updated (on a dry run: as it would be, without ids for new ones).
+  absl::StatusOr<ReportRun> Run(const ReportRequest& request,
+                                const std::function<void(const StoredException&)>& found = nullptr);
+
+  // Each milestone's progress for `account_id` on `path` started on `start`, as of `as_of`.
+  absl::StatusOr<std::vector<MilestoneProgress>> Progress(const std::string& account_id, const SuccessPath& path,
+                                                          absl::CivilDay start, absl::CivilDay as_of);
+
+ private:
+  struct BatchResult {
+    int64_t findings = 0;
+    ApplyCounts counts;
+    double fetch_seconds = 0, evaluate_seconds = 0, write_seconds = 0;
+  };
+  absl::StatusOr<BatchResult> RunBatch(const std::vector<const accounts::v1::Account*>& accounts,
+                                       const ReportRequest& request, const std::vector<RuleConfig>& rules,
+                                       const std::map<std::string, SuccessPath>& paths,
+                                       const std::function<void(const StoredException&)>& found);
+
+  HandoffRepository& handoffs_;
+  ExceptionRepository& exceptions_;
+  Upstreams upstreams_;
+  const Clock& clock_;
+};
+
+}  // namespace flywheel::handoff

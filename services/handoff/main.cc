@@ -1,0 +1,45 @@
+// flywheel-handoff: wires the handoff and exception repositories, the accounts, health and
+// stakeholders clients and the gRPC adapter into the common server.
+#include "common/server/service_runner.h"
+#include "services/handoff/grpc/handoff_service.h"
+#include "services/handoff/storage/mysql_exception_repository.h"
+#include "services/handoff/storage/mysql_handoff_repository.h"
+
+namespace flywheel {
+const std::vector<db::Migration>& HandoffMigrations();
+}  // namespace flywheel
+
+int main(int argc, char** argv) {
+  using namespace flywheel;
+  static std::unique_ptr<handoff::MysqlHandoffRepository> handoffs;
+  static std::unique_ptr<handoff::MysqlExceptionRepository> exceptions;
+  static std::unique_ptr<accounts::AccountsClient> accounts_client;
+  static std::unique_ptr<health::HealthClient> health_client;
+  static std::unique_ptr<stakeholders::StakeholdersClient> stakeholders_client;
+  ServiceDefinition definition;
+  definition.defaults = {"handoff", 50054, "flywheel_handoff"};
+  definition.migrations = &HandoffMigrations();
+  definition.make_services = [](ServiceContext& context) {
+    handoffs = std::make_unique<handoff::MysqlHandoffRepository>(context.pool);
+    exceptions = std::make_unique<handoff::MysqlExceptionRepository>(context.pool);
+    const char* principal = "service:handoff";
+    accounts::AccountsClient::Options options;
+    options.deadline = context.config.upstream_deadline;
+    options.principal = principal;
+    accounts_client = std::make_unique<accounts::AccountsClient>(
+        grpc::CreateChannel(context.config.accounts_address, grpc::InsecureChannelCredentials()), options,
+        context.clock);
+    health_client = std::make_unique<health::HealthClient>(
+        grpc::CreateChannel(context.config.health_address, grpc::InsecureChannelCredentials()),
+        context.config.upstream_deadline, principal);
+    stakeholders_client = std::make_unique<stakeholders::StakeholdersClient>(
+        grpc::CreateChannel(context.config.stakeholders_address, grpc::InsecureChannelCredentials()),
+        context.config.upstream_deadline, principal);
+    std::vector<std::unique_ptr<grpc::Service>> services;
+    services.push_back(std::make_unique<handoff::HandoffServiceImpl>(
+        context, *handoffs, *exceptions,
+        handoff::ReportRunner::Upstreams{*accounts_client, *health_client, *stakeholders_client}));
+    return services;
+  };
+  return RunService(argc, argv, definition);
+}
