@@ -1,6 +1,7 @@
 // flywheel-handoff: wires the handoff and exception repositories, the accounts, health and
 // stakeholders clients and the gRPC adapter into the common server.
 #include "common/server/service_runner.h"
+#include "common/server/upstream_channel.h"
 #include "services/handoff/grpc/handoff_service.h"
 #include "services/handoff/storage/mysql_exception_repository.h"
 #include "services/handoff/storage/mysql_handoff_repository.h"
@@ -27,13 +28,13 @@ int main(int argc, char** argv) {
     options.deadline = context.config.upstream_deadline;
     options.principal = principal;
     accounts_client = std::make_unique<accounts::AccountsClient>(
-        grpc::CreateChannel(context.config.accounts_address, grpc::InsecureChannelCredentials()), options,
+        UpstreamChannel(context.config.accounts_address), options,
         context.clock);
     health_client = std::make_unique<health::HealthClient>(
-        grpc::CreateChannel(context.config.health_address, grpc::InsecureChannelCredentials()),
+        UpstreamChannel(context.config.health_address),
         context.config.upstream_deadline, principal);
     stakeholders_client = std::make_unique<stakeholders::StakeholdersClient>(
-        grpc::CreateChannel(context.config.stakeholders_address, grpc::InsecureChannelCredentials()),
+        UpstreamChannel(context.config.stakeholders_address),
         context.config.upstream_deadline, principal);
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(std::make_unique<handoff::HandoffServiceImpl>(

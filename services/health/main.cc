@@ -2,6 +2,7 @@
 // into the common server.
 #include "common/logging/log.h"
 #include "common/server/service_runner.h"
+#include "common/server/upstream_channel.h"
 #include "services/accounts/client/accounts_client.h"
 #include "services/health/grpc/health_service.h"
 #include "services/health/storage/mysql_health_repository.h"
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
     options.deadline = context.config.upstream_deadline;
     options.principal = "service:health";
     accounts_client = std::make_unique<accounts::AccountsClient>(
-        grpc::CreateChannel(context.config.accounts_address, grpc::InsecureChannelCredentials()), options,
+        UpstreamChannel(context.config.accounts_address), options,
         context.clock);
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(std::make_unique<health::HealthServiceImpl>(context, *repository, *accounts_client));

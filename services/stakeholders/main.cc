@@ -1,6 +1,7 @@
 // flywheel-stakeholders: wires the stakeholder repository, the accounts and health clients
 // and the gRPC adapter into the common server.
 #include "common/server/service_runner.h"
+#include "common/server/upstream_channel.h"
 #include "services/accounts/client/accounts_client.h"
 #include "services/health/client/health_client.h"
 #include "services/stakeholders/grpc/stakeholder_service.h"
@@ -24,10 +25,10 @@ int main(int argc, char** argv) {
     options.deadline = context.config.upstream_deadline;
     options.principal = "service:stakeholders";
     accounts_client = std::make_unique<accounts::AccountsClient>(
-        grpc::CreateChannel(context.config.accounts_address, grpc::InsecureChannelCredentials()), options,
+        UpstreamChannel(context.config.accounts_address), options,
         context.clock);
     health_client = std::make_unique<health::HealthClient>(
-        grpc::CreateChannel(context.config.health_address, grpc::InsecureChannelCredentials()),
+        UpstreamChannel(context.config.health_address),
         context.config.upstream_deadline, "service:stakeholders");
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(std::make_unique<stakeholders::StakeholderServiceImpl>(context, *repository, *accounts_client,

@@ -18,9 +18,9 @@ std::unique_ptr<grpc::ClientContext> AccountsClient::NewContext() const {
   return ctx;
 }
 
-absl::StatusOr<v1::Account> AccountsClient::Get(const std::string& id) {
+absl::StatusOr<v1::Account> AccountsClient::Get(const std::string& id, bool fresh) {
   absl::Time now = clock_.Now();
-  {
+  if (!fresh) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = cache_.find(id);
     if (it != cache_.end() && it->second.expires > now) return it->second.account;

@@ -29,8 +29,9 @@ class AccountsClient {
 
   AccountsClient(std::shared_ptr<grpc::ChannelInterface> channel, Options options, const Clock& clock = Clock::Real());
 
-  // The live account `id`; NOT_FOUND when it does not exist or is deleted. Cached.
-  absl::StatusOr<v1::Account> Get(const std::string& id);
+  // The live account `id`; NOT_FOUND when it does not exist or is deleted. Cached, unless
+  // `fresh` (then the answer refreshes the cache).
+  absl::StatusOr<v1::Account> Get(const std::string& id, bool fresh = false);
 
   // OK when every account of `ids` exists and is live, else NOT_FOUND naming one that is not.
   // Uncached ids are fetched with BatchGetAccounts, up to 1,000 a call.

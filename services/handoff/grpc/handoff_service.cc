@@ -395,7 +395,7 @@ absl::StatusOr<Handoff> HandoffServiceImpl::Transition(Ctx* ctx, const std::stri
 }
 
 absl::Status HandoffServiceImpl::CheckGates(const Handoff& h) {
-  auto account = upstreams_.accounts.Get(h.account_id);
+  auto account = upstreams_.accounts.Get(h.account_id, /*fresh=*/true);
   if (!account.ok()) return account.status();
   auto coverage = upstreams_.stakeholders.BatchGetCoverage({h.account_id});
   if (!coverage.ok()) return coverage.status();
@@ -410,7 +410,8 @@ absl::Status HandoffServiceImpl::CheckGates(const Handoff& h) {
   facts.success_path_assigned = assignments->count(h.account_id) > 0;
   std::vector<PreconditionViolation> failed = FailedGates(h, facts);
   if (failed.empty()) return absl::OkStatus();
-  return FailedPreconditionError(absl::StrCat(failed.size(), " handoff gate(s) do not hold"), std::move(failed));
+  std::string message = absl::StrCat(failed.size(), " handoff gate(s) do not hold");
+  return FailedPreconditionError(message, std::move(failed));
 }
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::SubmitHandoff(Ctx* ctx, const v1::SubmitHandoffRequest* request,
@@ -478,7 +479,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::RejectHandoff(Ctx* ctx, const v1::
   return RunUnary(ctx, context_.workers, "RejectHandoff", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->id(), "hof", "id", v);
-    if (request->reason().size() > kMaxReasonLength) v.Add("reason", "must be at most 1000 bytes");
+    RequireText(request->reason(), kMaxReasonLength, "reason", v);
     if (!v.empty()) return v.ToStatus();
     auto updated = Transition(ctx, request->id(), request->etag(), HandoffState::kRejected, request->reason(),
                               [&](Handoff& h) { h.reject_reason = request->reason(); });

@@ -24,7 +24,8 @@ std::optional<absl::Time> OptionalTime(sql::ResultSet& rs, int column) {
   if (rs.isNull(column)) return std::nullopt;
   return absl::FromUnixMicros(rs.getInt64(column));
 }
-SqlParam TimeOrNull(const std::optional<absl::Time>& t) { return t ? SqlParam(Micros(*t)) : SqlParam(std::string()); }
+// Optional times are bound as microseconds, 0 for none (written as NULL through NULLIF(?, 0)).
+int64_t MicrosOrZero(const std::optional<absl::Time>& t) { return t ? Micros(*t) : 0; }
 
 // ---- paths ----
 
@@ -120,7 +121,7 @@ Handoff ReadHandoff(sql::ResultSet& rs) {
 std::vector<SqlParam> HandoffValues(const Handoff& h) {
   return {static_cast<int64_t>(h.from_team), static_cast<int64_t>(h.to_team), h.sending_owner, h.receiving_owner,
           h.success_criteria, static_cast<int64_t>(h.state), h.reject_reason, static_cast<int64_t>(h.sla_days),
-          TimeOrNull(h.submit_time), TimeOrNull(SlaDue(h)), TimeOrNull(h.accept_time), h.version,
+          MicrosOrZero(h.submit_time), MicrosOrZero(SlaDue(h)), MicrosOrZero(h.accept_time), h.version,
           Micros(h.update_time)};
 }
 
@@ -320,8 +321,8 @@ absl::StatusOr<CreateResult> MysqlHandoffRepository::CreateHandoff(const Handoff
     auto& stmt = conn.Prepare(
         "INSERT INTO handoffs (account_id, handoff_id, from_team, to_team, sending_owner, receiving_owner,"
         " success_criteria, state, reject_reason, sla_days, submit_time_us, sla_due_time_us, accept_time_us, version,"
-        " update_time_us, create_time_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''),"
-        " NULLIF(?, ''), ?, ?, ?)");
+        " update_time_us, create_time_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, 0),"
+        " NULLIF(?, 0), ?, ?, ?)");
     BindAll(stmt, params);
     stmt.executeUpdate();
     WriteAudit(conn, {h.id, h.version, h.account_id, "CREATE", {}}, context);
@@ -398,8 +399,8 @@ absl::StatusOr<Handoff> MysqlHandoffRepository::UpdateHandoff(const std::string&
     params.insert(params.end(), {h->account_id, h->id});
     auto& stmt = conn.Prepare(
         "UPDATE handoffs SET from_team = ?, to_team = ?, sending_owner = ?, receiving_owner = ?, success_criteria = ?,"
-        " state = ?, reject_reason = ?, sla_days = ?, submit_time_us = NULLIF(?, ''), sla_due_time_us = NULLIF(?, ''),"
-        " accept_time_us = NULLIF(?, ''), version = ?, update_time_us = ? WHERE account_id = ? AND handoff_id = ?");
+        " state = ?, reject_reason = ?, sla_days = ?, submit_time_us = NULLIF(?, 0), sla_due_time_us = NULLIF(?, 0),"
+        " accept_time_us = NULLIF(?, 0), version = ?, update_time_us = ? WHERE account_id = ? AND handoff_id = ?");
     BindAll(stmt, params);
     stmt.executeUpdate();
     if (start_path_on) {

@@ -1,0 +1,15 @@
+// The channel a service uses to call another Flywheel service: reconnects quickly after the
+// other side restarts (backoff 100 ms up to 2 s instead of gRPC's default of up to 120 s),
+// so that a service recovers by itself within seconds of its upstream returning.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "grpcpp/grpcpp.h"
+
+namespace flywheel {
+
+std::shared_ptr<grpc::Channel> UpstreamChannel(const std::string& address);
+
+}  // namespace flywheel
