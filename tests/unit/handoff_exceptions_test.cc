@@ -193,5 +193,20 @@ TEST(Reconcile, ADismissalIsReleasedWhenItsConditionClears) {
   ASSERT_EQ(again.open.size(), 1u);
 }
 
+TEST(CheckExceptionTransition, UsersMoveExceptionsAlongTheirLifecycle) {
+  using S = ExceptionStatus;
+  EXPECT_TRUE(CheckExceptionTransition("exc_1", S::kOpen, S::kAcknowledged).ok());
+  EXPECT_TRUE(CheckExceptionTransition("exc_1", S::kAcknowledged, S::kSnoozed).ok());
+  EXPECT_TRUE(CheckExceptionTransition("exc_1", S::kSnoozed, S::kResolved).ok());
+  EXPECT_TRUE(CheckExceptionTransition("exc_1", S::kSnoozed, S::kSnoozed).ok());  // reassigning a snoozed one
+  EXPECT_TRUE(CheckExceptionTransition("exc_1", S::kOpen, S::kDismissed).ok());
+  EXPECT_EQ(CheckExceptionTransition("exc_1", S::kSnoozed, S::kAcknowledged).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CheckExceptionTransition("exc_1", S::kResolved, S::kDismissed).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CheckExceptionTransition("exc_1", S::kDismissed, S::kDismissed).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CheckExceptionTransition("exc_1", S::kAcknowledged, S::kOpen).code(), absl::StatusCode::kFailedPrecondition);
+}
+
 }  // namespace
 }  // namespace flywheel::handoff
