@@ -63,7 +63,8 @@ int List(pb::AccountService::Stub& stub, const Options& o) {
     if (resp.next_page_token().empty()) break;
     req.set_page_token(resp.next_page_token());
   }
-  std::printf("%s%d accounts\n", table.Render().c_str(), count);
+  if (int printed = Print(table, o); printed != 0) return printed;
+  std::fprintf(stderr, "%d accounts\n", count);
   return 0;
 }
 
@@ -92,8 +93,7 @@ int Get(pb::AccountService::Stub& stub, const Options& o) {
   table.AddRow({"external ids", absl::StrJoin(ext, ", ")});
   table.AddRow({"parent", a.parent_id()});
   table.AddRow({"etag", a.etag()});
-  std::printf("%s", table.Render().c_str());
-  return 0;
+  return Print(table, o);
 }
 
 int Tree(pb::AccountService::Stub& stub, const Options& o) {
@@ -113,8 +113,7 @@ int Tree(pb::AccountService::Stub& stub, const Options& o) {
     table.AddRow({std::string(2 * n.depth(), ' ') + n.name(), n.account_id(), Money(n.arr()),
                   absl::StrCat(n.licensed_seats()), absl::StrJoin(rolled, " + "), absl::StrCat(n.rolled_up_seats())});
   }
-  std::printf("%s", table.Render().c_str());
-  return 0;
+  return Print(table, o);
 }
 
 int History(pb::AccountService::Stub& stub, const Options& o) {
@@ -137,8 +136,7 @@ int History(pb::AccountService::Stub& stub, const Options& o) {
     if (resp.next_page_token().empty()) break;
     req.set_page_token(resp.next_page_token());
   }
-  std::printf("%s", table.Render().c_str());
-  return 0;
+  return Print(table, o);
 }
 
 // One CSV row as header → value. Fields are comma separated; no quoting.

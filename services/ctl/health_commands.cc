@@ -72,8 +72,7 @@ int Get(pb::HealthService::Stub& stub, const Options& o) {
                   absl::StrFormat("%.3f", m.effective_weight()), absl::StrFormat("%.2f", m.contribution()),
                   m.missing() ? m.note() : absl::StrJoin(inputs, " ")});
   }
-  std::printf("%s", table.Render().c_str());
-  return 0;
+  return Print(table, o);
 }
 
 int Summary(pb::HealthService::Stub& stub, const Options& o) {

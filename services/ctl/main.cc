@@ -1,6 +1,9 @@
 // flywheelctl: the command-line client operators and scheduled jobs use to call Flywheel.
 //   flywheelctl [--accounts=HOST:PORT] accounts …
-//   flywheelctl [--accounts=HOST:PORT] [--health=HOST:PORT] status   (grpc.health.v1 of each service)
+//   flywheelctl [--health=…] health …, [--stakeholders=…] stakeholders …,
+//   flywheelctl [--handoff=…] report|exceptions|handoffs|paths|rules …
+//   flywheelctl status   (grpc.health.v1 of each service)
+// Addresses come from the flags or FLYWHEEL_<SERVICE>_ADDR.
 #include <cstdio>
 #include <cstdlib>
 
@@ -10,13 +13,16 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "services/ctl/accounts_commands.h"
+#include "services/ctl/handoff_commands.h"
 #include "services/ctl/health_commands.h"
+#include "services/ctl/stakeholders_commands.h"
 #include "services/ctl/table.h"
 
 ABSL_FLAG(std::string, accounts, "", "accounts service address (default $FLYWHEEL_ACCOUNTS_ADDR or 127.0.0.1:50051)");
 ABSL_FLAG(std::string, health, "", "health service address (default $FLYWHEEL_HEALTH_ADDR or 127.0.0.1:50052)");
 ABSL_FLAG(std::string, stakeholders, "",
           "stakeholders service address (default $FLYWHEEL_STAKEHOLDERS_ADDR or 127.0.0.1:50053)");
+ABSL_FLAG(std::string, handoff, "", "handoff service address (default $FLYWHEEL_HANDOFF_ADDR or 127.0.0.1:50054)");
 
 namespace {
 
@@ -55,10 +61,17 @@ int Status(const std::vector<std::pair<std::string, std::string>>& services) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "flywheelctl [--accounts=HOST:PORT] [--health=HOST:PORT] <command>\n"
-      "  accounts list|get|tree|history|load …   customer accounts\n"
-      "  health get|summary|rescore …            health scores and the portfolio view\n"
-      "  status                                  serving status of each service");
+      "flywheelctl [--accounts=HOST:PORT] [--health=…] [--stakeholders=…] [--handoff=…] <command>\n"
+      "  accounts list|get|tree|history|load …            customer accounts\n"
+      "  health get|summary|rescore|load …                signals, health scores, the portfolio view\n"
+      "  stakeholders list|load|coverage|briefing …       the people in their flywheel roles\n"
+      "  report exceptions --as-of DAY --shard K/N        the scheduled exception report\n"
+      "  exceptions list|get|ack|resolve|dismiss|snooze|reassign …\n"
+      "  handoffs list|create|get|submit|accept|reject|cancel …\n"
+      "  paths list|create|assign|progress …              success paths\n"
+      "  rules list|set …                                 exception rules\n"
+      "  status                                           serving status of each service\n"
+      "Most commands take --format table|json|csv.");
   // Global flags come before the command; everything from the command on is the command's own.
   int first_command_arg = 1;
   while (first_command_arg < argc && std::string(argv[first_command_arg]).rfind("--", 0) == 0) ++first_command_arg;
@@ -68,6 +81,7 @@ int main(int argc, char** argv) {
   std::string health = Address(absl::GetFlag(FLAGS_health), "FLYWHEEL_HEALTH_ADDR", "127.0.0.1:50052");
   std::string stakeholders =
       Address(absl::GetFlag(FLAGS_stakeholders), "FLYWHEEL_STAKEHOLDERS_ADDR", "127.0.0.1:50053");
+  std::string handoff = Address(absl::GetFlag(FLAGS_handoff), "FLYWHEEL_HANDOFF_ADDR", "127.0.0.1:50054");
   if (args.empty()) {
     std::fprintf(stderr, "%s\n", absl::ProgramUsageMessage().data());
     return 2;
@@ -76,8 +90,14 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (command == "accounts") return flywheel::ctl::RunAccountsCommand(Channel(accounts), args);
   if (command == "health") return flywheel::ctl::RunHealthCommand(Channel(health), args);
+  if (command == "stakeholders") return flywheel::ctl::RunStakeholdersCommand(Channel(stakeholders), args);
+  if (command == "report") return flywheel::ctl::RunReportCommand(Channel(handoff), args);
+  if (command == "exceptions") return flywheel::ctl::RunExceptionsCommand(Channel(handoff), args);
+  if (command == "handoffs") return flywheel::ctl::RunHandoffsCommand(Channel(handoff), args);
+  if (command == "paths") return flywheel::ctl::RunPathsCommand(Channel(handoff), args);
+  if (command == "rules") return flywheel::ctl::RunRulesCommand(Channel(handoff), args);
   if (command == "status") {
-    return Status({{"accounts", accounts}, {"health", health}, {"stakeholders", stakeholders}});
+    return Status({{"accounts", accounts}, {"health", health}, {"stakeholders", stakeholders}, {"handoff", handoff}});
   }
   std::fprintf(stderr, "unknown command %s\n", command.c_str());
   return 2;

@@ -3,7 +3,10 @@
 #include <cstdio>
 
 #include "absl/status/status.h"
+#include <set>
+
 #include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "common/status/errors.h"
@@ -18,17 +21,38 @@ std::string Options::Flag(const std::string& name, const std::string& fallback) 
 }
 
 Options ParseOptions(const std::vector<std::string>& args) {
+  // Switches take no value; every other flag takes "=value" or the next word.
+  static const std::set<std::string> kSwitches = {"dry_run", "overdue", "active", "enabled", "disabled"};
   Options o;
-  for (const auto& a : args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
     if (absl::StartsWith(a, "--")) {
       absl::string_view body = absl::string_view(a).substr(2);
       size_t eq = body.find('=');
-      o.flags[std::string(body.substr(0, eq))] = eq == absl::string_view::npos ? "true" : std::string(body.substr(eq + 1));
+      std::string name = absl::StrReplaceAll(body.substr(0, eq), {{"-", "_"}});
+      if (eq != absl::string_view::npos) {
+        o.flags[name] = std::string(body.substr(eq + 1));
+      } else if (!kSwitches.count(name) && i + 1 < args.size() && !absl::StartsWith(args[i + 1], "--")) {
+        o.flags[name] = args[++i];
+      } else {
+        o.flags[name] = "true";
+      }
     } else {
       o.positional.push_back(a);
     }
   }
   return o;
+}
+
+int Print(const Table& table, const Options& options) {
+  std::string name = options.Flag("format", "table");
+  std::optional<Format> format = ParseFormat(name);
+  if (!format) {
+    std::fprintf(stderr, "--format must be table, json or csv (not %s)\n", name.c_str());
+    return 2;
+  }
+  std::printf("%s", table.Render(*format).c_str());
+  return 0;
 }
 
 std::unique_ptr<grpc::ClientContext> NewContext(int seconds) {

@@ -19,7 +19,13 @@ struct Options {
   std::string Flag(const std::string& name, const std::string& fallback = "") const;
 };
 
+// "--name=value", "--name value" and switches ("--dry_run"); dashes in names become
+// underscores ("--as-of" is "as_of").
 Options ParseOptions(const std::vector<std::string>& args);
+
+class Table;
+// Prints `table` in the --format the options name (table, json, csv); 2 on a bad format.
+int Print(const Table& table, const Options& options);
 
 // A context with a deadline and the principal "flywheelctl".
 std::unique_ptr<grpc::ClientContext> NewContext(int seconds = 30);

@@ -1,16 +1,23 @@
 // Plain-text tables for flywheelctl output: columns sized to their widest cell.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace flywheel::ctl {
 
+enum class Format { kTable, kJson, kCsv };
+std::optional<Format> ParseFormat(const std::string& name);
+
 class Table {
  public:
   explicit Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
   void AddRow(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
-  std::string Render() const;
+  size_t size() const { return rows_.size(); }
+  // Aligned columns; or a JSON array of objects keyed by the lower-cased headers; or CSV
+  // (RFC 4180 quoting) with the headers as the first line.
+  std::string Render(Format format = Format::kTable) const;
 
  private:
   std::vector<std::string> headers_;

@@ -2,6 +2,9 @@
 // scenario of DESIGN §1 plus a synthetic portfolio through the exception report (exact
 // exceptions per account, reruns, clearing, snoozes, concurrent runs, shards, streaming),
 // and handoffs (every failing gate at once, accept with the accounts service down).
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <set>
 #include <thread>
 
@@ -383,6 +386,23 @@ TEST_F(HandoffE2eTest, UtilityAndSyntheticPortfolioExceptionReport) {
     }
   }
   EXPECT_EQ(active, 4 + 8 * 3 + 8 - 2);
+
+  // What the scheduled job runs: flywheelctl prints the report as CSV and exits 0; a run
+  // that fails (here: a shard that does not exist) exits non-zero.
+  auto ctl = [&](const std::string& args, std::string* out) {
+    std::string command = absl::StrCat(FLYWHEEL_CTL_BINARY, " --handoff=", handoff_->address(), " ", args, " 2>/dev/null");
+    FILE* pipe = popen(command.c_str(), "r");
+    char buffer[4096];
+    for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) out->append(buffer, n);
+    int status = pclose(pipe);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  std::string csv;
+  ASSERT_EQ(ctl("report exceptions --as-of 2026-05-27 --shard 0/1 --format csv", &csv), 0);
+  EXPECT_EQ(csv.rfind("ACCOUNT,RULE,SUBJECT,SEVERITY,STATUS,", 0), 0u) << csv;
+  EXPECT_NE(csv.find(absl::StrCat("\r\n", utility, ",VALUE_GAP,,HIGH,OPEN,2026-05-26,")), std::string::npos) << csv;
+  std::string ignored;
+  EXPECT_NE(ctl("report exceptions --as-of 2026-05-27 --shard 3/2", &ignored), 0);
 }
 
 TEST_F(HandoffE2eTest, GatesAcceptAndStalledHandoffs) {

@@ -171,11 +171,16 @@ absl::StatusOr<ApplyCounts> MysqlExceptionRepository::ApplyBatch(const std::vect
     out.clear();
     status = db::RunInTransaction(pool_, [&](Connection& conn) {
       std::map<std::string, std::vector<ExistingException>> existing;
+      std::map<std::string, std::pair<absl::CivilDay, std::string>> opened_and_assignee;  // by id
       ForEachRow(conn,
-                 absl::StrCat("SELECT exception_id, rule, subject, status, snoozed_until, account_id FROM exceptions"
-                              " WHERE account_id IN (", Placeholders(account_ids.size()), ") AND ", kExistingWhere,
-                              " FOR UPDATE"),
-                 account_ids, [&](sql::ResultSet& rs) { existing[rs.getString(6)].push_back(ReadExisting(rs)); });
+                 absl::StrCat("SELECT exception_id, rule, subject, status, snoozed_until, account_id, opened_day,"
+                              " assignee FROM exceptions WHERE account_id IN (", Placeholders(account_ids.size()),
+                              ") AND ", kExistingWhere, " FOR UPDATE"),
+                 account_ids, [&](sql::ResultSet& rs) {
+                   ExistingException e = ReadExisting(rs);
+                   opened_and_assignee[e.id] = {db::ReadDay(rs, 7).value_or(as_of), rs.getString(8)};
+                   existing[rs.getString(6)].push_back(std::move(e));
+                 });
       std::string day = FormatDay(as_of);
       std::vector<std::vector<SqlParam>> inserts, updates;
       std::vector<std::string> resolve, release;
@@ -200,7 +205,10 @@ absl::StatusOr<ApplyCounts> MysqlExceptionRepository::ApplyBatch(const std::vect
                              static_cast<int64_t>(f.severity), EncodeEvidence(f.evidence),
                              static_cast<int64_t>(f.remedy), f.remedy_detail, f.target_role,
                              EncodePeople(f.target_people), FormatDay(f.due_day), day, day, a.assignee, int64_t{1}});
-          if (touched) out.push_back(StoredException{id, a.account_id, f, a.assignee, was, as_of, as_of});
+          if (touched) {
+            const auto& [opened, assignee] = opened_and_assignee[id];
+            out.push_back(StoredException{id, a.account_id, f, assignee, was, opened, as_of});
+          }
         }
         resolve.insert(resolve.end(), plan.resolve.begin(), plan.resolve.end());
         release.insert(release.end(), plan.release.begin(), plan.release.end());

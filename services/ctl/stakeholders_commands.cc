@@ -1,0 +1,168 @@
+#include "services/ctl/stakeholders_commands.h"
+
+#include <cstdio>
+#include <fstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "flywheel/stakeholders/v1/stakeholders.grpc.pb.h"
+#include "services/ctl/options.h"
+#include "services/ctl/table.h"
+
+namespace flywheel::ctl {
+namespace {
+
+namespace pb = flywheel::stakeholders::v1;
+
+std::string Label(const std::string& name, const char* prefix) { return std::string(absl::StripPrefix(name, prefix)); }
+
+int Usage() {
+  std::fprintf(stderr,
+               "usage: flywheelctl stakeholders list ACCOUNT_ID\n"
+               "       flywheelctl stakeholders load FILE.csv   (rows: account_id,name,email,title,function,role,"
+               "engagement,decision_authority)\n"
+               "       flywheelctl stakeholders coverage ACCOUNT_ID\n"
+               "       flywheelctl stakeholders briefing STAKEHOLDER_ID [--as-of DAY]\n"
+               "       flywheelctl stakeholders briefing ACCOUNT_ID --role ROLE [--as-of DAY]\n");
+  return 2;
+}
+
+int List(pb::StakeholderService::Stub& stub, const Options& o) {
+  pb::ListStakeholdersRequest req;
+  req.set_account_id(o.positional[1]);
+  req.set_page_size(1000);
+  Table table({"ID", "NAME", "EMAIL", "ROLE", "FUNCTION", "ENGAGEMENT", "AUTHORITY"});
+  for (;;) {
+    pb::ListStakeholdersResponse resp;
+    grpc::Status s = stub.ListStakeholders(NewContext().get(), req, &resp);
+    if (!s.ok()) return Fail(s);
+    for (const auto& p : resp.stakeholders()) {
+      table.AddRow({p.id(), p.name(), p.email(), Label(pb::Role_Name(p.role()), "ROLE_"), p.function(),
+                    Label(pb::Engagement_Name(p.engagement()), "ENGAGEMENT_"), p.decision_authority() ? "yes" : ""});
+    }
+    if (resp.next_page_token().empty()) break;
+    req.set_page_token(resp.next_page_token());
+  }
+  return Print(table, o);
+}
+
+// One CreateStakeholder per row, with a request id derived from the file's row so that a
+// re-run of the same file creates nothing twice.
+int Load(pb::StakeholderService::Stub& stub, const Options& o) {
+  std::ifstream in(o.positional[1]);
+  if (!in) {
+    std::fprintf(stderr, "cannot read %s\n", o.positional[1].c_str());
+    return 2;
+  }
+  std::string line;
+  int row = 0, created = 0, failed = 0;
+  while (std::getline(in, line)) {
+    if (row++ == 0 || absl::StripAsciiWhitespace(line).empty()) continue;
+    std::vector<std::string> c = absl::StrSplit(line, ',');
+    pb::Role role;
+    pb::Engagement engagement = pb::ENGAGEMENT_UNKNOWN;
+    if (c.size() != 8 || !pb::Role_Parse(absl::StrCat("ROLE_", absl::AsciiStrToUpper(c[5])), &role) ||
+        (!c[6].empty() && !pb::Engagement_Parse(absl::StrCat("ENGAGEMENT_", absl::AsciiStrToUpper(c[6])), &engagement))) {
+      std::fprintf(stderr, "row %d: expected account_id,name,email,title,function,role,engagement,decision_authority\n", row);
+      ++failed;
+      continue;
+    }
+    pb::CreateStakeholderRequest req;
+    auto* s = req.mutable_stakeholder();
+    s->set_account_id(c[0]);
+    s->set_name(c[1]);
+    s->set_email(c[2]);
+    s->set_title(c[3]);
+    s->set_function(c[4]);
+    s->set_role(role);
+    s->set_engagement(engagement);
+    s->set_decision_authority(c[7] == "true" || c[7] == "yes");
+    req.set_request_id(absl::StrCat("load:", c[0], ":", absl::AsciiStrToLower(c[2])));
+    pb::Stakeholder out;
+    grpc::Status st = stub.CreateStakeholder(NewContext().get(), req, &out);
+    if (!st.ok()) {
+      std::fprintf(stderr, "row %d: ", row);
+      Fail(st);
+      ++failed;
+      continue;
+    }
+    ++created;
+  }
+  std::printf("%d stakeholders loaded, %d rows failed\n", created, failed);
+  return failed == 0 ? 0 : 1;
+}
+
+int Coverage(pb::StakeholderService::Stub& stub, const Options& o) {
+  pb::GetCoverageRequest req;
+  req.set_account_id(o.positional[1]);
+  pb::Coverage c;
+  grpc::Status s = stub.GetCoverage(NewContext().get(), req, &c);
+  if (!s.ok()) return Fail(s);
+  Table table({"ROLE", "STAKEHOLDERS", "ENGAGED"});
+  for (const auto& r : c.roles()) {
+    table.AddRow({Label(pb::Role_Name(r.role()), "ROLE_"), absl::StrCat(r.stakeholders()), absl::StrCat(r.engaged())});
+  }
+  if (o.Flag("format", "table") == "table") {
+    std::printf("%s: %s%s\n", c.account_id().c_str(), c.complete() ? "every role covered" : "roles missing",
+                c.single_threaded() ? ", single-threaded" : "");
+  }
+  return Print(table, o);
+}
+
+int Briefing(pb::StakeholderService::Stub& stub, const Options& o) {
+  pb::GetBriefingRequest req;
+  if (std::string role = o.Flag("role"); !role.empty()) {
+    pb::Role r;
+    if (!pb::Role_Parse(absl::StrCat("ROLE_", absl::AsciiStrToUpper(role)), &r)) return Usage();
+    req.set_account_id(o.positional[1]);
+    req.set_role(r);
+  } else {
+    req.set_stakeholder_id(o.positional[1]);
+  }
+  if (std::string as_of = o.Flag("as_of"); !as_of.empty()) {
+    auto day = ParseDay(as_of);
+    if (!day) return Usage();
+    *req.mutable_as_of() = *day;
+  }
+  pb::Briefing b;
+  grpc::Status s = stub.GetBriefing(NewContext().get(), req, &b);
+  if (!s.ok()) return Fail(s);
+  Table table({"METRIC", "LATEST", "ON", "PREVIOUS", "ON", "TREND"});
+  for (const auto& m : b.metrics()) {
+    table.AddRow({m.label().empty() ? m.name() : m.label(), m.has_latest() ? absl::StrFormat("%g", m.latest()) : "-",
+                  m.has_latest() ? Day(m.latest_day()) : "", m.has_previous() ? absl::StrFormat("%g", m.previous()) : "-",
+                  m.has_previous() ? Day(m.previous_day()) : "", Label(pb::Trend_Name(m.trend()), "TREND_")});
+  }
+  if (o.Flag("format", "table") == "table") {
+    std::vector<std::string> who;
+    for (const auto& p : b.stakeholders()) who.push_back(p.name());
+    std::printf("%s briefing for %s (%s)\n", Label(pb::Role_Name(b.role()), "ROLE_").c_str(), b.account_id().c_str(),
+                who.empty() ? "role unfilled" : absl::StrJoin(who, ", ").c_str());
+    if (b.has_value_target()) {
+      std::printf("value target %s, realised %s, projected %s, gap %s\n", Money(b.value_target()).c_str(),
+                  Money(b.value_realised()).c_str(), Money(b.value_projected()).c_str(), Money(b.value_gap()).c_str());
+    }
+    if (!b.summary().empty()) std::printf("%s\n", b.summary().c_str());
+  }
+  return Print(table, o);
+}
+
+}  // namespace
+
+int RunStakeholdersCommand(std::shared_ptr<grpc::Channel> channel, const std::vector<std::string>& args) {
+  Options o = ParseOptions(args);
+  if (o.positional.size() != 2) return Usage();
+  auto stub = pb::StakeholderService::NewStub(channel);
+  const std::string& verb = o.positional[0];
+  if (verb == "list") return List(*stub, o);
+  if (verb == "load") return Load(*stub, o);
+  if (verb == "coverage") return Coverage(*stub, o);
+  if (verb == "briefing") return Briefing(*stub, o);
+  return Usage();
+}
+
+}  // namespace flywheel::ctl
