@@ -19,6 +19,7 @@
 #include "common/testing/test_mariadb.h"
 #include "flywheel/accounts/v1/accounts.grpc.pb.h"
 #include "flywheel/health/v1/health.grpc.pb.h"
+#include "tests/bench/bench_util.h"
 
 ABSL_FLAG(int, accounts, 100000, "accounts in the portfolio");
 ABSL_FLAG(int, days, 30, "days of usage per account");
@@ -32,24 +33,9 @@ namespace hpb = flywheel::health::v1;
 
 const absl::CivilDay kAsOf(2026, 5, 26);
 
-flywheel::type::v1::Date D(absl::CivilDay d) {
-  flywheel::type::v1::Date out;
-  out.set_year(static_cast<int>(d.year()));
-  out.set_month(d.month());
-  out.set_day(d.day());
-  return out;
-}
-
-long PeakRssKb(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
-  }
-  return -1;
-}
-
-double Seconds(absl::Time start) { return absl::ToDoubleSeconds(absl::Now() - start); }
+using bench::D;
+using bench::PeakRssKb;
+using bench::Seconds;
 
 }  // namespace
 
