@@ -13,11 +13,13 @@ db_port=${FLYWHEEL_DB_PORT:-33306}
 accounts_port=${FLYWHEEL_ACCOUNTS_PORT:-50051}
 health_port=${FLYWHEEL_HEALTH_PORT:-50052}
 stakeholders_port=${FLYWHEEL_STAKEHOLDERS_PORT:-50053}
+handoff_port=${FLYWHEEL_HANDOFF_PORT:-50054}
 export FLYWHEEL_DB_PASSWORD=${FLYWHEEL_DB_PASSWORD:-flywheel}
 export FLYWHEEL_ACCOUNTS_ADDR="127.0.0.1:$accounts_port"
 export FLYWHEEL_HEALTH_ADDR="127.0.0.1:$health_port"
 export FLYWHEEL_STAKEHOLDERS_ADDR="127.0.0.1:$stakeholders_port"
-services=(accounts health stakeholders)
+export FLYWHEEL_HANDOFF_ADDR="127.0.0.1:$handoff_port"
+services=(accounts health stakeholders handoff)
 ctl="$build/services/ctl/flywheelctl"
 
 port_of() {
@@ -25,6 +27,7 @@ port_of() {
     accounts) echo "$accounts_port" ;;
     health) echo "$health_port" ;;
     stakeholders) echo "$stakeholders_port" ;;
+    handoff) echo "$handoff_port" ;;
   esac
 }
 
@@ -33,7 +36,8 @@ alive() { [ -f "$run/$1.pid" ] && kill -0 "$(cat "$run/$1.pid")" 2>/dev/null; }
 build_suite() {
   "$root/deploy/local/install-deps.sh"
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$build" -j"$(nproc)" --target flywheel-accounts flywheel-health flywheel-stakeholders flywheelctl
+  cmake --build "$build" -j"$(nproc)" --target flywheel-accounts flywheel-health flywheel-stakeholders flywheel-handoff \
+    flywheelctl
 }
 
 start_service() {
@@ -50,6 +54,7 @@ start_service() {
   setsid "$build/services/$name/flywheel-$name" serve \
     --listen="127.0.0.1:$port" --db_dsn="tcp://127.0.0.1:$db_port/flywheel_$name" --db_user=flywheel \
     --accounts_addr="$FLYWHEEL_ACCOUNTS_ADDR" --health_addr="$FLYWHEEL_HEALTH_ADDR" \
+    --stakeholders_addr="$FLYWHEEL_STAKEHOLDERS_ADDR" \
     </dev/null >>"$run/logs/$name.log" 2>&1 &
   echo $! >"$run/$name.pid"
 }
@@ -112,12 +117,30 @@ demo() {
     echo
     echo "== Portfolio summary =="
     "$ctl" health summary
+    echo
+    echo "== Northbridge stakeholders in their flywheel roles =="
+    sed "s/ACCOUNT_ID/$utility/" "$root/deploy/local/sample/northbridge_stakeholders.csv" >"$run/northbridge_stakeholders.csv"
+    "$ctl" stakeholders load "$run/northbridge_stakeholders.csv"
+    "$ctl" stakeholders list "$utility"
+    echo
+    echo "== The Owner's briefing at the half-year review =="
+    "$ctl" stakeholders briefing "$utility" --role owner --as-of 2026-05-26
+    echo
+    echo "== Success path for contact-centre automation, assigned from 1 February =="
+    path=$("$ctl" paths create "$root/deploy/local/sample/success_path.csv" --product cc-automation \
+      --name "Contact-centre automation" --request_id demo-path-cc-automation)
+    "$ctl" paths assign "$utility" "$path" --start 2026-02-01
+    "$ctl" paths progress "$utility" --as-of 2026-05-26
+    echo
+    echo "== Exception report as of 2026-05-26 (what the scheduled job runs) =="
+    "$ctl" report exceptions --as-of 2026-05-26 --shard 0/1
   fi
   echo
   "$ctl" status
   echo
   echo "The suite is running (accounts on 127.0.0.1:$accounts_port, health on 127.0.0.1:$health_port,"
-  echo "stakeholders on 127.0.0.1:$stakeholders_port, MariaDB on 127.0.0.1:$db_port)."
+  echo "stakeholders on 127.0.0.1:$stakeholders_port, handoff on 127.0.0.1:$handoff_port,"
+  echo "MariaDB on 127.0.0.1:$db_port)."
   echo "Stop it with: deploy/local/flywheel.sh down"
 }
 
