@@ -15,6 +15,8 @@
 #include "absl/time/time.h"
 #include "common/config/server_config.h"
 #include "common/db/connection.h"
+#include "common/db/sql_params.h"
+#include "common/status/errors.h"
 
 namespace flywheel::db {
 
@@ -83,5 +85,29 @@ absl::StatusOr<T> TransactionValue(ConnectionPool& pool, const std::function<abs
 
 // Runs `body` on a pooled connection without an explicit transaction (single reads).
 absl::Status RunOnConnection(ConnectionPool& pool, const std::function<absl::Status(Connection&)>& body);
+
+// The rows of one query, each read by `read`, on a pooled connection.
+template <typename T>
+absl::StatusOr<std::vector<T>> QueryRows(ConnectionPool& pool, const std::string& sql,
+                                         const std::vector<SqlParam>& params,
+                                         const std::function<T(sql::ResultSet&)>& read) {
+  std::vector<T> out;
+  absl::Status status = RunOnConnection(pool, [&](Connection& conn) {
+    ForEachRow(conn, sql, params, [&](sql::ResultSet& rs) { out.push_back(read(rs)); });
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+// The one row of a query by id: NOT_FOUND (`resource_type`, `id`) when there is none.
+template <typename T>
+absl::StatusOr<T> QueryOne(ConnectionPool& pool, const std::string& sql, const std::string& id,
+                           const std::function<T(sql::ResultSet&)>& read, absl::string_view resource_type) {
+  auto rows = QueryRows<T>(pool, sql, {id}, read);
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return NotFoundError(resource_type, id);
+  return std::move(rows->front());
+}
 
 }  // namespace flywheel::db

@@ -32,6 +32,17 @@ void BindAll(sql::PreparedStatement& statement, const std::vector<SqlParam>& par
 void ForEachRow(Connection& conn, const std::string& sql, const std::vector<SqlParam>& params,
                 const std::function<void(sql::ResultSet&)>& row);
 
+// The conditions of a WHERE clause built from optional filters: each Add appends
+// " AND <condition>" and its parameters.
+struct WhereClause {
+  std::string sql = "1 = 1";
+  std::vector<SqlParam> params;
+  void Add(const std::string& condition, std::vector<SqlParam> condition_params = {}) {
+    sql += " AND " + condition;
+    params.insert(params.end(), condition_params.begin(), condition_params.end());
+  }
+};
+
 // 'YYYY-MM-DD', the text form MariaDB takes and gives for DATE columns.
 std::string FormatDay(absl::CivilDay day);
 // The DATE in `column`, or nullopt when NULL.

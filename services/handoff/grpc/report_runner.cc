@@ -115,16 +115,16 @@ absl::StatusOr<ReportRun> ReportRunner::Run(const ReportRequest& request,
     q.after_id = page->back().id;
   }
 
-  std::vector<accounts::v1::Account> accounts;
+  std::vector<ShardAccount> accounts;
   absl::Status listed = upstreams_.accounts.ForEach([&](const accounts::v1::Account& a) {
     if (request.shard_count <= 1 || ids::ShardOf(a.id(), request.shard_count) == request.shard_index) {
-      accounts.push_back(a);
+      accounts.push_back({a.id(), a.csm_owner()});
     }
     return true;
   });
   if (!listed.ok()) return listed;
   // Batches in id order, so that concurrent runs of one shard lock accounts in one order.
-  std::sort(accounts.begin(), accounts.end(), [](const auto& a, const auto& b) { return a.id() < b.id(); });
+  std::sort(accounts.begin(), accounts.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   run.fetch_seconds = SecondsSince(start);
   run.accounts_scanned = static_cast<int64_t>(accounts.size());
 
@@ -141,7 +141,7 @@ absl::StatusOr<ReportRun> ReportRunner::Run(const ReportRequest& request,
   }
   auto work = [&] {
     for (size_t first; (first = next.fetch_add(kBatchSize)) < accounts.size();) {
-      std::vector<const accounts::v1::Account*> batch;
+      std::vector<const ShardAccount*> batch;
       for (size_t i = first; i < std::min(accounts.size(), first + kBatchSize); ++i) batch.push_back(&accounts[i]);
       auto result = RunBatch(batch, request, enabled, paths, serial_found);
       std::lock_guard<std::mutex> lock(mu);
@@ -174,13 +174,13 @@ absl::StatusOr<ReportRun> ReportRunner::Run(const ReportRequest& request,
 }
 
 absl::StatusOr<ReportRunner::BatchResult> ReportRunner::RunBatch(
-    const std::vector<const accounts::v1::Account*>& accounts, const ReportRequest& request,
+    const std::vector<const ShardAccount*>& accounts, const ReportRequest& request,
     const std::vector<RuleConfig>& rules, const std::map<std::string, SuccessPath>& paths,
     const std::function<void(const StoredException&)>& found) {
   BatchResult result;
   absl::Time fetch_start = absl::Now();
   std::vector<std::string> ids;
-  for (const auto* a : accounts) ids.push_back(a->id());
+  for (const auto* a : accounts) ids.push_back(a->id);
 
   auto coverage_call = std::async(std::launch::async, [&] { return upstreams_.stakeholders.BatchGetCoverage(ids); });
   auto assignments = handoffs_.Assignments(ids);
@@ -214,12 +214,12 @@ absl::StatusOr<ReportRunner::BatchResult> ReportRunner::RunBatch(
   absl::Time evaluate_start = absl::Now();
   std::vector<AccountFindings> batch;
   for (size_t i = 0; i < accounts.size(); ++i) {
-    const accounts::v1::Account& account = *accounts[i];
+    const ShardAccount& account = *accounts[i];
     const hpb::ReportInputs& in = health->inputs(static_cast<int>(i));
     AccountSnapshot snap;
-    snap.account_id = account.id();
+    snap.account_id = account.id;
     snap.as_of = request.as_of;
-    auto assigned = assignments->find(account.id());
+    auto assigned = assignments->find(account.id);
     if (assigned != assignments->end()) {
       auto path = paths.find(assigned->second.path_id);
       if (path != paths.end()) snap.path = path->second;
@@ -244,11 +244,11 @@ absl::StatusOr<ReportRunner::BatchResult> ReportRunner::RunBatch(
     for (const auto& d : in.detractors()) {
       snap.detractors.push_back({d.respondent(), d.score(), absl::ToCivilDay(convert::FromTimestamp(d.time()), absl::UTCTimeZone())});
     }
-    const std::map<std::string, std::vector<const spb::Stakeholder*>>& roles = people[account.id()];
+    const std::map<std::string, std::vector<const spb::Stakeholder*>>& roles = people[account.id];
     snap.has_owner = roles.count("OWNER") > 0;
     snap.has_champion = roles.count("CHAMPION") > 0;
     std::map<std::string, std::string> receiving_owner;  // handoff id → who must accept it
-    for (const Handoff& h : (*stalled)[account.id()]) {
+    for (const Handoff& h : (*stalled)[account.id]) {
       std::string team(absl::StripPrefix(pb::Team_Name(ToProto(h.to_team)), "TEAM_"));
       snap.stalled_handoffs.push_back({h.id, team, absl::ToCivilDay(*SlaDue(h), absl::UTCTimeZone())});
       receiving_owner[h.id] = h.receiving_owner;
@@ -262,7 +262,7 @@ absl::StatusOr<ReportRunner::BatchResult> ReportRunner::RunBatch(
       if (f.rule == Rule::kHandoffStalled) {
         if (!receiving_owner[f.subject].empty()) f.target_people.push_back(receiving_owner[f.subject]);
       } else if (f.target_role == "CSM") {
-        if (!account.csm_owner().empty()) f.target_people.push_back(account.csm_owner());
+        if (!account.csm_owner.empty()) f.target_people.push_back(account.csm_owner);
       } else if (auto it = roles.find(f.target_role); it != roles.end()) {
         // Training goes to the Learning and Development enablers when the account names them.
         bool only_learning = f.remedy == Remedy::kTraining &&
@@ -274,7 +274,7 @@ absl::StatusOr<ReportRunner::BatchResult> ReportRunner::RunBatch(
       }
     }
     result.findings += static_cast<int64_t>(findings.size());
-    batch.push_back({account.id(), account.csm_owner(), std::move(findings)});
+    batch.push_back({account.id, account.csm_owner, std::move(findings)});
   }
   result.evaluate_seconds = SecondsSince(evaluate_start);
 

@@ -54,7 +54,12 @@ class ReportRunner {
     ApplyCounts counts;
     double fetch_seconds = 0, evaluate_seconds = 0, write_seconds = 0;
   };
-  absl::StatusOr<BatchResult> RunBatch(const std::vector<const accounts::v1::Account*>& accounts,
+  // What a run keeps of each account of its shard.
+  struct ShardAccount {
+    std::string id;
+    std::string csm_owner;
+  };
+  absl::StatusOr<BatchResult> RunBatch(const std::vector<const ShardAccount*>& accounts,
                                        const ReportRequest& request, const std::vector<RuleConfig>& rules,
                                        const std::map<std::string, SuccessPath>& paths,
                                        const std::function<void(const StoredException&)>& found);

@@ -255,61 +255,26 @@ absl::Status MysqlExceptionRepository::RecordRun(const ReportRun& run) {
 }
 
 absl::StatusOr<StoredException> MysqlExceptionRepository::Get(const std::string& id) {
-  std::optional<StoredException> found;
-  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
-    ForEachRow(conn, absl::StrCat("SELECT ", kColumns, " FROM exceptions WHERE exception_id = ?"), {id},
-               [&](sql::ResultSet& rs) { found = ReadStored(rs); });
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  if (!found) return NotFoundError("exception", id);
-  return *std::move(found);
+  return db::QueryOne<StoredException>(pool_, absl::StrCat("SELECT ", kColumns, " FROM exceptions WHERE exception_id = ?"),
+                                       id, ReadStored, "exception");
 }
 
 absl::StatusOr<std::vector<StoredException>> MysqlExceptionRepository::List(const ExceptionQuery& q) {
-  std::string where = "1 = 1";
-  std::vector<SqlParam> params;
-  if (q.status) {
-    absl::StrAppend(&where, " AND status = ?");
-    params.emplace_back(static_cast<int64_t>(*q.status));
-  }
-  if (q.severity) {
-    absl::StrAppend(&where, " AND severity = ?");
-    params.emplace_back(static_cast<int64_t>(*q.severity));
-  }
-  if (q.rule) {
-    absl::StrAppend(&where, " AND rule = ?");
-    params.emplace_back(static_cast<int64_t>(*q.rule));
-  }
-  if (!q.assignee.empty()) {
-    absl::StrAppend(&where, " AND assignee = ?");
-    params.emplace_back(q.assignee);
-  }
-  if (!q.account_id.empty()) {
-    absl::StrAppend(&where, " AND account_id = ?");
-    params.emplace_back(q.account_id);
-  }
-  if (q.overdue_on) {
-    absl::StrAppend(&where, " AND status IN (1, 2) AND due_day < ?");
-    params.emplace_back(FormatDay(*q.overdue_on));
-  }
-  if (q.active_only) absl::StrAppend(&where, " AND status IN (1, 2, 5)");
+  db::WhereClause where;
+  if (q.status) where.Add("status = ?", {static_cast<int64_t>(*q.status)});
+  if (q.severity) where.Add("severity = ?", {static_cast<int64_t>(*q.severity)});
+  if (q.rule) where.Add("rule = ?", {static_cast<int64_t>(*q.rule)});
+  if (!q.assignee.empty()) where.Add("assignee = ?", {q.assignee});
+  if (!q.account_id.empty()) where.Add("account_id = ?", {q.account_id});
+  if (q.overdue_on) where.Add("status IN (1, 2) AND due_day < ?", {FormatDay(*q.overdue_on)});
+  if (q.active_only) where.Add("status IN (1, 2, 5)");
   if (!q.after_account_id.empty() || !q.after_id.empty()) {
-    absl::StrAppend(&where, " AND (account_id, exception_id) > (?, ?)");
-    params.emplace_back(q.after_account_id);
-    params.emplace_back(q.after_id);
+    where.Add("(account_id, exception_id) > (?, ?)", {q.after_account_id, q.after_id});
   }
-  params.emplace_back(static_cast<int64_t>(q.limit));
-  std::vector<StoredException> out;
-  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
-    ForEachRow(conn,
-               absl::StrCat("SELECT ", kColumns, " FROM exceptions WHERE ", where,
-                            " ORDER BY account_id, exception_id LIMIT ?"),
-               params, [&](sql::ResultSet& rs) { out.push_back(ReadStored(rs)); });
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return out;
+  where.params.emplace_back(static_cast<int64_t>(q.limit));
+  return db::QueryRows<StoredException>(
+      pool_, absl::StrCat("SELECT ", kColumns, " FROM exceptions WHERE ", where.sql, " ORDER BY account_id, exception_id LIMIT ?"),
+      where.params, ReadStored);
 }
 
 absl::StatusOr<StoredException> MysqlExceptionRepository::Update(

@@ -194,24 +194,17 @@ absl::StatusOr<std::map<std::string, SuccessPath>> MysqlHandoffRepository::GetPa
 }
 
 absl::StatusOr<std::vector<SuccessPath>> MysqlHandoffRepository::ListPaths(const PathQuery& q) {
-  std::string where = "1 = 1";
-  std::vector<SqlParam> params;
-  if (!q.product.empty()) {
-    absl::StrAppend(&where, " AND product = ?");
-    params.emplace_back(q.product);
-  }
-  if (q.active_only) absl::StrAppend(&where, " AND active");
-  if (!q.after_id.empty()) {
-    absl::StrAppend(&where, " AND (product, name, path_id) > (?, ?, ?)");
-    params.insert(params.end(), {q.after_product, q.after_name, q.after_id});
-  }
-  params.emplace_back(static_cast<int64_t>(q.limit));
+  db::WhereClause where;
+  if (!q.product.empty()) where.Add("product = ?", {q.product});
+  if (q.active_only) where.Add("active");
+  if (!q.after_id.empty()) where.Add("(product, name, path_id) > (?, ?, ?)", {q.after_product, q.after_name, q.after_id});
+  where.params.emplace_back(static_cast<int64_t>(q.limit));
   std::vector<SuccessPath> out;
   absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
     ForEachRow(conn,
-               absl::StrCat("SELECT ", kPathColumns, " FROM success_paths WHERE ", where,
+               absl::StrCat("SELECT ", kPathColumns, " FROM success_paths WHERE ", where.sql,
                             " ORDER BY product, name, path_id LIMIT ?"),
-               params, [&](sql::ResultSet& rs) { out.push_back(ReadPath(rs)); });
+               where.params, [&](sql::ResultSet& rs) { out.push_back(ReadPath(rs)); });
     std::map<std::string, SuccessPath*> refs;
     for (auto& p : out) refs[p.id] = &p;
     LoadMilestones(conn, refs);
@@ -331,55 +324,23 @@ absl::StatusOr<CreateResult> MysqlHandoffRepository::CreateHandoff(const Handoff
 }
 
 absl::StatusOr<Handoff> MysqlHandoffRepository::GetHandoff(const std::string& id) {
-  std::optional<Handoff> found;
-  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
-    ForEachRow(conn, absl::StrCat("SELECT ", kHandoffColumns, " FROM handoffs WHERE handoff_id = ?"), {id},
-               [&](sql::ResultSet& rs) { found = ReadHandoff(rs); });
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  if (!found) return NotFoundError("handoff", id);
-  return *std::move(found);
+  return db::QueryOne<Handoff>(pool_, absl::StrCat("SELECT ", kHandoffColumns, " FROM handoffs WHERE handoff_id = ?"), id,
+                               ReadHandoff, "handoff");
 }
 
 absl::StatusOr<std::vector<Handoff>> MysqlHandoffRepository::ListHandoffs(const HandoffQuery& q) {
-  std::string where = "1 = 1";
-  std::vector<SqlParam> params;
-  if (q.state) {
-    absl::StrAppend(&where, " AND state = ?");
-    params.emplace_back(static_cast<int64_t>(*q.state));
-  }
-  if (q.team) {
-    absl::StrAppend(&where, " AND (from_team = ? OR to_team = ?)");
-    params.insert(params.end(), {static_cast<int64_t>(*q.team), static_cast<int64_t>(*q.team)});
-  }
-  if (!q.owner.empty()) {
-    absl::StrAppend(&where, " AND (sending_owner = ? OR receiving_owner = ?)");
-    params.insert(params.end(), {q.owner, q.owner});
-  }
-  if (!q.account_id.empty()) {
-    absl::StrAppend(&where, " AND account_id = ?");
-    params.emplace_back(q.account_id);
-  }
-  if (q.overdue_at) {
-    absl::StrAppend(&where, " AND state = 2 AND sla_due_time_us < ?");
-    params.emplace_back(Micros(*q.overdue_at));
-  }
-  if (q.before) {
-    absl::StrAppend(&where, " AND (create_time_us, handoff_id) < (?, ?)");
-    params.insert(params.end(), {q.before->first, q.before->second});
-  }
-  params.emplace_back(static_cast<int64_t>(q.limit));
-  std::vector<Handoff> out;
-  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
-    ForEachRow(conn,
-               absl::StrCat("SELECT ", kHandoffColumns, " FROM handoffs WHERE ", where,
-                            " ORDER BY create_time_us DESC, handoff_id DESC LIMIT ?"),
-               params, [&](sql::ResultSet& rs) { out.push_back(ReadHandoff(rs)); });
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return out;
+  db::WhereClause where;
+  if (q.state) where.Add("state = ?", {static_cast<int64_t>(*q.state)});
+  if (q.team) where.Add("(from_team = ? OR to_team = ?)", {static_cast<int64_t>(*q.team), static_cast<int64_t>(*q.team)});
+  if (!q.owner.empty()) where.Add("(sending_owner = ? OR receiving_owner = ?)", {q.owner, q.owner});
+  if (!q.account_id.empty()) where.Add("account_id = ?", {q.account_id});
+  if (q.overdue_at) where.Add("state = 2 AND sla_due_time_us < ?", {Micros(*q.overdue_at)});
+  if (q.before) where.Add("(create_time_us, handoff_id) < (?, ?)", {q.before->first, q.before->second});
+  where.params.emplace_back(static_cast<int64_t>(q.limit));
+  return db::QueryRows<Handoff>(pool_,
+                                absl::StrCat("SELECT ", kHandoffColumns, " FROM handoffs WHERE ", where.sql,
+                                             " ORDER BY create_time_us DESC, handoff_id DESC LIMIT ?"),
+                                where.params, ReadHandoff);
 }
 
 absl::StatusOr<Handoff> MysqlHandoffRepository::UpdateHandoff(const std::string& id, const std::string& action,
