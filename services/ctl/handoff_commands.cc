@@ -91,6 +91,7 @@ int Report(pb::HandoffService::Stub& stub, const Options& o) {
   grpc::Status status = reader->Finish();
   if (!status.ok()) return Fail(status);
   if (int printed = Print(table, o); printed != 0) return printed;
+  std::fflush(stdout);
   // The summary goes to stderr so that stdout stays one clean table, JSON document or CSV file.
   std::fprintf(stderr,
                "report %s as of %s, shard %d/%d%s: %lld accounts, %lld findings, %lld opened, %lld updated, "

@@ -721,10 +721,6 @@ grpc::ServerWriteReactor<v1::HealthChange>* HealthServiceImpl::WatchHealth(grpc:
   return new WatchReactor(this, after, request->csm_owner());
 }
 
-}  // namespace flywheel::health
-
-namespace flywheel::health {
-
 grpc::ServerUnaryReactor* HealthServiceImpl::BatchGetReportInputs(grpc::CallbackServerContext* ctx,
                                                                   const v1::BatchGetReportInputsRequest* request,
                                                                   v1::BatchGetReportInputsResponse* response) {
