@@ -29,6 +29,7 @@ ABSL_FLAG(std::string, accounts_addr, "127.0.0.1:50051", "accounts service addre
 ABSL_FLAG(std::string, health_addr, "127.0.0.1:50052", "health service address, for the services that call it");
 ABSL_FLAG(std::string, stakeholders_addr, "127.0.0.1:50053",
           "stakeholders service address, for the services that call it");
+ABSL_FLAG(std::string, metrics_listen, "", "host:port serving Prometheus metrics at /metrics (empty: none)");
 ABSL_FLAG(int, upstream_deadline_ms, 5000, "deadline of each call to another Flywheel service");
 ABSL_FLAG(std::string, page_token_secret, "", "key that signs page tokens; replicas must share it (random per process when empty)");
 
@@ -37,7 +38,7 @@ namespace {
 constexpr const char* kFlagNames[] = {
     "listen", "port_file", "db_dsn", "db_user", "db_password", "db_password_file", "db_pool_size",
     "drain_deadline_seconds", "health_check_interval_ms", "log_level", "page_token_secret", "accounts_addr",
-    "health_addr", "stakeholders_addr", "upstream_deadline_ms"};
+    "health_addr", "stakeholders_addr", "metrics_listen", "upstream_deadline_ms"};
 }  // namespace
 
 absl::Status ParseDatabaseDsn(absl::string_view dsn, DatabaseConfig* config) {
@@ -117,6 +118,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv, const Servi
   config.accounts_address = absl::GetFlag(FLAGS_accounts_addr);
   config.health_address = absl::GetFlag(FLAGS_health_addr);
   config.stakeholders_address = absl::GetFlag(FLAGS_stakeholders_addr);
+  config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   int upstream = absl::GetFlag(FLAGS_upstream_deadline_ms);
   if (upstream < 10) bad.Add("upstream_deadline_ms", "must be at least 10");
   config.upstream_deadline = absl::Milliseconds(upstream);

@@ -36,6 +36,7 @@ struct ServerConfig {
   std::string accounts_address;                  // for services that call accounts
   std::string health_address;                    // for services that call health
   std::string stakeholders_address;              // for services that call stakeholders
+  std::string metrics_listen;                    // host:port of /metrics; empty: no metrics endpoint
   absl::Duration upstream_deadline = absl::Seconds(5);
   std::vector<std::string> positional;  // e.g. {"migrate"}
 };

@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/metrics/metrics.h"
 
 namespace flywheel::db {
 namespace {
@@ -52,13 +53,17 @@ bool IsConnectionLost(const sql::SQLException& e) {
 absl::Status SqlErrorToStatus(const sql::SQLException& e) {
   int code = e.getErrorCode();
   std::string what = absl::StrCat("database: ", e.what(), " (", code, ")");
-  if (code == kDuplicateEntry) return absl::AlreadyExistsError(what);
-  if (code == kDeadlock || code == kLockWaitTimeout) return absl::AbortedError(what);
-  if (IsConnectionLost(e) || code == kTooManyConnections || code == kAccessDenied ||
-      code == kUnknownDatabase) {
-    return absl::UnavailableError(what);
+  absl::Status status = absl::InternalError(what);
+  if (code == kDuplicateEntry) {
+    status = absl::AlreadyExistsError(what);
+  } else if (code == kDeadlock || code == kLockWaitTimeout) {
+    status = absl::AbortedError(what);
+  } else if (IsConnectionLost(e) || code == kTooManyConnections || code == kAccessDenied ||
+             code == kUnknownDatabase) {
+    status = absl::UnavailableError(what);
   }
-  return absl::InternalError(what);
+  metrics::RecordDbError(status.code());
+  return status;
 }
 
 Connection::Connection(std::unique_ptr<sql::Connection> raw)

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/logging/log.h"
+#include "common/metrics/metrics.h"
 #include "common/status/grpc_status.h"
 
 namespace flywheel {
@@ -27,6 +28,7 @@ grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* context, WorkerP
                        {"code", absl::StatusCodeToString(status.code())},
                        {"latency_ms", absl::StrCat(absl::ToDoubleMilliseconds(absl::Now() - start))},
                        {"error", std::string(status.message())}});
+    metrics::RecordRpc(method, status.code(), absl::ToDoubleSeconds(absl::Now() - start));
     reactor->Finish(ToGrpcStatus(status));
   });
   if (!queued) {

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/db/connection.h"
 #include "common/logging/log.h"
+#include "common/metrics/metrics.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 
@@ -192,7 +193,21 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
   if (!config.port_file.empty() && !WritePortFile(config.port_file, port)) {
     log::Error("cannot write port file", {{"path", config.port_file}});
   }
-  log::Info("serving", {{"service", config.service_name}, {"port", absl::StrCat(port)}});
+  std::unique_ptr<metrics::Server> metrics_server;
+  if (!config.metrics_listen.empty()) {
+    metrics::AddGauge("flywheel_db_pool_in_use", "Database connections leased right now",
+                      [&pool] { return static_cast<double>(pool.in_use()); });
+    metrics::AddGauge("flywheel_db_pool_size", "Database connections the pool may open",
+                      [&pool] { return static_cast<double>(pool.config().pool_size); });
+    auto started = metrics::Server::Start(config.metrics_listen);
+    if (!started.ok()) {
+      log::Error("cannot serve metrics", {{"error", std::string(started.status().message())}});
+      return 1;
+    }
+    metrics_server = *std::move(started);
+  }
+  log::Info("serving", {{"service", config.service_name}, {"port", absl::StrCat(port)},
+                        {"metrics_port", absl::StrCat(metrics_server ? metrics_server->port() : 0)}});
 
   early_signal.join();  // blocks until SIGTERM or SIGINT
   log::Info("draining", {{"deadline_s", absl::StrCat(absl::ToInt64Seconds(config.drain_deadline))}});

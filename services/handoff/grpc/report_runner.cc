@@ -13,6 +13,8 @@
 #include "absl/strings/strip.h"
 #include "common/convert/type_convert.h"
 #include "common/ids/ids.h"
+#include "common/metrics/metrics.h"
+#include "prometheus/counter.h"
 #include "services/handoff/grpc/handoff_proto.h"
 
 namespace flywheel::handoff {
@@ -90,6 +92,27 @@ absl::StatusOr<std::vector<MilestoneProgress>> ReportRunner::Progress(const std:
 
 absl::StatusOr<ReportRun> ReportRunner::Run(const ReportRequest& request,
                                             const std::function<void(const StoredException&)>& found) {
+  absl::StatusOr<ReportRun> run = Execute(request, found);
+  std::string mode = request.dry_run ? "dry_run" : "write";
+  metrics::Counter("flywheel_report_runs_total", "Exception-report runs, by result and mode",
+                   {{"result", run.ok() ? "ok" : "failed"}, {"mode", mode}})
+      .Increment();
+  if (run.ok()) {
+    metrics::Counter("flywheel_report_accounts_total", "Accounts scanned by exception-report runs", {{"mode", mode}})
+        .Increment(static_cast<double>(run->accounts_scanned));
+    const std::pair<const char*, int64_t> outcomes[] = {
+        {"opened", run->counts.opened}, {"updated", run->counts.updated}, {"resolved", run->counts.resolved}};
+    for (const auto& [outcome, n] : outcomes) {
+      metrics::Counter("flywheel_report_exceptions_total", "Exceptions opened, updated or resolved by report runs",
+                       {{"outcome", outcome}, {"mode", mode}})
+          .Increment(static_cast<double>(n));
+    }
+  }
+  return run;
+}
+
+absl::StatusOr<ReportRun> ReportRunner::Execute(const ReportRequest& request,
+                                                const std::function<void(const StoredException&)>& found) {
   absl::Time start = absl::Now();
   ReportRun run;
   run.id = request.dry_run ? "" : ids::NewId("run");

@@ -41,6 +41,8 @@ class ReportRunner {
 
   // Runs the report; `found` (when set, called from several threads one at a time) receives
   // every exception opened or updated (on a dry run: as it would be, without ids for new ones).
+  // Counted in the process metrics (runs by result, accounts scanned, exceptions opened,
+  // updated and resolved).
   absl::StatusOr<ReportRun> Run(const ReportRequest& request,
                                 const std::function<void(const StoredException&)>& found = nullptr);
 
@@ -49,6 +51,8 @@ class ReportRunner {
                                                           absl::CivilDay start, absl::CivilDay as_of);
 
  private:
+  absl::StatusOr<ReportRun> Execute(const ReportRequest& request,
+                                    const std::function<void(const StoredException&)>& found);
   struct BatchResult {
     int64_t findings = 0;
     ApplyCounts counts;

@@ -13,8 +13,10 @@
 #include "common/convert/type_convert.h"
 #include "common/db/request_log.h"
 #include "common/ids/ids.h"
+#include "common/metrics/metrics.h"
 #include "common/paging/page_token.h"
 #include "common/status/grpc_status.h"
+#include "prometheus/counter.h"
 #include "services/health/domain/series.h"
 #include "services/health/grpc/health_proto.h"
 
@@ -474,6 +476,11 @@ grpc::ServerUnaryReactor* HealthServiceImpl::RescorePortfolio(grpc::CallbackServ
     for (int t = 1; t < kRescoreThreads; ++t) threads.emplace_back(work);
     work();
     for (auto& t : threads) t.join();
+    metrics::Counter("flywheel_rescore_runs_total", "RescorePortfolio runs, by result",
+                     {{"result", failure.ok() ? "ok" : "failed"}})
+        .Increment();
+    metrics::Counter("flywheel_rescore_accounts_total", "Accounts scored by RescorePortfolio")
+        .Increment(static_cast<double>(scored.load()));
     if (!failure.ok()) return failure;
     response->set_accounts_scored(scored.load());
     response->set_band_changes(changes.load());
