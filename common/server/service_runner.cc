@@ -75,7 +75,7 @@ class DatabaseHealthWatcher {
       }
       int serving = conn ? 1 : 0;
       if (serving != last) {
-        health_->SetServingStatus(serving == 1);
+        health_->SetServingStatus("", serving == 1);  // readiness; "liveness" stays SERVING
         log::Write(serving ? log::Level::kInfo : log::Level::kWarning,
                    serving ? "database reachable: SERVING" : "database unreachable: NOT_SERVING");
         last = serving;
@@ -188,7 +188,10 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
     return 1;
   }
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
-  health->SetServingStatus(false);
+  // "" (readiness) follows the database; "liveness" says only that the process serves, so an
+  // orchestrator's liveness probe never restarts a service for a database outage.
+  health->SetServingStatus("", false);
+  health->SetServingStatus("liveness", true);
   auto watcher = std::make_unique<DatabaseHealthWatcher>(config.database, config.health_check_interval, health);
   if (!config.port_file.empty() && !WritePortFile(config.port_file, port)) {
     log::Error("cannot write port file", {{"path", config.port_file}});
