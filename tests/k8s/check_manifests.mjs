@@ -1,0 +1,160 @@
+// Offline checks of deploy/k8s: renders each overlay with `kubectl kustomize`, validates every
+// object against the Kubernetes API schemas (kubernetes-models), and checks the project's
+// rules: restricted security context, requests and limits, pinned images, gRPC probes and a
+// drain-friendly shutdown on every workload; in prod three replicas, autoscaling, disruption
+// budgets, topology spread, and network policies that allow exactly the call graph.
+//   node check_manifests.mjs DEPLOY_K8S_DIR
+import { execFileSync } from "node:child_process";
+import { parseAllDocuments } from "yaml";
+
+const root = process.argv[2];
+const failures = [];
+let checks = 0;
+function check(ok, what) {
+  checks++;
+  if (!ok) failures.push(what);
+}
+
+// DESIGN §2 plus the report job: caller → callee.
+const SERVICES = { accounts: 50051, health: 50052, stakeholders: 50053, handoff: 50054 };
+const CALLS = [
+  ["health", "accounts"], ["stakeholders", "accounts"], ["stakeholders", "health"],
+  ["handoff", "accounts"], ["handoff", "health"], ["handoff", "stakeholders"],
+  ["exception-report", "handoff"],
+  ...Object.keys(SERVICES).map((s) => [s, "mariadb"]),
+];
+const PORTS = { ...SERVICES, mariadb: 3306 };
+const DRAIN_DEADLINE_SECONDS = 10;
+
+function render(overlay) {
+  const text = execFileSync("kubectl", ["kustomize", `${root}/overlays/${overlay}`], { encoding: "utf8" });
+  return parseAllDocuments(text).map((d) => d.toJSON()).filter(Boolean);
+}
+
+async function validate(obj, where) {
+  const [group, version] = obj.apiVersion.includes("/") ? obj.apiVersion.split("/") : [null, obj.apiVersion];
+  const path = group ? `kubernetes-models/${group}/${version}/${obj.kind}` : `kubernetes-models/${version}/${obj.kind}`;
+  let model;
+  try {
+    model = (await import(path))[obj.kind];
+  } catch (e) {
+    check(false, `${where}: no schema for ${obj.apiVersion} ${obj.kind}`);
+    return;
+  }
+  try {
+    new model(obj).validate();
+    check(true, "");
+  } catch (e) {
+    check(false, `${where}: ${e.message}`);
+  }
+}
+
+function podSpecOf(obj) {
+  if (obj.kind === "Deployment" || obj.kind === "StatefulSet") return obj.spec.template.spec;
+  if (obj.kind === "CronJob") return obj.spec.jobTemplate.spec.template.spec;
+  return null;
+}
+
+function checkWorkload(obj, where) {
+  const pod = podSpecOf(obj);
+  const psc = pod.securityContext || {};
+  check(psc.runAsNonRoot === true, `${where}: pod runAsNonRoot`);
+  check(psc.seccompProfile?.type === "RuntimeDefault", `${where}: seccomp RuntimeDefault`);
+  for (const c of pod.containers) {
+    const at = `${where} container ${c.name}`;
+    const sc = c.securityContext || {};
+    check(sc.allowPrivilegeEscalation === false, `${at}: allowPrivilegeEscalation false`);
+    check(sc.readOnlyRootFilesystem === true, `${at}: readOnlyRootFilesystem`);
+    check(JSON.stringify(sc.capabilities?.drop) === '["ALL"]', `${at}: drop ALL capabilities`);
+    check(c.resources?.requests?.cpu && c.resources?.requests?.memory, `${at}: cpu and memory requests`);
+    check(c.resources?.limits?.cpu && c.resources?.limits?.memory, `${at}: cpu and memory limits`);
+    const tag = c.image.includes("@") ? "digest" : c.image.split("/").pop().split(":")[1];
+    check(tag && tag !== "latest", `${at}: image ${c.image} has a pinned tag`);
+  }
+  if (obj.kind !== "Deployment") return;
+  const c = pod.containers[0];
+  check(c.readinessProbe?.grpc?.port === SERVICES[obj.metadata.name], `${where}: gRPC readiness probe on its port`);
+  check(c.livenessProbe?.grpc?.port === SERVICES[obj.metadata.name], `${where}: gRPC liveness probe on its port`);
+  check(c.livenessProbe?.grpc?.service === "liveness", `${where}: liveness probes the "liveness" service`);
+  const pause = Number(c.lifecycle?.preStop?.exec?.command?.[1] ?? 0);
+  check(pause > 0, `${where}: preStop pause`);
+  check(pod.terminationGracePeriodSeconds > DRAIN_DEADLINE_SECONDS + pause,
+        `${where}: terminationGracePeriodSeconds longer than drain deadline + pause`);
+  check(obj.spec.template.metadata.annotations?.["prometheus.io/scrape"] === "true", `${where}: scrape annotation`);
+}
+
+// The (from, to, port) edges the policies allow between the project's pods (by name label).
+function allowedEdges(objects) {
+  const policies = objects.filter((o) => o.kind === "NetworkPolicy");
+  const names = (selector) => (selector?.matchLabels?.["app.kubernetes.io/name"] ? [selector.matchLabels["app.kubernetes.io/name"]] : []);
+  const ingress = new Set(), egress = new Set();
+  for (const p of policies) {
+    for (const target of names(p.spec.podSelector)) {
+      for (const rule of p.spec.ingress ?? []) {
+        for (const peer of rule.from ?? []) {
+          if (peer.namespaceSelector) continue;  // other namespaces (metrics scraping)
+          for (const from of names(peer.podSelector)) for (const port of rule.ports ?? []) ingress.add(`${from}->${target}:${port.port}`);
+        }
+      }
+      for (const rule of p.spec.egress ?? []) {
+        for (const peer of rule.to ?? []) {
+          if (peer.namespaceSelector) continue;  // DNS
+          for (const to of names(peer.podSelector)) for (const port of rule.ports ?? []) egress.add(`${target}->${to}:${port.port}`);
+        }
+      }
+    }
+  }
+  return { ingress, egress };
+}
+
+for (const overlay of ["dev", "prod"]) {
+  let objects;
+  try {
+    objects = render(overlay);
+  } catch (e) {
+    check(false, `${overlay}: kubectl kustomize failed: ${e.message}`);
+    continue;
+  }
+  check(objects.length > 0, `${overlay}: renders objects`);
+  for (const obj of objects) {
+    const where = `${overlay} ${obj.kind}/${obj.metadata.name}`;
+    await validate(obj, where);
+    if (podSpecOf(obj)) checkWorkload(obj, where);
+  }
+  const deployments = objects.filter((o) => o.kind === "Deployment");
+  check(deployments.map((d) => d.metadata.name).sort().join() === Object.keys(SERVICES).sort().join(),
+        `${overlay}: one Deployment per service`);
+  for (const name of Object.keys(SERVICES)) {
+    const svc = objects.find((o) => o.kind === "Service" && o.metadata.name === name);
+    check(svc?.spec.clusterIP === "None" && svc?.spec.ports.some((p) => p.name === "grpc" && p.port === SERVICES[name]),
+          `${overlay}: headless Service ${name} with a port named grpc`);
+  }
+  const cron = objects.find((o) => o.kind === "CronJob");
+  const job = cron?.spec.jobTemplate.spec;
+  check(job?.completionMode === "Indexed", `${overlay}: report job is Indexed`);
+  check((cron?.spec.jobTemplate.spec.template.spec.containers[0].args ?? []).includes(`--shard=$(JOB_COMPLETION_INDEX)/${job?.completions}`),
+        `${overlay}: report shard count matches completions`);
+  if (overlay === "prod") {
+    for (const d of deployments) {
+      const name = d.metadata.name;
+      check(d.spec.replicas === 3, `prod: ${name} has 3 replicas`);
+      check((d.spec.template.spec.topologySpreadConstraints ?? []).length > 0, `prod: ${name} spreads`);
+      check(objects.some((o) => o.kind === "HorizontalPodAutoscaler" && o.spec.scaleTargetRef.name === name), `prod: ${name} has an HPA`);
+      check(objects.some((o) => o.kind === "PodDisruptionBudget" && o.spec.selector.matchLabels["app.kubernetes.io/name"] === name),
+            `prod: ${name} has a PDB`);
+    }
+    check(objects.some((o) => o.kind === "NetworkPolicy" && Object.keys(o.spec.podSelector).length === 0 &&
+                              o.spec.policyTypes.includes("Ingress") && o.spec.policyTypes.includes("Egress") && !o.spec.ingress && !o.spec.egress),
+          "prod: a default-deny policy");
+    const expected = new Set(CALLS.map(([from, to]) => `${from}->${to}:${PORTS[to]}`));
+    const { ingress, egress } = allowedEdges(objects);
+    const ingressToServed = new Set([...ingress]);
+    const show = (s) => [...s].sort().join(", ");
+    check(show(egress) === show(expected), `prod: egress edges are the call graph (got ${show(egress)})`);
+    check(show(ingressToServed) === show(expected), `prod: ingress edges are the call graph (got ${show(ingressToServed)})`);
+  }
+}
+
+for (const f of failures) console.log(`FAIL ${f}`);
+console.log(`${checks - failures.length} passed, ${failures.length} failed`);
+process.exit(failures.length === 0 ? 0 : 1);
