@@ -48,8 +48,8 @@ bool ParseLevel(absl::string_view name, Level* level) {
 
 void SetLevel(Level level) { g_level = static_cast<int>(level); }
 
-void Write(Level level, absl::string_view message,
-           std::initializer_list<std::pair<absl::string_view, std::string>> fields) {
+template <typename Fields>
+void WriteLine(Level level, absl::string_view message, const Fields& fields) {
   if (static_cast<int>(level) < g_level.load(std::memory_order_relaxed)) return;
   std::string line = "{\"ts\":";
   AppendJsonString(&line, absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone()));
@@ -63,6 +63,15 @@ void Write(Level level, absl::string_view message,
   }
   line.append("}\n");
   std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+void Write(Level level, absl::string_view message,
+           std::initializer_list<std::pair<absl::string_view, std::string>> fields) {
+  WriteLine(level, message, fields);
+}
+
+void Write(Level level, absl::string_view message, const std::vector<std::pair<std::string, std::string>>& fields) {
+  WriteLine(level, message, fields);
 }
 
 }  // namespace flywheel::log

@@ -5,6 +5,7 @@
 #include <string>
 #include "absl/strings/string_view.h"
 #include <utility>
+#include <vector>
 
 namespace flywheel::log {
 
@@ -17,6 +18,8 @@ void SetLevel(Level level);
 // Writes {"ts":…,"level":…,"msg":…, key: value…} when `level` is enabled.
 void Write(Level level, absl::string_view message,
            std::initializer_list<std::pair<absl::string_view, std::string>> fields = {});
+// The same with fields built at run time.
+void Write(Level level, absl::string_view message, const std::vector<std::pair<std::string, std::string>>& fields);
 
 inline void Info(absl::string_view m,
                  std::initializer_list<std::pair<absl::string_view, std::string>> f = {}) {

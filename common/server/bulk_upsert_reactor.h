@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/db/write_context.h"
+#include "common/server/call_record.h"
 #include "common/server/worker_pool.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
@@ -47,8 +48,9 @@ class BulkUpsertReactor : public grpc::ServerReadReactor<StreamRequest> {
 
   static constexpr size_t kBatch = 500;
 
-  BulkUpsertReactor(WorkerPool& workers, Response* response, Hooks hooks)
-      : workers_(workers), response_(response), hooks_(std::move(hooks)) {
+  BulkUpsertReactor(grpc::CallbackServerContext* context, const char* method, WorkerPool& workers, Response* response,
+                    Hooks hooks)
+      : record_(context, method), workers_(workers), response_(response), hooks_(std::move(hooks)) {
     this->StartRead(&request_);
   }
 
@@ -72,6 +74,11 @@ class BulkUpsertReactor : public grpc::ServerReadReactor<StreamRequest> {
   void OnDone() override { delete this; }
 
  private:
+  void Done(const grpc::Status& status) {
+    record_.Finished(status);
+    this->Finish(status);
+  }
+
   static void SetOutcome(Result& r, int number) { r.set_outcome(static_cast<decltype(r.outcome())>(number)); }
 
   void Check(const Record& record) {
@@ -99,7 +106,7 @@ class BulkUpsertReactor : public grpc::ServerReadReactor<StreamRequest> {
       if (!pending_.empty()) {
         auto written = hooks_.write(pending_, dry_run_);
         if (!written.ok()) {
-          this->Finish(ToGrpcStatus(written.status()));
+          Done(ToGrpcStatus(written.status()));
           return;
         }
         for (size_t i = 0; i < written->size(); ++i) {
@@ -138,11 +145,12 @@ class BulkUpsertReactor : public grpc::ServerReadReactor<StreamRequest> {
         *response_->add_results() = std::move(r);
       }
       response_->set_dry_run(dry_run_);
-      this->Finish(grpc::Status::OK);
+      Done(grpc::Status::OK);
     });
-    if (!queued) this->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is overloaded or draining; retry"));
+    if (!queued) Done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is overloaded or draining; retry"));
   }
 
+  CallRecord record_;
   WorkerPool& workers_;
   Response* response_;
   Hooks hooks_;

@@ -56,7 +56,23 @@ TEST(MetricsE2eTest, RpcsByMethodAndCodeLatencyAndPool) {
   EXPECT_EQ(stub->CreateAccount(testing::CallContext().get(), create, &out).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 
+  {
+    grpc::ClientContext ctx;
+    apb::BulkUpsertAccountsResponse resp;
+    auto writer = stub->BulkUpsertAccounts(&ctx, &resp);
+    apb::BulkUpsertAccountsRequest msg;
+    auto* r = msg.add_records();
+    r->set_source("crm");
+    r->set_external_id("m1");
+    r->mutable_account()->set_name("Streamed Ltd");
+    ASSERT_TRUE(writer->Write(msg));
+    writer->WritesDone();
+    ASSERT_TRUE(writer->Finish().ok());
+  }
+
   std::string text = Scrape(metrics_port);
+  // Streaming calls are counted when they finish, like unary ones.
+  EXPECT_NE(text.find("flywheel_rpc_total{code=\"OK\",method=\"BulkUpsertAccounts\"} 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("flywheel_rpc_total{code=\"NOT_FOUND\",method=\"GetAccount\"} 3\n"), std::string::npos) << text;
   EXPECT_NE(text.find("flywheel_rpc_total{code=\"OK\",method=\"CreateAccount\"} 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("flywheel_rpc_total{code=\"INVALID_ARGUMENT\",method=\"CreateAccount\"} 1\n"), std::string::npos)

@@ -378,7 +378,7 @@ grpc::ServerReadReactor<v1::BulkUpsertAccountsRequest>* AccountServiceImpl::Bulk
     return out;
   };
   hooks.set_id = [](v1::BulkUpsertResult& r, const std::string& id) { r.set_account_id(id); };
-  return new Reactor(context_.workers, response, std::move(hooks));
+  return new Reactor(ctx, "BulkUpsertAccounts", context_.workers, response, std::move(hooks));
 }
 
 }  // namespace flywheel::accounts

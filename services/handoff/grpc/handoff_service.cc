@@ -13,6 +13,7 @@
 #include "common/ids/ids.h"
 #include "common/status/grpc_status.h"
 #include "common/paging/page_token.h"
+#include "common/server/call_record.h"
 #include "common/server/idempotency.h"
 #include "services/handoff/grpc/handoff_proto.h"
 
@@ -577,11 +578,12 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::RunExceptionReport(Ctx* ctx, const
 // the reactor, which writes one message at a time; the run's summary is the last message.
 class HandoffServiceImpl::ReportStream : public grpc::ServerWriteReactor<v1::ExceptionReportEvent> {
  public:
-  ReportStream(HandoffServiceImpl& service, const v1::RunExceptionReportRequest& request) {
+  ReportStream(Ctx* context, HandoffServiceImpl& service, const v1::RunExceptionReportRequest& request)
+      : record_(context, "StreamExceptionReport") {
     absl::CivilDay today = service.Today();
     auto checked = service.CheckedReportRequest(request);
     if (!checked.ok()) {
-      Finish(ToGrpcStatus(checked.status()));
+      Done(ToGrpcStatus(checked.status()));
       return;
     }
     bool submitted = service.context_.workers.Submit([this, &service, checked = *checked, today] {
@@ -599,7 +601,7 @@ class HandoffServiceImpl::ReportStream : public grpc::ServerWriteReactor<v1::Exc
       Push(std::move(last));
       Close(grpc::Status::OK);
     });
-    if (!submitted) Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the service is shutting down"));
+    if (!submitted) Done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the service is shutting down"));
   }
 
   void OnWriteDone(bool ok) override {
@@ -623,7 +625,7 @@ class HandoffServiceImpl::ReportStream : public grpc::ServerWriteReactor<v1::Exc
     std::lock_guard<std::mutex> lock(mu_);
     closed_ = true;
     final_ = std::move(status);
-    if (queue_.empty()) Finish(final_);
+    if (queue_.empty()) Done(final_);
   }
 
   // After a write: the next message, or the end once the run has closed.
@@ -632,10 +634,16 @@ class HandoffServiceImpl::ReportStream : public grpc::ServerWriteReactor<v1::Exc
     if (!queue_.empty()) {
       StartWrite(&queue_.front());
     } else if (closed_) {
-      Finish(final_);
+      Done(final_);
     }
   }
 
+  void Done(const grpc::Status& status) {
+    record_.Finished(status);
+    Finish(status);
+  }
+
+  CallRecord record_;
   std::mutex mu_;
   std::deque<v1::ExceptionReportEvent> queue_;  // front is being written
   bool closed_ = false, broken_ = false;
@@ -643,8 +651,8 @@ class HandoffServiceImpl::ReportStream : public grpc::ServerWriteReactor<v1::Exc
 };
 
 grpc::ServerWriteReactor<v1::ExceptionReportEvent>* HandoffServiceImpl::StreamExceptionReport(
-    Ctx*, const v1::RunExceptionReportRequest* request) {
-  return new ReportStream(*this, *request);
+    Ctx* ctx, const v1::RunExceptionReportRequest* request) {
+  return new ReportStream(ctx, *this, *request);
 }
 
 // ---- exceptions ----

@@ -15,6 +15,7 @@
 #include "common/ids/ids.h"
 #include "common/metrics/metrics.h"
 #include "common/paging/page_token.h"
+#include "common/server/call_record.h"
 #include "common/status/grpc_status.h"
 #include "prometheus/counter.h"
 #include "services/health/domain/series.h"
@@ -116,13 +117,14 @@ grpc::ServerUnaryReactor* HealthServiceImpl::RecordUsage(grpc::CallbackServerCon
 // written (re-sending the corrected feed is safe: readings replace by key).
 class HealthServiceImpl::StreamUsageReactor : public grpc::ServerReadReactor<v1::RecordUsageRequest> {
  public:
-  StreamUsageReactor(HealthServiceImpl* service, v1::RecordUsageResponse* response)
-      : service_(service), response_(response) {
+  StreamUsageReactor(grpc::CallbackServerContext* context, HealthServiceImpl* service,
+                     v1::RecordUsageResponse* response)
+      : record_(context, "StreamUsage"), service_(service), response_(response) {
     StartRead(&request_);
   }
   void OnReadDone(bool ok) override {
     if (!ok) {
-      Finish(grpc::Status::OK);
+      Done(grpc::Status::OK);
       return;
     }
     bool queued = service_->context_.workers.Submit([this] {
@@ -134,26 +136,31 @@ class HealthServiceImpl::StreamUsageReactor : public grpc::ServerReadReactor<v1:
         if (written.ok()) response_->set_accepted(response_->accepted() + *written);
       }
       if (!status.ok()) {
-        Finish(ToGrpcStatus(status));
+        Done(ToGrpcStatus(status));
         return;
       }
       next_index_ += request_.readings_size();
       StartRead(&request_);
     });
-    if (!queued) Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is overloaded or draining; retry"));
+    if (!queued) Done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is overloaded or draining; retry"));
   }
   void OnDone() override { delete this; }
 
  private:
+  void Done(const grpc::Status& status) {
+    record_.Finished(status);
+    Finish(status);
+  }
+  CallRecord record_;
   HealthServiceImpl* service_;
   v1::RecordUsageResponse* response_;
   v1::RecordUsageRequest request_;
   int64_t next_index_ = 0;
 };
 
-grpc::ServerReadReactor<v1::RecordUsageRequest>* HealthServiceImpl::StreamUsage(grpc::CallbackServerContext*,
+grpc::ServerReadReactor<v1::RecordUsageRequest>* HealthServiceImpl::StreamUsage(grpc::CallbackServerContext* ctx,
                                                                                 v1::RecordUsageResponse* response) {
-  return new StreamUsageReactor(this, response);
+  return new StreamUsageReactor(ctx, this, response);
 }
 
 grpc::ServerUnaryReactor* HealthServiceImpl::RecordSurveyResponse(grpc::CallbackServerContext* ctx,

@@ -272,7 +272,7 @@ grpc::ServerReadReactor<v1::BulkUpsertStakeholdersRequest>* StakeholderServiceIm
     return out;
   };
   hooks.set_id = [](v1::BulkUpsertResult& r, const std::string& id) { r.set_stakeholder_id(id); };
-  return new Reactor(context_.workers, response, std::move(hooks));
+  return new Reactor(ctx, "BulkUpsertStakeholders", context_.workers, response, std::move(hooks));
 }
 
 grpc::ServerUnaryReactor* StakeholderServiceImpl::GetCoverage(grpc::CallbackServerContext* ctx,

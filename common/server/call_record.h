@@ -1,0 +1,31 @@
+// The record of one RPC as it finishes: one JSON log line (method, status code, latency,
+// principal and request id when known) and the RPC metrics. Unary calls get it from
+// RunUnary; streaming reactors hold one and call Finished with their final status.
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+
+namespace flywheel {
+
+class CallRecord {
+ public:
+  // Captures the start time, the principal (x-flywheel-principal) and the request id
+  // (x-request-id) of the call.
+  CallRecord(const grpc::CallbackServerContext* context, const char* method);
+
+  // Logs the call (info; warning for codes that mean the server failed) and counts it.
+  void Finished(const absl::Status& status) const;
+  void Finished(const grpc::Status& status) const;
+
+ private:
+  const char* method_;
+  absl::Time start_;
+  std::string principal_;
+  std::string request_id_;
+};
+
+}  // namespace flywheel
