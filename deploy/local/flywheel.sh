@@ -104,37 +104,57 @@ demo() {
     "$ctl" accounts tree "$group"
   fi
   utility=$("$ctl" accounts list --label=tier=strategic | awk '/Northbridge Utilities Contact Centre/ {print $1}')
-  if [ -n "$utility" ]; then
-    echo
-    echo "== Signals for Northbridge Utilities Contact Centre (usage, NPS/CSAT, value realised) =="
-    "$ctl" health load "$root/deploy/local/sample/northbridge_signals.csv" --account="$utility"
-    echo
-    echo "== Rescoring the portfolio as of the half-year review (2026-05-26) =="
-    "$ctl" health rescore --as_of=2026-05-26
-    echo
-    echo "== Northbridge Utilities Contact Centre: health with its explanation =="
-    "$ctl" health get "$utility" --as_of=2026-05-26
-    echo
-    echo "== Portfolio summary =="
-    "$ctl" health summary
-    echo
-    echo "== Northbridge stakeholders in their flywheel roles =="
-    sed "s/ACCOUNT_ID/$utility/" "$root/deploy/local/sample/northbridge_stakeholders.csv" >"$run/northbridge_stakeholders.csv"
-    "$ctl" stakeholders load "$run/northbridge_stakeholders.csv"
-    "$ctl" stakeholders list "$utility"
-    echo
-    echo "== The Owner's briefing at the half-year review =="
-    "$ctl" stakeholders briefing "$utility" --role owner --as-of 2026-05-26
-    echo
-    echo "== Success path for contact-centre automation, assigned from 1 February =="
-    path=$("$ctl" paths create "$root/deploy/local/sample/success_path.csv" --product cc-automation \
-      --name "Contact-centre automation" --request_id demo-path-cc-automation)
-    "$ctl" paths assign "$utility" "$path" --start 2026-02-01
-    "$ctl" paths progress "$utility" --as-of 2026-05-26
-    echo
-    echo "== Exception report as of 2026-05-26 (what the scheduled job runs) =="
-    "$ctl" report exceptions --as-of 2026-05-26 --shard 0/1
+  if [ -z "$utility" ]; then
+    echo "the sample portfolio has no Northbridge Utilities Contact Centre" >&2
+    exit 1
   fi
+  as_of=2026-05-26
+  echo
+  echo "== Northbridge Utilities Contact Centre: signals, stakeholders and success path =="
+  "$ctl" health load "$root/deploy/local/sample/northbridge_signals.csv" --account="$utility"
+  sed "s/ACCOUNT_ID/$utility/" "$root/deploy/local/sample/northbridge_stakeholders.csv" >"$run/northbridge_stakeholders.csv"
+  "$ctl" stakeholders load "$run/northbridge_stakeholders.csv"
+  "$ctl" stakeholders list "$utility"
+  path=$("$ctl" paths create "$root/deploy/local/sample/success_path.csv" --product cc-automation \
+    --name "Contact-centre automation" --request_id demo-path-cc-automation)
+  "$ctl" paths assign "$utility" "$path" --start 2026-02-01
+
+  echo
+  echo "== A synthetic portfolio of ${FLYWHEEL_SYNTHETIC_ACCOUNTS:-2000} accounts: 90 days of usage, surveys, value, people, paths =="
+  "$root/deploy/local/synthetic.sh" "$run/synthetic" "${FLYWHEEL_SYNTHETIC_ACCOUNTS:-2000}" "$as_of"
+  "$ctl" accounts load "$run/synthetic/accounts.csv" --source=synthetic >/dev/null
+  "$ctl" health load "$run/synthetic/signals.csv" --external_source=synthetic
+  "$ctl" stakeholders load "$run/synthetic/stakeholders.csv" --external_source=synthetic
+  "$ctl" paths assign-all "$run/synthetic/paths.csv" "$path" --external_source=synthetic
+
+  echo
+  echo "== Rescoring the portfolio a month before, then as of the half-year review ($as_of) =="
+  "$ctl" health rescore --as_of="$(date -u -d "$as_of -30 day" +%F)"
+  "$ctl" health rescore --as_of="$as_of"
+  echo
+  echo "== Portfolio summary =="
+  "$ctl" health summary
+  echo
+  echo "== Northbridge Utilities Contact Centre: health with its explanation =="
+  "$ctl" health get "$utility" --as_of="$as_of"
+  echo
+  echo "== The Owner's briefing at the half-year review =="
+  "$ctl" stakeholders briefing "$utility" --role owner --as-of "$as_of"
+  echo
+  echo "== Northbridge progress on its success path =="
+  "$ctl" paths progress "$utility" --as-of "$as_of"
+
+  echo
+  echo "== Exception report as of $as_of (what the scheduled job runs) =="
+  report="$run/exceptions-$as_of.csv"
+  "$ctl" report exceptions --as-of "$as_of" --shard 0/1 --format csv >"$report"
+  echo
+  echo "Exceptions found, by rule and severity (every row is in $report):"
+  gawk -v FPAT='([^,]*)|("[^"]*")' 'NR > 1 { count[$2 "," $4]++ } END { printf "%-28s %-8s %6s\n", "RULE", "SEVERITY", "COUNT";
+    n = asorti(count, keys); for (i = 1; i <= n; i++) { split(keys[i], k, ","); printf "%-28s %-8s %6d\n", k[1], k[2], count[keys[i]] } }' "$report"
+  echo
+  echo "Northbridge Utilities Contact Centre's exceptions and their remedies:"
+  "$ctl" exceptions list --account "$utility" --active --columns rule,subject,severity,due,remedy,targets,detail
   echo
   "$ctl" status
   echo

@@ -5,7 +5,7 @@ packages=(
   build-essential cmake pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libssl-dev libmysqlcppconn-dev libgtest-dev prometheus-cpp-dev
-  mariadb-server mariadb-client
+  mariadb-server mariadb-client gawk
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -338,4 +338,30 @@ int RunAccountsCommand(const std::shared_ptr<grpc::Channel>& channel, const std:
   return 2;
 }
 
+std::string AccountResolver::Resolve(const std::string& text) {
+  if (source_.empty()) return text;
+  if (!loaded_) {
+    loaded_ = true;
+    auto stub = pb::AccountService::NewStub(accounts_);
+    pb::ListAccountsRequest req;
+    req.set_page_size(1000);
+    for (;;) {
+      pb::ListAccountsResponse resp;
+      grpc::Status s = stub->ListAccounts(NewContext().get(), req, &resp);
+      if (!s.ok()) {
+        Fail(s);
+        break;
+      }
+      for (const auto& a : resp.accounts()) {
+        auto it = a.external_ids().find(source_);
+        if (it != a.external_ids().end()) by_external_id_[it->second] = a.id();
+      }
+      if (resp.next_page_token().empty()) break;
+      req.set_page_token(resp.next_page_token());
+    }
+  }
+  auto it = by_external_id_.find(text);
+  return it == by_external_id_.end() ? "" : it->second;
+}
+
 }  // namespace flywheel::ctl

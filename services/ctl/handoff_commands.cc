@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "flywheel/handoff/v1/handoff.grpc.pb.h"
+#include "services/ctl/accounts_commands.h"
 #include "services/ctl/options.h"
 #include "services/ctl/table.h"
 
@@ -317,12 +318,13 @@ int Handoffs(pb::HandoffService::Stub& stub, const Options& o) {
   return Usage(usage);
 }
 
-int Paths(pb::HandoffService::Stub& stub, const Options& o) {
+int Paths(pb::HandoffService::Stub& stub, AccountResolver& accounts, const Options& o) {
   const char* usage =
       "flywheelctl paths list [--product P]\n"
       "       flywheelctl paths create FILE.csv --product P --name NAME   (rows: key,name,criterion,due_offset_days,"
       "remedy_title,remedy_link)\n"
       "       flywheelctl paths assign ACCOUNT_ID PATH_ID [--start DAY]\n"
+      "       flywheelctl paths assign-all FILE.csv PATH_ID [--external_source SOURCE]   (rows: account,start_day)\n"
       "       flywheelctl paths progress ACCOUNT_ID [--as-of DAY]";
   if (o.positional.empty()) return Usage(usage);
   const std::string& verb = o.positional[0];
@@ -392,6 +394,43 @@ int Paths(pb::HandoffService::Stub& stub, const Options& o) {
     std::printf("%s assigned %s%s\n", out.account_id().c_str(), out.path_id().c_str(),
                 out.has_start_day() ? absl::StrCat(" from ", Day(out.start_day())).c_str() : "");
     return 0;
+  }
+  if (verb == "assign-all" && o.positional.size() == 3) {
+    std::ifstream in(o.positional[1]);
+    if (!in) {
+      std::fprintf(stderr, "cannot read %s\n", o.positional[1].c_str());
+      return 2;
+    }
+    std::string line;
+    int row = 0, assigned = 0, failed = 0;
+    while (std::getline(in, line)) {
+      if (row++ == 0 || absl::StripAsciiWhitespace(line).empty()) continue;
+      std::vector<std::string> cells = absl::StrSplit(line, ',');
+      cells.resize(2);
+      pb::AssignPathRequest req;
+      req.set_account_id(accounts.Resolve(cells[0]));
+      req.set_path_id(o.positional[2]);
+      if (!cells[1].empty()) {
+        auto day = ParseDay(cells[1]);
+        if (!day) {
+          std::fprintf(stderr, "row %d: start_day must be YYYY-MM-DD\n", row);
+          ++failed;
+          continue;
+        }
+        *req.mutable_start_day() = *day;
+      }
+      pb::PathAssignment out;
+      grpc::Status s = stub.AssignPath(NewContext().get(), req, &out);
+      if (!s.ok()) {
+        std::fprintf(stderr, "row %d: ", row);
+        Fail(s);
+        ++failed;
+        continue;
+      }
+      ++assigned;
+    }
+    std::printf("%d accounts assigned, %d rows failed\n", assigned, failed);
+    return failed == 0 ? 0 : 1;
   }
   if (verb == "progress" && o.positional.size() == 2) {
     pb::GetPathProgressRequest req;
@@ -488,9 +527,12 @@ int RunHandoffsCommand(std::shared_ptr<grpc::Channel> channel, const std::vector
   return Handoffs(*stub, ParseOptions(args));
 }
 
-int RunPathsCommand(std::shared_ptr<grpc::Channel> channel, const std::vector<std::string>& args) {
+int RunPathsCommand(std::shared_ptr<grpc::Channel> channel, std::shared_ptr<grpc::Channel> accounts,
+                    const std::vector<std::string>& args) {
   auto stub = pb::HandoffService::NewStub(channel);
-  return Paths(*stub, ParseOptions(args));
+  Options o = ParseOptions(args);
+  AccountResolver resolver(accounts, o.Flag("external_source"));
+  return Paths(*stub, resolver, o);
 }
 
 int RunRulesCommand(std::shared_ptr<grpc::Channel> channel, const std::vector<std::string>& args) {

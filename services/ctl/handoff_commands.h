@@ -15,7 +15,9 @@ int RunReportCommand(std::shared_ptr<grpc::Channel> channel, const std::vector<s
 // `exceptions …`, `handoffs …`, `paths …`, `rules …`.
 int RunExceptionsCommand(std::shared_ptr<grpc::Channel> channel, const std::vector<std::string>& args);
 int RunHandoffsCommand(std::shared_ptr<grpc::Channel> channel, const std::vector<std::string>& args);
-int RunPathsCommand(std::shared_ptr<grpc::Channel> channel, const std::vector<std::string>& args);
+// `accounts` resolves external account ids for `paths assign-all --external_source`.
+int RunPathsCommand(std::shared_ptr<grpc::Channel> channel, std::shared_ptr<grpc::Channel> accounts,
+                    const std::vector<std::string>& args);
 int RunRulesCommand(std::shared_ptr<grpc::Channel> channel, const std::vector<std::string>& args);
 
 }  // namespace flywheel::ctl

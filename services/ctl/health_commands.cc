@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "flywheel/health/v1/health.grpc.pb.h"
+#include "services/ctl/accounts_commands.h"
 #include "services/ctl/options.h"
 #include "services/ctl/table.h"
 
@@ -139,12 +140,15 @@ int Rescore(pb::HealthService::Stub& stub, const Options& o) {
   return 0;
 }
 
-// Loads one account's signals from a CSV with the header kind,day,metric,value,id,respondent,reason,
-// where kind is usage, nps, csat or value (value: `value` in minor units, currency in `metric`).
-int Load(pb::HealthService::Stub& stub, const Options& o) {
-  std::string account = o.Flag("account");
-  if (o.positional.size() < 2 || account.empty()) {
-    std::fprintf(stderr, "usage: flywheelctl health load FILE.csv --account=ACCOUNT_ID\n");
+// Loads signals from a CSV with the header kind,day,metric,value,id,respondent,reason[,account],
+// where kind is usage, nps, csat or value (value: `value` in minor units, currency in
+// `metric`). The account is the row's `account` column (an id, or an external id with
+// --external_source=SOURCE) or else --account. Usage readings are streamed (StreamUsage).
+int Load(pb::HealthService::Stub& stub, AccountResolver& accounts, const Options& o) {
+  std::string default_account = o.Flag("account");
+  if (o.positional.size() < 2) {
+    std::fprintf(stderr,
+                 "usage: flywheelctl health load FILE.csv [--account=ACCOUNT_ID] [--external_source=SOURCE]\n");
     return 2;
   }
   std::FILE* in = std::fopen(o.positional[1].c_str(), "r");
@@ -152,7 +156,18 @@ int Load(pb::HealthService::Stub& stub, const Options& o) {
     std::fprintf(stderr, "cannot read %s\n", o.positional[1].c_str());
     return 2;
   }
+  grpc::ClientContext stream_context;
+  stream_context.AddMetadata("x-flywheel-principal", "flywheelctl");
+  pb::RecordUsageResponse accepted;
+  auto stream = stub.StreamUsage(&stream_context, &accepted);
+  // Ends the stream without committing to it when the file turns out to be bad.
+  auto abandon = [&](int code) {
+    stream_context.TryCancel();
+    stream->Finish();
+    return code;
+  };
   pb::RecordUsageRequest usage;
+  constexpr int kReadingsPerMessage = 5000;
   int surveys = 0, values = 0, line_number = 0;
   char buffer[4096];
   while (std::fgets(buffer, sizeof buffer, in)) {
@@ -161,13 +176,19 @@ int Load(pb::HealthService::Stub& stub, const Options& o) {
     absl::StripTrailingAsciiWhitespace(&line);
     if (line.empty() || line[0] == '#' || line_number == 1) continue;
     std::vector<std::string> f = absl::StrSplit(line, ',');
-    f.resize(7);
+    f.resize(8);
+    std::string account = f[7].empty() ? default_account : accounts.Resolve(f[7]);
+    if (account.empty()) {
+      std::fprintf(stderr, "line %d: no account (give an account column or --account)\n", line_number);
+      std::fclose(in);
+      return abandon(2);
+    }
     auto day = ParseDay(f[1]);
     double value = 0;
     if (!day || !absl::SimpleAtod(f[3], &value)) {
       std::fprintf(stderr, "line %d: day must be YYYY-MM-DD and value a number\n", line_number);
       std::fclose(in);
-      return 2;
+      return abandon(2);
     }
     grpc::Status s;
     if (f[0] == "usage") {
@@ -177,6 +198,10 @@ int Load(pb::HealthService::Stub& stub, const Options& o) {
       r->set_metric(f[2]);
       r->set_value(value);
       r->set_source("csv");
+      if (usage.readings_size() == kReadingsPerMessage) {
+        stream->Write(usage);
+        usage.clear_readings();
+      }
     } else if (f[0] == "nps" || f[0] == "csat") {
       pb::RecordSurveyResponseRequest req;
       auto* r = req.mutable_response();
@@ -207,16 +232,17 @@ int Load(pb::HealthService::Stub& stub, const Options& o) {
     } else {
       std::fprintf(stderr, "line %d: kind must be usage, nps, csat or value\n", line_number);
       std::fclose(in);
-      return 2;
+      return abandon(2);
     }
     if (!s.ok()) {
       std::fclose(in);
-      return Fail(s);
+      return abandon(Fail(s));
     }
   }
   std::fclose(in);
-  pb::RecordUsageResponse accepted;
-  grpc::Status s = stub.RecordUsage(NewContext().get(), usage, &accepted);
+  if (usage.readings_size() > 0) stream->Write(usage);
+  stream->WritesDone();
+  grpc::Status s = stream->Finish();
   if (!s.ok()) return Fail(s);
   std::printf("%lld usage readings, %d survey responses, %d value records recorded\n",
               static_cast<long long>(accepted.accepted()), surveys, values);
@@ -225,14 +251,16 @@ int Load(pb::HealthService::Stub& stub, const Options& o) {
 
 }  // namespace
 
-int RunHealthCommand(const std::shared_ptr<grpc::Channel>& channel, const std::vector<std::string>& args) {
+int RunHealthCommand(const std::shared_ptr<grpc::Channel>& channel, const std::shared_ptr<grpc::Channel>& accounts,
+                     const std::vector<std::string>& args) {
   Options o = ParseOptions(args);
+  AccountResolver resolver(accounts, o.Flag("external_source"));
   auto stub = pb::HealthService::NewStub(channel);
   std::string verb = o.positional.empty() ? "" : o.positional[0];
   if (verb == "get") return Get(*stub, o);
   if (verb == "summary") return Summary(*stub, o);
   if (verb == "rescore") return Rescore(*stub, o);
-  if (verb == "load") return Load(*stub, o);
+  if (verb == "load") return Load(*stub, resolver, o);
   std::fprintf(stderr,
                "usage: flywheelctl health get ACCOUNT_ID [--as_of=YYYY-MM-DD]\n"
                "       flywheelctl health summary [--csm=EMAIL]\n"

@@ -10,6 +10,8 @@
 
 namespace flywheel::ctl {
 
-int RunHealthCommand(const std::shared_ptr<grpc::Channel>& channel, const std::vector<std::string>& args);
+// `accounts` resolves external account ids for `health load --external_source`.
+int RunHealthCommand(const std::shared_ptr<grpc::Channel>& channel, const std::shared_ptr<grpc::Channel>& accounts,
+                     const std::vector<std::string>& args);
 
 }  // namespace flywheel::ctl

@@ -89,12 +89,12 @@ int main(int argc, char** argv) {
   std::string command = args[0];
   args.erase(args.begin());
   if (command == "accounts") return flywheel::ctl::RunAccountsCommand(Channel(accounts), args);
-  if (command == "health") return flywheel::ctl::RunHealthCommand(Channel(health), args);
-  if (command == "stakeholders") return flywheel::ctl::RunStakeholdersCommand(Channel(stakeholders), args);
+  if (command == "health") return flywheel::ctl::RunHealthCommand(Channel(health), Channel(accounts), args);
+  if (command == "stakeholders") return flywheel::ctl::RunStakeholdersCommand(Channel(stakeholders), Channel(accounts), args);
   if (command == "report") return flywheel::ctl::RunReportCommand(Channel(handoff), args);
   if (command == "exceptions") return flywheel::ctl::RunExceptionsCommand(Channel(handoff), args);
   if (command == "handoffs") return flywheel::ctl::RunHandoffsCommand(Channel(handoff), args);
-  if (command == "paths") return flywheel::ctl::RunPathsCommand(Channel(handoff), args);
+  if (command == "paths") return flywheel::ctl::RunPathsCommand(Channel(handoff), Channel(accounts), args);
   if (command == "rules") return flywheel::ctl::RunRulesCommand(Channel(handoff), args);
   if (command == "status") {
     return Status({{"accounts", accounts}, {"health", health}, {"stakeholders", stakeholders}, {"handoff", handoff}});

@@ -6,7 +6,9 @@
 #include <set>
 
 #include "absl/strings/match.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "common/status/errors.h"
@@ -51,7 +53,13 @@ int Print(const Table& table, const Options& options) {
     std::fprintf(stderr, "--format must be table, json or csv (not %s)\n", name.c_str());
     return 2;
   }
-  std::printf("%s", table.Render(*format).c_str());
+  std::string columns = options.Flag("columns");
+  if (columns.empty()) {
+    std::printf("%s", table.Render(*format).c_str());
+  } else {
+    std::vector<std::string> names = absl::StrSplit(absl::AsciiStrToUpper(columns), ',');
+    std::printf("%s", table.Select(names).Render(*format).c_str());
+  }
   return 0;
 }
 

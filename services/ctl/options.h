@@ -24,7 +24,8 @@ struct Options {
 Options ParseOptions(const std::vector<std::string>& args);
 
 class Table;
-// Prints `table` in the --format the options name (table, json, csv); 2 on a bad format.
+// Prints `table` in the --format the options name (table, json, csv), with only the
+// --columns named (comma-separated headers) when given; 2 on a bad format.
 int Print(const Table& table, const Options& options);
 
 // A context with a deadline and the principal "flywheelctl".

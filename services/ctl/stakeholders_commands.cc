@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "flywheel/stakeholders/v1/stakeholders.grpc.pb.h"
+#include "services/ctl/accounts_commands.h"
 #include "services/ctl/options.h"
 #include "services/ctl/table.h"
 
@@ -23,8 +24,8 @@ std::string Label(const std::string& name, const char* prefix) { return std::str
 int Usage() {
   std::fprintf(stderr,
                "usage: flywheelctl stakeholders list ACCOUNT_ID\n"
-               "       flywheelctl stakeholders load FILE.csv   (rows: account_id,name,email,title,function,role,"
-               "engagement,decision_authority)\n"
+               "       flywheelctl stakeholders load FILE.csv [--external_source SOURCE]   (rows: account_id,name,email,"
+               "title,function,role,engagement,decision_authority)\n"
                "       flywheelctl stakeholders coverage ACCOUNT_ID\n"
                "       flywheelctl stakeholders briefing STAKEHOLDER_ID [--as-of DAY]\n"
                "       flywheelctl stakeholders briefing ACCOUNT_ID --role ROLE [--as-of DAY]\n");
@@ -52,7 +53,7 @@ int List(pb::StakeholderService::Stub& stub, const Options& o) {
 
 // One CreateStakeholder per row, with a request id derived from the file's row so that a
 // re-run of the same file creates nothing twice.
-int Load(pb::StakeholderService::Stub& stub, const Options& o) {
+int Load(pb::StakeholderService::Stub& stub, AccountResolver& accounts, const Options& o) {
   std::ifstream in(o.positional[1]);
   if (!in) {
     std::fprintf(stderr, "cannot read %s\n", o.positional[1].c_str());
@@ -71,9 +72,15 @@ int Load(pb::StakeholderService::Stub& stub, const Options& o) {
       ++failed;
       continue;
     }
+    std::string account = accounts.Resolve(c[0]);
+    if (account.empty()) {
+      std::fprintf(stderr, "row %d: no account %s\n", row, c[0].c_str());
+      ++failed;
+      continue;
+    }
     pb::CreateStakeholderRequest req;
     auto* s = req.mutable_stakeholder();
-    s->set_account_id(c[0]);
+    s->set_account_id(account);
     s->set_name(c[1]);
     s->set_email(c[2]);
     s->set_title(c[3]);
@@ -81,7 +88,7 @@ int Load(pb::StakeholderService::Stub& stub, const Options& o) {
     s->set_role(role);
     s->set_engagement(engagement);
     s->set_decision_authority(c[7] == "true" || c[7] == "yes");
-    req.set_request_id(absl::StrCat("load:", c[0], ":", absl::AsciiStrToLower(c[2])));
+    req.set_request_id(absl::StrCat("load:", account, ":", absl::AsciiStrToLower(c[2])));
     pb::Stakeholder out;
     grpc::Status st = stub.CreateStakeholder(NewContext().get(), req, &out);
     if (!st.ok()) {
@@ -153,13 +160,15 @@ int Briefing(pb::StakeholderService::Stub& stub, const Options& o) {
 
 }  // namespace
 
-int RunStakeholdersCommand(std::shared_ptr<grpc::Channel> channel, const std::vector<std::string>& args) {
+int RunStakeholdersCommand(std::shared_ptr<grpc::Channel> channel, std::shared_ptr<grpc::Channel> accounts,
+                           const std::vector<std::string>& args) {
   Options o = ParseOptions(args);
+  AccountResolver resolver(accounts, o.Flag("external_source"));
   if (o.positional.size() != 2) return Usage();
   auto stub = pb::StakeholderService::NewStub(channel);
   const std::string& verb = o.positional[0];
   if (verb == "list") return List(*stub, o);
-  if (verb == "load") return Load(*stub, o);
+  if (verb == "load") return Load(*stub, resolver, o);
   if (verb == "coverage") return Coverage(*stub, o);
   if (verb == "briefing") return Briefing(*stub, o);
   return Usage();

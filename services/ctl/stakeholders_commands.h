@@ -9,6 +9,8 @@
 
 namespace flywheel::ctl {
 
-int RunStakeholdersCommand(std::shared_ptr<grpc::Channel> channel, const std::vector<std::string>& args);
+// `accounts` resolves external account ids for `stakeholders load --external_source`.
+int RunStakeholdersCommand(std::shared_ptr<grpc::Channel> channel, std::shared_ptr<grpc::Channel> accounts,
+                           const std::vector<std::string>& args);
 
 }  // namespace flywheel::ctl

@@ -89,6 +89,26 @@ std::string Table::Render(Format format) const {
   return out;
 }
 
+Table Table::Select(const std::vector<std::string>& headers) const {
+  std::vector<size_t> keep;
+  std::vector<std::string> kept;
+  for (const auto& h : headers) {
+    for (size_t i = 0; i < headers_.size(); ++i) {
+      if (headers_[i] == h) {
+        keep.push_back(i);
+        kept.push_back(h);
+      }
+    }
+  }
+  Table out(kept);
+  for (const auto& row : rows_) {
+    std::vector<std::string> cells;
+    for (size_t i : keep) cells.push_back(i < row.size() ? row[i] : "");
+    out.AddRow(std::move(cells));
+  }
+  return out;
+}
+
 std::string FormatMoney(const std::string& currency, long long minor_units) {
   bool negative = minor_units < 0;
   unsigned long long units = negative ? -static_cast<unsigned long long>(minor_units) : minor_units;

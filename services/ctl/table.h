@@ -15,6 +15,9 @@ class Table {
   explicit Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
   void AddRow(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
   size_t size() const { return rows_.size(); }
+  // The same rows with only the columns named in `headers` (in that order); unknown names
+  // are left out.
+  Table Select(const std::vector<std::string>& headers) const;
   // Aligned columns; or a JSON array of objects keyed by the lower-cased headers; or CSV
   // (RFC 4180 quoting) with the headers as the first line.
   std::string Render(Format format = Format::kTable) const;
