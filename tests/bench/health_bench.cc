@@ -55,38 +55,8 @@ int main(int argc, char** argv) {
 
   // Accounts, through the bulk API.
   absl::Time start = absl::Now();
-  std::vector<std::string> ids;
-  {
-    grpc::ClientContext ctx;
-    apb::BulkUpsertAccountsResponse resp;
-    auto writer = account_stub->BulkUpsertAccounts(&ctx, &resp);
-    apb::BulkUpsertAccountsRequest msg;
-    for (int i = 0; i < n; ++i) {
-      auto* r = msg.add_records();
-      r->set_source("bench");
-      r->set_external_id(absl::StrCat("b", i));
-      auto* a = r->mutable_account();
-      a->set_name(absl::StrCat("Customer ", i));
-      a->set_licensed_seats(50 + i % 400);
-      a->mutable_arr()->set_currency_code("GBP");
-      a->mutable_arr()->set_minor_units(1000000 + 1000 * (i % 997));
-      a->set_csm_owner(absl::StrCat("csm", i % 25, "@vendor.example"));
-      *a->mutable_contract_start() = D(absl::CivilDay(2026, 1, 1) + i % 120);
-      a->mutable_value_target()->mutable_amount()->set_currency_code("GBP");
-      a->mutable_value_target()->mutable_amount()->set_minor_units(50000000);
-      if (msg.records_size() == 1000 || i + 1 == n) {
-        writer->Write(msg);
-        msg.clear_records();
-      }
-    }
-    writer->WritesDone();
-    grpc::Status s = writer->Finish();
-    if (!s.ok()) {
-      std::fprintf(stderr, "bulk upsert failed: %s\n", s.error_message().c_str());
-      return 1;
-    }
-    for (const auto& r : resp.results()) ids.push_back(r.account_id());
-  }
+  std::vector<std::string> ids = bench::CreateAccounts(*account_stub, n);
+  if (ids.empty()) return 1;
   double accounts_seconds = Seconds(start);
 
   // Usage: days × 4 metrics per account, streamed.
