@@ -1,6 +1,7 @@
 // The channel a service uses to call another Flywheel service: reconnects quickly after the
 // other side restarts (backoff 100 ms up to 2 s instead of gRPC's default of up to 120 s),
-// so that a service recovers by itself within seconds of its upstream returning.
+// so that a service recovers by itself within seconds of its upstream returning, and spreads
+// calls over every address a name resolves to (round_robin).
 #pragma once
 
 #include <memory>

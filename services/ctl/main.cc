@@ -35,6 +35,7 @@ std::string Address(const std::string& flag, const char* env, const char* fallba
 std::shared_ptr<grpc::Channel> Channel(const std::string& address) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(256 * 1024 * 1024);  // bulk results carry one entry per record
+  args.SetLoadBalancingPolicyName("round_robin");      // every replica behind a dns:/// name
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 
