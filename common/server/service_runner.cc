@@ -132,6 +132,7 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
     return 2;
   }
 
+  if (command == "migrate" && !definition.migrations) return 0;
   if (command == "migrate") {
     auto applied = db::ApplyMigrations(config.database, *definition.migrations);
     if (!applied.ok()) {
@@ -149,7 +150,7 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
     signals.Wait();
     stop_requested = true;
   });
-  for (int attempt = 1;; ++attempt) {
+  for (int attempt = 1; definition.migrations; ++attempt) {
     auto applied = db::ApplyMigrations(config.database, *definition.migrations);
     if (applied.ok()) break;
     if (stop_requested) {
@@ -190,9 +191,12 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   // "" (readiness) follows the database; "liveness" says only that the process serves, so an
   // orchestrator's liveness probe never restarts a service for a database outage.
-  health->SetServingStatus("", false);
+  health->SetServingStatus("", !definition.migrations);
   health->SetServingStatus("liveness", true);
-  auto watcher = std::make_unique<DatabaseHealthWatcher>(config.database, config.health_check_interval, health);
+  std::unique_ptr<DatabaseHealthWatcher> watcher;
+  if (definition.migrations) {
+    watcher = std::make_unique<DatabaseHealthWatcher>(config.database, config.health_check_interval, health);
+  }
   if (!config.port_file.empty() && !WritePortFile(config.port_file, port)) {
     log::Error("cannot write port file", {{"path", config.port_file}});
   }

@@ -18,6 +18,8 @@ namespace flywheel {
 
 struct ServiceDefinition {
   ServiceDefaults defaults;
+  // The service's schema; none (nullptr) for a service without a database, which then
+  // serves as soon as it listens (the benchmarks' echo floor).
   const std::vector<db::Migration>* migrations = nullptr;
   // Builds the service's handlers; they may keep references into the context.
   std::function<std::vector<std::unique_ptr<grpc::Service>>(ServiceContext&)> make_services;

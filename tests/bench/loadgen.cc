@@ -2,7 +2,7 @@
 // times over `channels` channels, each finished call immediately replaced by the next, for a
 // warm-up and then a measured duration. Prints QPS, latency percentiles and errors by status
 // code, and one JSON summary line for machines.
-//   loadgen --target=HOST:PORT --method=GetAccount|ListAccounts|GetHealth --ids=FILE
+//   loadgen --target=HOST:PORT --method=GetAccount|ListAccounts|GetHealth|Echo --ids=FILE
 //           [--concurrency=32] [--channels=4] [--duration=10] [--warmup=2]
 // --ids names a file of account ids (one a line) the calls pick from in turn.
 #include <algorithm>
@@ -22,11 +22,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "flywheel/accounts/v1/accounts.grpc.pb.h"
+#include "flywheel/bench/v1/echo.grpc.pb.h"
 #include "flywheel/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "service address");
-ABSL_FLAG(std::string, method, "GetAccount", "GetAccount, ListAccounts or GetHealth");
+ABSL_FLAG(std::string, method, "GetAccount", "GetAccount, ListAccounts, GetHealth or Echo (the floor)");
 ABSL_FLAG(std::string, ids, "", "file of account ids, one a line");
 ABSL_FLAG(int, concurrency, 32, "calls in flight");
 ABSL_FLAG(int, channels, 4, "channels the calls spread over");
@@ -67,6 +68,15 @@ Starter MakeStarter(const std::string& method, const std::shared_ptr<grpc::Chann
       auto resp = std::make_shared<hpb::AccountHealth>();
       req->set_account_id(id);
       stub->async()->GetHealth(ctx, req.get(), resp.get(), [req, resp, done](grpc::Status s) { done(s); });
+    };
+  }
+  if (method == "Echo") {
+    auto stub = std::shared_ptr<flywheel::bench::v1::EchoService::Stub>(flywheel::bench::v1::EchoService::NewStub(channel));
+    return [stub](grpc::ClientContext* ctx, const std::string& id, std::function<void(grpc::Status)> done) {
+      auto req = std::make_shared<flywheel::bench::v1::EchoRequest>();
+      auto resp = std::make_shared<flywheel::bench::v1::EchoResponse>();
+      req->set_id(id);
+      stub->async()->Echo(ctx, req.get(), resp.get(), [req, resp, done](grpc::Status s) { done(s); });
     };
   }
   return nullptr;
