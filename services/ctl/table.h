@@ -14,7 +14,6 @@ class Table {
  public:
   explicit Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
   void AddRow(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
-  size_t size() const { return rows_.size(); }
   // The same rows with only the columns named in `headers` (in that order); unknown names
   // are left out.
   Table Select(const std::vector<std::string>& headers) const;

@@ -56,7 +56,6 @@ class HandoffRepository {
   virtual absl::StatusOr<CreateResult> CreatePath(const SuccessPath& path, const WriteContext& context,
                                                   const std::optional<IdempotencyRecord>& idempotency) = 0;
   virtual absl::StatusOr<SuccessPath> GetPath(const std::string& id) = 0;
-  virtual absl::StatusOr<std::map<std::string, SuccessPath>> GetPaths(const std::vector<std::string>& ids) = 0;
   virtual absl::StatusOr<std::vector<SuccessPath>> ListPaths(const PathQuery& query) = 0;
   // Read-modify-write under the row lock; the five-active limit is checked when `mutate`
   // activates the path. The version is bumped.

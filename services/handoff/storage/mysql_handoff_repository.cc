@@ -174,25 +174,6 @@ absl::StatusOr<SuccessPath> MysqlHandoffRepository::GetPath(const std::string& i
   return *std::move(found);
 }
 
-absl::StatusOr<std::map<std::string, SuccessPath>> MysqlHandoffRepository::GetPaths(const std::vector<std::string>& ids) {
-  std::map<std::string, SuccessPath> out;
-  if (ids.empty()) return out;
-  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
-    ForEachRow(conn,
-               absl::StrCat("SELECT ", kPathColumns, " FROM success_paths WHERE path_id IN (", Placeholders(ids.size()), ")"),
-               std::vector<SqlParam>(ids.begin(), ids.end()), [&](sql::ResultSet& rs) {
-                 SuccessPath p = ReadPath(rs);
-                 out[p.id] = std::move(p);
-               });
-    std::map<std::string, SuccessPath*> refs;
-    for (auto& [id, p] : out) refs[id] = &p;
-    LoadMilestones(conn, refs);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return out;
-}
-
 absl::StatusOr<std::vector<SuccessPath>> MysqlHandoffRepository::ListPaths(const PathQuery& q) {
   db::WhereClause where;
   if (!q.product.empty()) where.Add("product = ?", {q.product});

@@ -13,7 +13,6 @@ class MysqlHandoffRepository : public HandoffRepository {
   absl::StatusOr<CreateResult> CreatePath(const SuccessPath& path, const WriteContext& context,
                                           const std::optional<IdempotencyRecord>& idempotency) override;
   absl::StatusOr<SuccessPath> GetPath(const std::string& id) override;
-  absl::StatusOr<std::map<std::string, SuccessPath>> GetPaths(const std::vector<std::string>& ids) override;
   absl::StatusOr<std::vector<SuccessPath>> ListPaths(const PathQuery& query) override;
   absl::StatusOr<SuccessPath> UpdatePath(const std::string& id, const std::function<absl::Status(SuccessPath&)>& mutate,
                                          const std::vector<std::string>& changed, const WriteContext& context) override;

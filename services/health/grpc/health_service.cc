@@ -314,11 +314,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::UpdateScorecard(grpc::CallbackServe
     auto updated = repository_.UpdateScorecard(
         request->scorecard().id(),
         [&](Scorecard& s) -> absl::Status {
-          if (!etag.empty() && etag != absl::StrCat(s.version)) {
-            return WithErrorInfo(absl::AbortedError(absl::StrCat("scorecard ", s.id, " was changed (etag ", etag,
-                                                                 " is stale)")),
-                                 "ETAG_MISMATCH");
-          }
+          if (absl::Status stale = CheckEtag("scorecard", s.id, absl::StrCat(s.version), etag); !stale.ok()) return stale;
           for (const auto& path : request->update_mask().paths()) {
             if (path == "name") s.name = patch.name;
             if (path == "weights") s.weights = patch.weights;

@@ -171,10 +171,8 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::UpdateStakeholder(grpc::Callba
         request->stakeholder().id(),
         [&](Stakeholder& current) -> absl::Status {
           if (current.deleted()) return FailedPreconditionError("stakeholder is deleted", {{"DELETED", current.id, "deleted"}});
-          if (!etag.empty() && etag != std::to_string(current.version)) {
-            return WithErrorInfo(absl::AbortedError(absl::StrCat("stakeholder ", current.id, " was changed (etag ", etag,
-                                                                 " is stale)")),
-                                 "ETAG_MISMATCH");
+          if (absl::Status s = CheckEtag("stakeholder", current.id, std::to_string(current.version), etag); !s.ok()) {
+            return s;
           }
           ApplyFields(patch, paths, current);
           FieldViolations after;
@@ -204,8 +202,9 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::DeleteStakeholder(grpc::Callba
           if (current.deleted()) {
             return FailedPreconditionError("stakeholder is already deleted", {{"DELETED", current.id, "already deleted"}});
           }
-          if (!request->etag().empty() && request->etag() != std::to_string(current.version)) {
-            return WithErrorInfo(absl::AbortedError("stale etag"), "ETAG_MISMATCH");
+          if (absl::Status s = CheckEtag("stakeholder", current.id, std::to_string(current.version), request->etag());
+              !s.ok()) {
+            return s;
           }
           current.delete_time = write.now;
           return absl::OkStatus();
