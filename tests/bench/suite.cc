@@ -1,0 +1,511 @@
+// flywheel-bench: every benchmark of the suite in one run on one machine, so each figure can
+// be set against its floor measured minutes apart under the same conditions. Starts a private
+// MariaDB, the echo floor and the four services; loads a synthetic portfolio through the
+// public APIs; then runs three rounds of the same work (bulk upsert, usage ingest, RPC load,
+// rescore, exception report) and prints one table: benchmark, figure, floor, ratio, target,
+// pass/short. Figures are the median of the rounds; peak RSS is sampled after every round.
+//   flywheel-bench [--accounts=100000] [--days=30] [--rounds=3] [--rpc_seconds=8] [--concurrency=32]
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/db/connection_pool.h"
+#include "common/testing/service_process.h"
+#include "common/testing/test_mariadb.h"
+#include "flywheel/accounts/v1/accounts.grpc.pb.h"
+#include "flywheel/handoff/v1/handoff.grpc.pb.h"
+#include "flywheel/health/v1/health.grpc.pb.h"
+#include "flywheel/stakeholders/v1/stakeholders.grpc.pb.h"
+#include "tests/bench/load_generator.h"
+
+ABSL_FLAG(int, accounts, 100000, "accounts in the portfolio");
+ABSL_FLAG(int, days, 30, "days of usage (four metrics) per account");
+ABSL_FLAG(int, rounds, 3, "repetitions of the measured work");
+ABSL_FLAG(double, rpc_seconds, 8, "measured seconds of each RPC load");
+ABSL_FLAG(int, concurrency, 32, "calls in flight for the RPC loads");
+ABSL_FLAG(int, threads, 8, "client threads for the unary set-up calls");
+
+namespace {
+
+using namespace flywheel;
+namespace apb = flywheel::accounts::v1;
+namespace hpb = flywheel::health::v1;
+namespace spb = flywheel::stakeholders::v1;
+namespace pb = flywheel::handoff::v1;
+
+const absl::CivilDay kAsOf(2026, 5, 26);
+constexpr double kMb = 1024.0;
+
+flywheel::type::v1::Date D(absl::CivilDay d) {
+  flywheel::type::v1::Date out;
+  out.set_year(static_cast<int>(d.year()));
+  out.set_month(d.month());
+  out.set_day(d.day());
+  return out;
+}
+
+double Seconds(absl::Time start) { return absl::ToDoubleSeconds(absl::Now() - start); }
+
+void Die(const std::string& what) {
+  std::fprintf(stderr, "flywheel-bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+void Check(const char* what, const grpc::Status& s) {
+  if (!s.ok()) Die(absl::StrCat(what, " failed: ", s.error_message()));
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// Runs `call(i)` for i in [0, n) on `threads` threads; returns how many returned false.
+template <typename Call>
+int Parallel(int n, int threads, Call call) {
+  std::atomic<int> next{0}, failures{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      for (int i; (i = next++) < n;) failures += !call(i);
+    });
+  }
+  for (auto& w : workers) w.join();
+  return failures.load();
+}
+
+long RssKb(pid_t pid, const char* field) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + std::strlen(field));
+  }
+  return -1;
+}
+
+// Upserts `n` accounts through BulkUpsertAccounts (1,000 a message), keyed bench/b0…: seats
+// 50–449, ARR, a CSM of 25, contract starts over 120 days from 2026-01-01, a £500,000 value
+// target; from round 2 on the names change, so every record is an update. The ids in order.
+std::vector<std::string> UpsertAccounts(apb::AccountService::Stub& stub, int n, int round) {
+  grpc::ClientContext ctx;
+  apb::BulkUpsertAccountsResponse resp;
+  auto writer = stub.BulkUpsertAccounts(&ctx, &resp);
+  apb::BulkUpsertAccountsRequest msg;
+  for (int i = 0; i < n; ++i) {
+    auto* r = msg.add_records();
+    r->set_source("bench");
+    r->set_external_id(absl::StrCat("b", i));
+    auto* a = r->mutable_account();
+    a->set_name(round == 1 ? absl::StrCat("Customer ", i) : absl::StrCat("Customer ", i, " (", round, ")"));
+    a->set_licensed_seats(50 + i % 400);
+    a->mutable_arr()->set_currency_code("GBP");
+    a->mutable_arr()->set_minor_units(1000000 + 1000 * (i % 997));
+    a->set_csm_owner(absl::StrCat("csm", i % 25, "@vendor.example"));
+    *a->mutable_contract_start() = D(absl::CivilDay(2026, 1, 1) + i % 120);
+    a->mutable_value_target()->mutable_amount()->set_currency_code("GBP");
+    a->mutable_value_target()->mutable_amount()->set_minor_units(50000000);
+    if (msg.records_size() == 1000 || i + 1 == n) {
+      if (!writer->Write(msg)) break;
+      msg.clear_records();
+    }
+  }
+  writer->WritesDone();
+  Check("BulkUpsertAccounts", writer->Finish());
+  std::vector<std::string> ids;
+  for (const auto& r : resp.results()) {
+    if (r.outcome() == apb::UPSERT_OUTCOME_FAILED) Die(absl::StrCat("record ", r.index(), " failed"));
+    ids.push_back(r.account_id());
+  }
+  return ids;
+}
+
+// The suite's processes and stubs.
+struct Suite {
+  testing::TestMariaDb& mariadb = testing::TestMariaDb::Shared();
+  DatabaseConfig accounts_db = mariadb.NewDatabaseConfig();
+  DatabaseConfig health_db = mariadb.NewDatabaseConfig();
+  testing::ServiceProcess echo{FLYWHEEL_ECHO_BINARY, mariadb.NewDatabaseConfig()};
+  testing::ServiceProcess accounts{FLYWHEEL_ACCOUNTS_BINARY, accounts_db};
+  testing::ServiceProcess health{FLYWHEEL_HEALTH_BINARY, health_db, {absl::StrCat("--accounts_addr=", accounts.address())}};
+  testing::ServiceProcess stakeholders{FLYWHEEL_STAKEHOLDERS_BINARY, mariadb.NewDatabaseConfig(),
+                                       {absl::StrCat("--accounts_addr=", accounts.address()),
+                                        absl::StrCat("--health_addr=", health.address())}};
+  testing::ServiceProcess handoff{FLYWHEEL_HANDOFF_BINARY, mariadb.NewDatabaseConfig(),
+                                  {absl::StrCat("--accounts_addr=", accounts.address()),
+                                   absl::StrCat("--health_addr=", health.address()),
+                                   absl::StrCat("--stakeholders_addr=", stakeholders.address())}};
+  std::unique_ptr<apb::AccountService::Stub> account_stub = apb::AccountService::NewStub(accounts.channel());
+  std::unique_ptr<hpb::HealthService::Stub> health_stub = hpb::HealthService::NewStub(health.channel());
+  std::unique_ptr<spb::StakeholderService::Stub> stakeholder_stub =
+      spb::StakeholderService::NewStub(stakeholders.channel());
+  std::unique_ptr<pb::HandoffService::Stub> handoff_stub = pb::HandoffService::NewStub(handoff.channel());
+
+  std::vector<std::pair<const char*, testing::ServiceProcess*>> services() {
+    return {{"accounts", &accounts}, {"health", &health}, {"stakeholders", &stakeholders}, {"handoff", &handoff}};
+  }
+};
+
+// The floor for bulk writes: LOAD DATA INFILE of the rows the bulk upsert wrote (accounts,
+// their external ids and audit entries) into empty tables of the same layout. Returns the
+// records (accounts) per second.
+double LoadDataFloor(const DatabaseConfig& accounts_db, int64_t* rows_loaded) {
+  db::ConnectionPool pool(accounts_db);
+  double seconds = 0;
+  int64_t accounts_rows = 0;
+  absl::Status s = db::RunOnConnection(pool, [&](db::Connection& c) {
+    const char* tables[] = {"accounts", "account_external_ids", "account_audit"};
+    std::vector<std::string> files;
+    for (const char* table : tables) {
+      std::string file = absl::StrCat("/tmp/flywheel-bench-", getpid(), "-", table, ".tsv");
+      std::remove(file.c_str());
+      c.Execute(absl::StrCat("SELECT * FROM ", table, " INTO OUTFILE '", file, "'"));
+      c.Execute(absl::StrCat("DROP TABLE IF EXISTS floor_", table));
+      c.Execute(absl::StrCat("CREATE TABLE floor_", table, " LIKE ", table));
+      files.push_back(file);
+    }
+    absl::Time start = absl::Now();
+    for (size_t i = 0; i < files.size(); ++i) {
+      c.Execute(absl::StrCat("LOAD DATA INFILE '", files[i], "' INTO TABLE floor_", tables[i]));
+    }
+    seconds = Seconds(start);
+    for (const char* table : tables) {
+      auto& count = c.Prepare(absl::StrCat("SELECT COUNT(*) FROM floor_", table));
+      std::unique_ptr<sql::ResultSet> rs(count.executeQuery());
+      rs->next();
+      *rows_loaded += rs->getInt64(1);
+      if (std::string(table) == "accounts") accounts_rows = rs->getInt64(1);
+      c.Execute(absl::StrCat("DROP TABLE floor_", table));
+    }
+    for (const auto& f : files) std::remove(f.c_str());
+    return absl::OkStatus();
+  });
+  if (!s.ok()) Die(absl::StrCat("LOAD DATA floor: ", s.message()));
+  return static_cast<double>(accounts_rows) / seconds;
+}
+
+// The floor for rescoring: one plain SELECT per table streaming the rows a rescore reads.
+double SelectFloorSeconds(const DatabaseConfig& health_db, int64_t* rows) {
+  db::ConnectionPool pool(health_db);
+  absl::Time start = absl::Now();
+  absl::Status s = db::RunOnConnection(pool, [&](db::Connection& c) {
+    const std::string last = absl::FormatCivilTime(kAsOf);
+    const std::pair<std::string, std::string> queries[] = {
+        {"SELECT account_id, day, metric, value, source FROM usage_readings WHERE (metric = 'active_users_28d' OR"
+         " metric LIKE 'use\\_case.%') AND day > ? AND day <= ?",
+         absl::FormatCivilTime(kAsOf - 28)},
+        {"SELECT account_id, response_id, kind, score, respondent, reason, channel, time_us FROM survey_responses"
+         " WHERE day > ? AND day <= ?",
+         absl::FormatCivilTime(kAsOf - 90)},
+        {"SELECT account_id, record_id, currency, minor_units, day, description FROM value_records"
+         " WHERE day >= ? AND day <= ?",
+         absl::FormatCivilTime(kAsOf - 366)}};
+    for (const auto& [sql, first] : queries) {
+      auto& stmt = c.Prepare(sql);
+      stmt.setString(1, first);
+      stmt.setString(2, last);
+      std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+      while (rs->next()) {
+        rs->getString(1);
+        ++*rows;
+      }
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) Die(absl::StrCat("SELECT floor: ", s.message()));
+  return Seconds(start);
+}
+
+// Streams `days` × 4 metrics for every account; returns readings per second.
+double StreamUsage(hpb::HealthService::Stub& stub, const std::vector<std::string>& ids, int days, int round) {
+  static const char* kMetrics[] = {"active_users_28d", "logins", "use_case.reporting", "support_tickets"};
+  absl::Time start = absl::Now();
+  int64_t readings = 0;
+  grpc::ClientContext ctx;
+  hpb::RecordUsageResponse resp;
+  auto writer = stub.StreamUsage(&ctx, &resp);
+  hpb::RecordUsageRequest msg;
+  for (size_t a = 0; a < ids.size(); ++a) {
+    for (int d = 0; d < days; ++d) {
+      for (int m = 0; m < 4; ++m) {
+        auto* r = msg.add_readings();
+        r->set_account_id(ids[a]);
+        *r->mutable_day() = D(kAsOf - d);
+        r->set_metric(kMetrics[m]);
+        r->set_value(static_cast<double>((a * 7 + d * 3 + m + round) % 300));
+        r->set_source("bench");
+      }
+    }
+    if (msg.readings_size() >= 5000 || a + 1 == ids.size()) {
+      readings += msg.readings_size();
+      if (!writer->Write(msg)) break;
+      msg.clear_readings();
+    }
+  }
+  writer->WritesDone();
+  Check("StreamUsage", writer->Finish());
+  return static_cast<double>(readings) / Seconds(start);
+}
+
+// A success path on half the accounts; Owner, Champion, an NPS response and a value record
+// on a tenth.
+void LoadReportInputs(Suite& suite, const std::vector<std::string>& ids, int threads) {
+  pb::CreateSuccessPathRequest path_req;
+  auto* path = path_req.mutable_success_path();
+  path->set_product("bench");
+  path->set_name("Standard");
+  const std::tuple<const char*, const char*, int> milestones[] = {
+      {"first_logins", "active_users_28d >= 0.3 * seats", 14},
+      {"reporting", "use_case.reporting >= 100", 30},
+      {"broad_use", "active_users_28d >= 0.6 * seats", 60}};
+  for (const auto& [key, criterion, due] : milestones) {
+    auto* m = path->add_milestones();
+    m->set_key(key);
+    m->set_name(key);
+    m->set_criterion(criterion);
+    m->set_due_offset_days(due);
+    m->set_remedy_title(key);
+    m->set_remedy_link(absl::StrCat("https://learn.vendor.example/", key));
+  }
+  pb::SuccessPath created_path;
+  {
+    grpc::ClientContext ctx;
+    Check("CreateSuccessPath", suite.handoff_stub->CreateSuccessPath(&ctx, path_req, &created_path));
+  }
+  const int n = static_cast<int>(ids.size());
+  int failures = Parallel(n / 2, threads, [&](int i) {
+    grpc::ClientContext ctx;
+    pb::AssignPathRequest req;
+    req.set_account_id(ids[2 * i]);
+    req.set_path_id(created_path.id());
+    *req.mutable_start_day() = D(kAsOf - (i % 90));
+    pb::PathAssignment out;
+    return suite.handoff_stub->AssignPath(&ctx, req, &out).ok();
+  });
+  failures += Parallel(n / 10, threads, [&](int i) {
+    const std::string& account = ids[10 * i];
+    bool ok = true;
+    for (spb::Role role : {spb::ROLE_OWNER, spb::ROLE_CHAMPION}) {
+      grpc::ClientContext ctx;
+      spb::CreateStakeholderRequest req;
+      req.mutable_stakeholder()->set_account_id(account);
+      req.mutable_stakeholder()->set_name(absl::StrCat("Person ", role));
+      req.mutable_stakeholder()->set_email(absl::StrCat("p", role, "@c", i, ".example"));
+      req.mutable_stakeholder()->set_role(role);
+      spb::Stakeholder out;
+      ok &= suite.stakeholder_stub->CreateStakeholder(&ctx, req, &out).ok();
+    }
+    grpc::ClientContext c1;
+    hpb::RecordSurveyResponseRequest survey;
+    survey.mutable_response()->set_account_id(account);
+    survey.mutable_response()->set_response_id(absl::StrCat("s", i));
+    survey.mutable_response()->set_kind(hpb::SURVEY_KIND_NPS);
+    survey.mutable_response()->set_score(i % 11);
+    survey.mutable_response()->set_respondent(absl::StrCat("p2@c", i, ".example"));
+    survey.mutable_response()->mutable_time()->set_seconds(
+        absl::ToUnixSeconds(absl::FromCivil(kAsOf - 10, absl::UTCTimeZone())));
+    hpb::SurveyResponse sr;
+    ok &= suite.health_stub->RecordSurveyResponse(&c1, survey, &sr).ok();
+    grpc::ClientContext c2;
+    hpb::RecordValueRequest value;
+    value.mutable_record()->set_account_id(account);
+    value.mutable_record()->set_record_id(absl::StrCat("v", i));
+    value.mutable_record()->mutable_amount()->set_currency_code("GBP");
+    value.mutable_record()->mutable_amount()->set_minor_units(1000000 * (1 + i % 20));
+    *value.mutable_record()->mutable_day() = D(kAsOf - 5);
+    hpb::ValueRecord vr;
+    ok &= suite.health_stub->RecordValue(&c2, value, &vr).ok();
+    return ok;
+  });
+  if (failures > 0) Die(absl::StrCat(failures, " set-up calls failed"));
+}
+
+// What one round measured.
+struct RoundFigures {
+  double upsert_per_s = 0;
+  double usage_per_s = 0;
+  std::map<std::string, bench::LoadResult> rpc;  // by method
+  bench::LoadResult paced_get;                   // GetAccount at half its peak
+  double rescore_s = 0, select_floor_s = 0;
+  double report_s = 0;
+  std::map<std::string, long> peak_kb, rss_kb;  // by service
+};
+
+bench::LoadResult Load(const std::string& target, const std::string& method, const std::vector<std::string>& ids,
+                       double rate = 0) {
+  bench::LoadOptions o;
+  o.target = target;
+  o.method = method;
+  o.ids = ids;
+  o.concurrency = absl::GetFlag(FLAGS_concurrency);
+  o.duration_seconds = absl::GetFlag(FLAGS_rpc_seconds);
+  o.warmup_seconds = 2;
+  o.rate = rate;
+  if (rate > 0) o.concurrency = std::max(o.concurrency, 64);
+  bench::LoadResult r = bench::RunLoad(o);
+  if (!r.error.empty()) Die(r.error);
+  std::printf("  %-12s %s%s\n", method.c_str(), rate > 0 ? absl::StrFormat("(paced %.0f/s) ", rate).c_str() : "",
+              r.Summary().c_str());
+  std::fflush(stdout);
+  return r;
+}
+
+RoundFigures RunRound(Suite& suite, std::vector<std::string>& ids, int round) {
+  const int n = absl::GetFlag(FLAGS_accounts);
+  RoundFigures f;
+  std::printf("round %d\n", round);
+  // Bulk upsert: creates in the first round, updates (a new name) in the others.
+  absl::Time start = absl::Now();
+  std::vector<std::string> written = UpsertAccounts(*suite.account_stub, n, round);
+  if (written.size() != static_cast<size_t>(n)) Die("bulk upsert failed");
+  f.upsert_per_s = n / Seconds(start);
+  if (round == 1) ids = written;
+  std::printf("  BulkUpsertAccounts %.0f records/s\n", f.upsert_per_s);
+  f.usage_per_s = StreamUsage(*suite.health_stub, ids, absl::GetFlag(FLAGS_days), round);
+  std::printf("  StreamUsage %.0f readings/s\n", f.usage_per_s);
+  if (round == 1) LoadReportInputs(suite, ids, absl::GetFlag(FLAGS_threads));
+
+  hpb::RescorePortfolioRequest rreq;
+  *rreq.mutable_as_of() = D(kAsOf);
+  hpb::RescorePortfolioResponse rresp;
+  grpc::ClientContext rctx;
+  start = absl::Now();
+  Check("RescorePortfolio", suite.health_stub->RescorePortfolio(&rctx, rreq, &rresp));
+  f.rescore_s = Seconds(start);
+  int64_t floor_rows = 0;
+  f.select_floor_s = SelectFloorSeconds(suite.health_db, &floor_rows);
+  std::printf("  RescorePortfolio %.1f s (%lld accounts); SELECT floor %.1f s (%lld rows)\n", f.rescore_s,
+              static_cast<long long>(rresp.accounts_scored()), f.select_floor_s, static_cast<long long>(floor_rows));
+
+  for (const char* method : {"Echo", "GetAccount", "ListAccounts"}) {
+    f.rpc[method] = Load(std::string(method) == "Echo" ? suite.echo.address() : suite.accounts.address(), method, ids);
+  }
+  f.rpc["GetHealth"] = Load(suite.health.address(), "GetHealth", ids);
+  f.paced_get = Load(suite.accounts.address(), "GetAccount", ids, f.rpc["GetAccount"].qps / 2);
+
+  pb::RunExceptionReportRequest run_req;
+  *run_req.mutable_as_of() = D(kAsOf);
+  pb::ReportRun run;
+  grpc::ClientContext ctx;
+  start = absl::Now();
+  Check("RunExceptionReport", suite.handoff_stub->RunExceptionReport(&ctx, run_req, &run));
+  f.report_s = Seconds(start);
+  std::printf("  RunExceptionReport %.1f s (%lld accounts, %lld opened, %lld updated)\n", f.report_s,
+              static_cast<long long>(run.accounts_scanned()), static_cast<long long>(run.opened()),
+              static_cast<long long>(run.updated()));
+  for (auto& [name, process] : suite.services()) {
+    f.peak_kb[name] = RssKb(process->pid(), "VmHWM:");
+    f.rss_kb[name] = RssKb(process->pid(), "VmRSS:");
+    std::printf("  %s RSS %.0f MB (peak %.0f MB)\n", name, f.rss_kb[name] / kMb, f.peak_kb[name] / kMb);
+  }
+  std::fflush(stdout);
+  return f;
+}
+
+// One line of the results table.
+struct Row {
+  std::string benchmark, figure, floor, ratio, target;
+  bool pass;
+};
+
+void PrintTable(const std::vector<Row>& rows) {
+  std::printf("\n%-44s %18s %18s %8s %16s %s\n", "benchmark", "figure", "floor", "ratio", "target", "result");
+  for (const auto& r : rows) {
+    std::printf("%-44s %18s %18s %8s %16s %s\n", r.benchmark.c_str(), r.figure.c_str(), r.floor.c_str(),
+                r.ratio.c_str(), r.target.c_str(), r.pass ? "pass" : "SHORT");
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  const int n = absl::GetFlag(FLAGS_accounts);
+  const int rounds = std::max(1, absl::GetFlag(FLAGS_rounds));
+  char host[256] = "";
+  gethostname(host, sizeof host);
+  std::printf("flywheel-bench: %d accounts, %d days x 4 metrics, %d rounds, %u cores (%s)\n", n,
+              absl::GetFlag(FLAGS_days), rounds, std::thread::hardware_concurrency(), host);
+  Suite suite;
+  std::vector<std::string> ids;
+  std::vector<RoundFigures> figures;
+  double load_data_per_s = 0;
+  int64_t load_data_rows = 0;
+  for (int round = 1; round <= rounds; ++round) {
+    figures.push_back(RunRound(suite, ids, round));
+    if (round == 1) {
+      load_data_per_s = LoadDataFloor(suite.accounts_db, &load_data_rows);
+      std::printf("  LOAD DATA floor %.0f records/s (%lld rows in 3 tables)\n", load_data_per_s,
+                  static_cast<long long>(load_data_rows));
+    }
+  }
+
+  auto median = [&](const std::function<double(const RoundFigures&)>& of) {
+    std::vector<double> v;
+    for (const auto& f : figures) v.push_back(of(f));
+    return Median(v);
+  };
+  auto num = [](double v, const char* unit = "") { return absl::StrFormat("%.0f%s", v, unit); };
+  auto pct = [](double v) { return absl::StrFormat("%.0f%%", 100 * v); };
+  std::vector<Row> rows;
+  const double echo = median([](const RoundFigures& f) { return f.rpc.at("Echo").qps; });
+  for (const auto& [method, share] :
+       std::vector<std::pair<std::string, double>>{{"GetAccount", 0.5}, {"ListAccounts", 0.2}, {"GetHealth", 0.4}}) {
+    double qps = median([&](const RoundFigures& f) { return f.rpc.at(method).qps; });
+    std::string name = method == "ListAccounts" ? "ListAccounts (50 a page) QPS" : method + " QPS";
+    rows.push_back({name, num(qps), num(echo, " echo"), pct(qps / echo), absl::StrCat(">= ", pct(share)),
+                    qps >= share * echo});
+  }
+  double p99 = median([](const RoundFigures& f) { return f.paced_get.p99_ms; });
+  double paced = median([](const RoundFigures& f) { return f.paced_get.qps; });
+  rows.push_back({"GetAccount p99 at half its peak", absl::StrFormat("%.2f ms", p99), num(paced, "/s paced"), "-",
+                  "<= 5 ms", p99 <= 5});
+  const double create = figures[0].upsert_per_s;
+  rows.push_back({"BulkUpsertAccounts (create) records/s", num(create), num(load_data_per_s, " LOAD"),
+                  pct(create / load_data_per_s), ">= 50000, 40%", create >= 50000 && create >= 0.4 * load_data_per_s});
+  if (rounds > 1) {
+    std::vector<double> updates;
+    for (size_t i = 1; i < figures.size(); ++i) updates.push_back(figures[i].upsert_per_s);
+    double update = Median(updates);
+    rows.push_back({"BulkUpsertAccounts (update) records/s", num(update), num(load_data_per_s, " LOAD"),
+                    pct(update / load_data_per_s), ">= 50000", update >= 50000});
+  }
+  double usage = median([](const RoundFigures& f) { return f.usage_per_s; });
+  rows.push_back({"StreamUsage readings/s", num(usage), "-", "-", ">= 100000", usage >= 100000});
+  double rescore = median([](const RoundFigures& f) { return f.rescore_s; });
+  double select_floor = median([](const RoundFigures& f) { return f.select_floor_s; });
+  rows.push_back({absl::StrCat("RescorePortfolio, ", n, " accounts"), absl::StrFormat("%.1f s", rescore),
+                  absl::StrFormat("%.1f s SELECT", select_floor), absl::StrFormat("%.2fx", rescore / select_floor),
+                  "<= 3x", rescore <= 3 * select_floor});
+  double report_first = figures[0].report_s;
+  double report_worst = 0;
+  for (const auto& f : figures) report_worst = std::max(report_worst, f.report_s);
+  rows.push_back({absl::StrCat("Exception report, ", n, " accounts (slowest)"), absl::StrFormat("%.1f s", report_worst),
+                  "-", "-", "<= 60 s", report_worst <= 60});
+  (void)report_first;
+  for (auto& [name, process] : suite.services()) {
+    (void)process;
+    long first = figures.front().peak_kb.at(name), last = figures.back().peak_kb.at(name);
+    rows.push_back({absl::StrCat(name, " peak RSS"), absl::StrFormat("%.0f MB", last / kMb),
+                    absl::StrFormat("%.0f MB round 1", first / kMb), absl::StrFormat("%+.0f%%", 100.0 * (last - first) / first),
+                    "<= 200 MB, +5%", last <= 200 * 1024 && last <= first * 1.05});
+  }
+  PrintTable(rows);
+  int short_count = 0;
+  for (const auto& r : rows) short_count += !r.pass;
+  std::printf("\n%zu benchmarks, %d short of target\n", rows.size(), short_count);
+  return 0;
+}
