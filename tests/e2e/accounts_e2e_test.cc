@@ -485,7 +485,7 @@ TEST(AccountsBinary, MigrateSubcommandAppliesTheSchemaAndExits) {
     tables = t->getInt64(1);
     return absl::OkStatus();
   }).ok());
-  EXPECT_EQ(versions, 1);
+  EXPECT_EQ(versions, 2);  // 0001 schema, 0002 children in the account row
   EXPECT_EQ(tables, 0);
 }
 

@@ -6,10 +6,10 @@
 
 #include <map>
 #include <memory>
-#include <unordered_map>
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -33,12 +33,33 @@ constexpr char kColumns[] =
     "account_id, name, parent_id, segment, industry, region, arr_currency, arr_minor, licensed_seats,"
     " lifecycle_stage, csm_owner, contract_start, renewal_date, value_target_currency,"
     " value_target_minor, value_target_description, version, create_time_us, update_time_us,"
-    " delete_time_us";
+    " delete_time_us, children";
+constexpr int kColumnCount = 21;
 constexpr int kBulkBatchSize = 500;
 
 std::optional<Money> ReadMoney(sql::ResultSet& rs, int currency_column) {
   if (rs.isNull(currency_column)) return std::nullopt;
   return Money{rs.getString(currency_column), rs.getInt64(currency_column + 1)};
+}
+
+// The children column (see migration 0002): "x:HEX(source):HEX(id)" and "l:HEX(key):HEX(value)".
+std::string EncodeChildren(const Account& a) {
+  std::vector<std::string> entries;
+  for (const auto& [source, id] : a.external_ids) {
+    entries.push_back(absl::StrCat("x:", absl::BytesToHexString(source), ":", absl::BytesToHexString(id)));
+  }
+  for (const auto& [key, value] : a.labels) {
+    entries.push_back(absl::StrCat("l:", absl::BytesToHexString(key), ":", absl::BytesToHexString(value)));
+  }
+  return absl::StrJoin(entries, ",");
+}
+
+void DecodeChildren(const std::string& encoded, Account& a) {
+  for (absl::string_view entry : absl::StrSplit(encoded, ',', absl::SkipEmpty())) {
+    std::vector<absl::string_view> parts = absl::StrSplit(entry, ':');
+    if (parts.size() != 3) continue;
+    (parts[0] == "x" ? a.external_ids : a.labels)[absl::HexStringToBytes(parts[1])] = absl::HexStringToBytes(parts[2]);
+  }
 }
 
 Account ReadAccountRow(sql::ResultSet& rs) {
@@ -60,10 +81,11 @@ Account ReadAccountRow(sql::ResultSet& rs) {
   a.create_time = absl::FromUnixMicros(rs.getInt64(18));
   a.update_time = absl::FromUnixMicros(rs.getInt64(19));
   if (!rs.isNull(20)) a.delete_time = absl::FromUnixMicros(rs.getInt64(20));
+  DecodeChildren(std::string(rs.getString(21)), a);
   return a;
 }
 
-// Runs a SELECT of kColumns with `tail` ("WHERE …") and returns the rows.
+// Runs a SELECT of kColumns with `tail` ("WHERE …") and returns the accounts.
 std::vector<Account> SelectAccounts(Connection& conn, const std::string& tail, const std::vector<Param>& params) {
   auto& stmt = conn.Prepare(absl::StrCat("SELECT ", kColumns, " FROM accounts ", tail));
   db::BindAll(stmt, params);
@@ -73,37 +95,17 @@ std::vector<Account> SelectAccounts(Connection& conn, const std::string& tail, c
   return out;
 }
 
-// Loads external ids and labels of `accounts` with one query each.
-void AttachChildren(Connection& conn, std::vector<Account>& accounts) {
-  if (accounts.empty()) return;
-  std::unordered_map<std::string, Account*> by_id;
-  std::vector<Param> ids;
-  for (auto& a : accounts) {
-    by_id[a.id] = &a;
-    ids.emplace_back(a.id);
-  }
-  std::string in = Placeholders(ids.size());
-  {
-    auto& stmt = conn.Prepare(absl::StrCat(
-        "SELECT account_id, source, external_id FROM account_external_ids WHERE account_id IN (", in, ")"));
-    db::BindAll(stmt, ids);
-    std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
-    while (rs->next()) by_id[rs->getString(1)]->external_ids[rs->getString(2)] = rs->getString(3);
-  }
-  {
-    auto& stmt = conn.Prepare(absl::StrCat(
-        "SELECT account_id, label_key, label_value FROM account_labels WHERE account_id IN (", in, ")"));
-    db::BindAll(stmt, ids);
-    std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
-    while (rs->next()) by_id[rs->getString(1)]->labels[rs->getString(2)] = rs->getString(3);
-  }
+// The accounts with these ids (locked with for_update).
+std::vector<Account> LoadByIds(Connection& conn, const std::vector<std::string>& ids, bool for_update) {
+  if (ids.empty()) return {};
+  std::vector<Param> params(ids.begin(), ids.end());
+  return SelectAccounts(conn, absl::StrCat("WHERE account_id IN (", Placeholders(ids.size()), ")",
+                                           for_update ? " FOR UPDATE" : ""), params);
 }
 
 std::optional<Account> LoadOne(Connection& conn, const std::string& id, bool for_update) {
-  std::vector<Account> rows =
-      SelectAccounts(conn, for_update ? "WHERE account_id = ? FOR UPDATE" : "WHERE account_id = ?", {id});
+  std::vector<Account> rows = LoadByIds(conn, {id}, for_update);
   if (rows.empty()) return std::nullopt;
-  AttachChildren(conn, rows);
   return std::move(rows[0]);
 }
 
@@ -160,6 +162,7 @@ void BindAccountColumns(sql::PreparedStatement& stmt, const Account& a, int firs
   } else {
     stmt.setNull(i++, sql::DataType::BIGINT);
   }
+  stmt.setString(i++, EncodeChildren(a));
 }
 
 // Replaces the rows of a child table (account_id, key, value) with the entries of `entries`.
@@ -229,7 +232,7 @@ absl::Status CheckParentInTransaction(Connection& conn, const Account& a) {
 absl::Status InsertAccount(Connection& conn, const Account& a, absl::string_view action, const WriteContext& context) {
   if (absl::Status s = CheckParentInTransaction(conn, a); !s.ok()) return s;
   if (absl::Status s = ExternalIdConflict(conn, a); !s.ok()) return s;
-  auto& stmt = conn.Prepare(absl::StrCat("INSERT INTO accounts (", kColumns, ") VALUES (", Placeholders(20), ")"));
+  auto& stmt = conn.Prepare(absl::StrCat("INSERT INTO accounts (", kColumns, ") VALUES (", Placeholders(kColumnCount), ")"));
   BindAccountColumns(stmt, a, 1);
   stmt.executeUpdate();
   ReplaceChildren(conn, a, true, true);
@@ -260,10 +263,10 @@ absl::StatusOr<std::vector<std::string>> WriteChanges(Connection& conn, const Ac
       " arr_currency = ?, arr_minor = ?, licensed_seats = ?, lifecycle_stage = ?, csm_owner = ?,"
       " contract_start = ?, renewal_date = ?, value_target_currency = ?, value_target_minor = ?,"
       " value_target_description = ?, version = ?, create_time_us = ?, update_time_us = ?,"
-      " delete_time_us = ? WHERE account_id = ? AND version = ?");
+      " delete_time_us = ?, children = ? WHERE account_id = ? AND version = ?");
   BindAccountColumns(stmt, after, 1);
-  stmt.setString(21, before.id);
-  stmt.setInt64(22, before.version);
+  stmt.setString(kColumnCount + 1, before.id);
+  stmt.setInt64(kColumnCount + 2, before.version);
   if (stmt.executeUpdate() != 1) return absl::AbortedError("account changed during the write; retry");
   ReplaceChildren(conn, after, ids_changed, before.labels != after.labels);
   if (deletion_changed && changed.empty()) changed.push_back("delete_time");
@@ -331,9 +334,7 @@ absl::StatusOr<std::vector<Account>> MysqlAccountRepository::BatchGet(const std:
   std::vector<Account> rows;
   if (ids.empty()) return rows;
   absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
-    std::vector<Param> params(ids.begin(), ids.end());
-    rows = SelectAccounts(conn, absl::StrCat("WHERE account_id IN (", Placeholders(ids.size()), ")"), params);
-    AttachChildren(conn, rows);
+    rows = LoadByIds(conn, ids, /*for_update=*/false);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -400,7 +401,6 @@ absl::StatusOr<std::vector<Account>> MysqlAccountRepository::List(const AccountQ
   std::vector<Account> rows;
   absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
     rows = SelectAccounts(conn, tail, params);
-    AttachChildren(conn, rows);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
