@@ -3,8 +3,10 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <algorithm>
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "common/db/connection.h"
 
 namespace flywheel::db {
@@ -16,16 +18,47 @@ std::string Placeholders(size_t n) {
   return out;
 }
 
-void BindAll(sql::PreparedStatement& statement, const std::vector<SqlParam>& params) {
+void BindAll(sql::PreparedStatement& statement, const std::vector<SqlParam>& params, int first) {
   for (size_t i = 0; i < params.size(); ++i) {
-    int index = static_cast<int>(i + 1);
+    int index = first + static_cast<int>(i);
     if (const auto* s = std::get_if<std::string>(&params[i])) {
       statement.setString(index, *s);
     } else if (const auto* n = std::get_if<int64_t>(&params[i])) {
       statement.setInt64(index, *n);
+    } else if (std::holds_alternative<std::monostate>(params[i])) {
+      statement.setNull(index, sql::DataType::VARCHAR);
     } else {
       statement.setDouble(index, std::get<double>(params[i]));
     }
+  }
+}
+
+void InsertRows(Connection& conn, const std::string& sql_head, const std::string& sql_tail, size_t width,
+                const std::vector<std::vector<SqlParam>>& rows, size_t rows_per_statement) {
+  for (size_t first = 0; first < rows.size(); first += rows_per_statement) {
+    size_t n = std::min(rows_per_statement, rows.size() - first);
+    std::string sql = sql_head;
+    std::vector<SqlParam> params;
+    params.reserve(n * width);
+    for (size_t i = 0; i < n; ++i) {
+      absl::StrAppend(&sql, i ? ", (" : " (", Placeholders(width), ")");
+      params.insert(params.end(), rows[first + i].begin(), rows[first + i].end());
+    }
+    sql += sql_tail;
+    auto& stmt = conn.Prepare(sql);
+    BindAll(stmt, params);
+    stmt.executeUpdate();
+  }
+}
+
+void ForEachInChunk(const std::vector<SqlParam>& values, size_t chunk,
+                    const std::function<void(const std::string& in, const std::vector<SqlParam>& params)>& run) {
+  const std::string in = absl::StrCat(" IN (", Placeholders(chunk), ")");
+  for (size_t first = 0; first < values.size(); first += chunk) {
+    size_t n = std::min(chunk, values.size() - first);
+    std::vector<SqlParam> params(values.begin() + first, values.begin() + first + n);
+    params.resize(chunk, params.back());
+    run(in, params);
   }
 }
 

@@ -20,12 +20,26 @@ namespace flywheel::db {
 
 class Connection;
 
-using SqlParam = std::variant<std::string, int64_t, double>;
+// A parameter value; std::monostate binds SQL NULL.
+using SqlParam = std::variant<std::string, int64_t, double, std::monostate>;
+inline const SqlParam kSqlNull = std::monostate{};
 
 // "?, ?, ?" with `n` placeholders.
 std::string Placeholders(size_t n);
-// Binds `params` to parameters 1…n in order.
-void BindAll(sql::PreparedStatement& statement, const std::vector<SqlParam>& params);
+// Binds `params` in order to parameters `first`, `first` + 1, ….
+void BindAll(sql::PreparedStatement& statement, const std::vector<SqlParam>& params, int first = 1);
+
+// Runs `sql_head` + " (…), (…)" + `sql_tail` over `rows` (each `width` parameters) in
+// statements of at most `rows_per_statement` rows: multi-row writes with a bounded number of
+// distinct (cached) statements. Throws sql::SQLException.
+void InsertRows(Connection& conn, const std::string& sql_head, const std::string& sql_tail, size_t width,
+                const std::vector<std::vector<SqlParam>>& rows, size_t rows_per_statement = 200);
+
+// Calls `run` with " IN (?, …)" placeholders and their values for `values` taken in chunks of
+// exactly `chunk`, the last padded by repeating its final value (harmless in an IN list), so
+// every chunk reuses one cached statement. Nothing is called for no values.
+void ForEachInChunk(const std::vector<SqlParam>& values, size_t chunk,
+                    const std::function<void(const std::string& in, const std::vector<SqlParam>& params)>& run);
 
 // Runs the query `sql` with `params` on `conn` and calls `row` for each result row. Throws
 // sql::SQLException (callers run inside RunInTransaction / RunOnConnection).

@@ -237,6 +237,61 @@ TEST_F(AccountsStorageTest, BulkUpsertKeepsGoodRecordsWhenOneFailsAndDryRunWrite
   EXPECT_EQ(CountRows("account_external_ids"), 1199);
 }
 
+TEST_F(AccountsStorageTest, BulkUpsertBatchMixesCreatesUpdatesUnchangedAndConflicts) {
+  auto input = [&](const std::string& key, const std::string& name) {
+    UpsertInput in;
+    in.source = "crm";
+    in.external_id = key;
+    in.fields = NewAccount(name);
+    return in;
+  };
+  UpsertInput p = input("p", "P");
+  p.fields.labels = {{"tier", "gold"}, {"region", "north"}};
+  UpsertInput q = input("q", "Q");
+  q.fields.external_ids = {{"hubspot", "H1"}};
+  auto p0 = repo_->Upsert(p, ctx_);
+  auto q0 = repo_->Upsert(q, ctx_);
+  ASSERT_TRUE(p0.ok() && q0.ok());
+
+  UpsertInput p_update = p;
+  p_update.fields.name = "P renamed";
+  p_update.fields.labels = {{"tier", "silver"}};
+  UpsertInput taken = input("n2", "N2");
+  taken.fields.external_ids = {{"hubspot", "H1"}};  // held by Q
+  std::vector<UpsertInput> batch{p_update, input("n1", "N1"), taken, q};
+  auto r = repo_->BulkUpsert(batch, /*dry_run=*/false, ctx_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->size(), 4u);
+  ASSERT_TRUE((*r)[0].ok());
+  EXPECT_EQ((*r)[0]->outcome, UpsertOutcome::kUpdated);
+  EXPECT_EQ((*r)[0]->account.version, 2);
+  ASSERT_TRUE((*r)[1].ok());
+  EXPECT_EQ((*r)[1]->outcome, UpsertOutcome::kCreated);
+  EXPECT_EQ((*r)[2].status().code(), absl::StatusCode::kAlreadyExists);
+  ASSERT_TRUE((*r)[3].ok());
+  EXPECT_EQ((*r)[3]->outcome, UpsertOutcome::kUnchanged);
+
+  auto p1 = repo_->Get(p0->account.id);
+  ASSERT_TRUE(p1.ok());
+  EXPECT_EQ(p1->name, "P renamed");
+  EXPECT_EQ(p1->labels, (std::map<std::string, std::string>{{"tier", "silver"}}));
+  EXPECT_EQ(p1->external_ids, (std::map<std::string, std::string>{{"crm", "p"}}));
+  EXPECT_EQ(CountRows("accounts"), 3);             // P, Q, N1
+  EXPECT_EQ(CountRows("account_labels"), 1);       // P's replaced labels
+  EXPECT_EQ(CountRows("account_external_ids"), 4); // crm/p, crm/q, hubspot/H1, crm/n1
+  EXPECT_EQ(CountRows("account_audit"), 4);        // P, Q, P's update, N1
+
+  // The same key twice in one batch: written in order, the second an update of the first.
+  UpsertInput d1 = input("d", "D"), d2 = input("d", "D again");
+  auto twice = repo_->BulkUpsert({d1, d2}, /*dry_run=*/false, ctx_);
+  ASSERT_TRUE(twice.ok()) << twice.status();
+  ASSERT_TRUE((*twice)[0].ok() && (*twice)[1].ok());
+  EXPECT_EQ((*twice)[0]->outcome, UpsertOutcome::kCreated);
+  EXPECT_EQ((*twice)[1]->outcome, UpsertOutcome::kUpdated);
+  EXPECT_EQ((*twice)[1]->account.id, (*twice)[0]->account.id);
+  EXPECT_EQ(repo_->Get((*twice)[0]->account.id)->name, "D again");
+}
+
 TEST_F(AccountsStorageTest, ListFiltersAndPagesByKeyset) {
   Account parent = MustCreate("Parent");
   for (int i = 0; i < 25; ++i) {

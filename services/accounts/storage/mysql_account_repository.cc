@@ -4,7 +4,9 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <iterator>
 #include <map>
+#include <set>
 #include <memory>
 #include <variant>
 
@@ -13,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/db/record_batches.h"
 #include "common/db/request_log.h"
 #include "common/db/sql_params.h"
@@ -36,6 +39,7 @@ constexpr char kColumns[] =
     " delete_time_us, children";
 constexpr int kColumnCount = 21;
 constexpr int kBulkBatchSize = 500;
+constexpr size_t kInChunk = 100;  // ids per IN list (one statement shape)
 
 std::optional<Money> ReadMoney(sql::ResultSet& rs, int currency_column) {
   if (rs.isNull(currency_column)) return std::nullopt;
@@ -97,10 +101,15 @@ std::vector<Account> SelectAccounts(Connection& conn, const std::string& tail, c
 
 // The accounts with these ids (locked with for_update).
 std::vector<Account> LoadByIds(Connection& conn, const std::vector<std::string>& ids, bool for_update) {
-  if (ids.empty()) return {};
-  std::vector<Param> params(ids.begin(), ids.end());
-  return SelectAccounts(conn, absl::StrCat("WHERE account_id IN (", Placeholders(ids.size()), ")",
-                                           for_update ? " FOR UPDATE" : ""), params);
+  const char* lock = for_update ? " FOR UPDATE" : "";
+  if (ids.size() == 1) return SelectAccounts(conn, absl::StrCat("WHERE account_id = ?", lock), {ids[0]});
+  std::vector<Account> out;
+  db::ForEachInChunk(std::vector<Param>(ids.begin(), ids.end()), kInChunk,
+                     [&](const std::string& in, const std::vector<Param>& params) {
+                       std::vector<Account> rows = SelectAccounts(conn, absl::StrCat("WHERE account_id", in, lock), params);
+                       std::move(rows.begin(), rows.end(), std::back_inserter(out));
+                     });
+  return out;
 }
 
 std::optional<Account> LoadOne(Connection& conn, const std::string& id, bool for_update) {
@@ -109,96 +118,80 @@ std::optional<Account> LoadOne(Connection& conn, const std::string& id, bool for
   return std::move(rows[0]);
 }
 
-void SetNullableString(sql::PreparedStatement& stmt, int index, const std::string& value) {
-  if (value.empty()) {
-    stmt.setNull(index, sql::DataType::VARCHAR);
-  } else {
-    stmt.setString(index, value);
-  }
+void AddMoney(const std::optional<Money>& money, std::vector<Param>& out) {
+  out.push_back(money ? Param(money->currency_code) : db::kSqlNull);
+  out.push_back(money ? Param(money->minor_units) : db::kSqlNull);
 }
 
-void SetMoney(sql::PreparedStatement& stmt, int index, const std::optional<Money>& money) {
-  if (money) {
-    stmt.setString(index, money->currency_code);
-    stmt.setInt64(index + 1, money->minor_units);
-  } else {
-    stmt.setNull(index, sql::DataType::CHAR);
-    stmt.setNull(index + 1, sql::DataType::BIGINT);
-  }
+// The account's values in kColumns order.
+std::vector<Param> AccountParams(const Account& a) {
+  std::vector<Param> p;
+  p.reserve(kColumnCount);
+  p.emplace_back(a.id);
+  p.emplace_back(a.name);
+  p.push_back(a.parent_id.empty() ? db::kSqlNull : Param(a.parent_id));
+  p.emplace_back(a.segment);
+  p.emplace_back(a.industry);
+  p.emplace_back(a.region);
+  AddMoney(a.arr, p);
+  p.emplace_back(a.licensed_seats);
+  p.emplace_back(std::string(StageName(a.lifecycle_stage)));
+  p.emplace_back(a.csm_owner);
+  p.push_back(a.contract_start ? Param(FormatDay(*a.contract_start)) : db::kSqlNull);
+  p.push_back(a.renewal_date ? Param(FormatDay(*a.renewal_date)) : db::kSqlNull);
+  AddMoney(a.value_target ? std::optional<Money>(a.value_target->amount) : std::nullopt, p);
+  p.emplace_back(a.value_target ? a.value_target->description : "");
+  p.emplace_back(a.version);
+  p.emplace_back(absl::ToUnixMicros(a.create_time));
+  p.emplace_back(absl::ToUnixMicros(a.update_time));
+  p.push_back(a.delete_time ? Param(absl::ToUnixMicros(*a.delete_time)) : db::kSqlNull);
+  p.emplace_back(EncodeChildren(a));
+  return p;
 }
 
-void SetDay(sql::PreparedStatement& stmt, int index, const std::optional<absl::CivilDay>& day) {
-  if (day) {
-    stmt.setString(index, FormatDay(*day));
-  } else {
-    stmt.setNull(index, sql::DataType::DATE);
-  }
+// The child tables: (account_id, key, value) rows.
+struct ChildTable {
+  const char* name;
+  const char* insert;
+  std::map<std::string, std::string> Account::*entries;
+};
+const ChildTable kExternalIds{"account_external_ids",
+                              "INSERT INTO account_external_ids (account_id, source, external_id) VALUES",
+                              &Account::external_ids};
+const ChildTable kLabels{"account_labels", "INSERT INTO account_labels (account_id, label_key, label_value) VALUES",
+                         &Account::labels};
+
+void AddChildRows(const ChildTable& table, const Account& a, std::vector<std::vector<Param>>& rows) {
+  for (const auto& [key, value] : a.*table.entries) rows.push_back({a.id, key, value});
 }
 
-// Binds the account's columns in kColumns order, from parameter `first`.
-void BindAccountColumns(sql::PreparedStatement& stmt, const Account& a, int first) {
-  int i = first;
-  stmt.setString(i++, a.id);
-  stmt.setString(i++, a.name);
-  SetNullableString(stmt, i++, a.parent_id);
-  stmt.setString(i++, a.segment);
-  stmt.setString(i++, a.industry);
-  stmt.setString(i++, a.region);
-  SetMoney(stmt, i, a.arr);
-  i += 2;
-  stmt.setInt64(i++, a.licensed_seats);
-  stmt.setString(i++, std::string(StageName(a.lifecycle_stage)));
-  stmt.setString(i++, a.csm_owner);
-  SetDay(stmt, i++, a.contract_start);
-  SetDay(stmt, i++, a.renewal_date);
-  SetMoney(stmt, i, a.value_target ? std::optional<Money>(a.value_target->amount) : std::nullopt);
-  i += 2;
-  stmt.setString(i++, a.value_target ? a.value_target->description : "");
-  stmt.setInt64(i++, a.version);
-  stmt.setInt64(i++, absl::ToUnixMicros(a.create_time));
-  stmt.setInt64(i++, absl::ToUnixMicros(a.update_time));
-  if (a.delete_time) {
-    stmt.setInt64(i++, absl::ToUnixMicros(*a.delete_time));
-  } else {
-    stmt.setNull(i++, sql::DataType::BIGINT);
-  }
-  stmt.setString(i++, EncodeChildren(a));
-}
-
-// Replaces the rows of a child table (account_id, key, value) with the entries of `entries`.
-void ReplaceChildRows(Connection& conn, const std::string& table, const char* key_column, const char* value_column,
-                      const std::string& account_id, const std::map<std::string, std::string>& entries) {
-  auto& del = conn.Prepare(absl::StrCat("DELETE FROM ", table, " WHERE account_id = ?"));
-  del.setString(1, account_id);
+// Replaces the rows of a child table with the account's entries.
+void ReplaceChildRows(Connection& conn, const ChildTable& table, const Account& a) {
+  auto& del = conn.Prepare(absl::StrCat("DELETE FROM ", table.name, " WHERE account_id = ?"));
+  del.setString(1, a.id);
   del.executeUpdate();
-  for (const auto& [key, value] : entries) {
-    auto& ins = conn.Prepare(
-        absl::StrCat("INSERT INTO ", table, " (account_id, ", key_column, ", ", value_column, ") VALUES (?, ?, ?)"));
-    ins.setString(1, account_id);
-    ins.setString(2, key);
-    ins.setString(3, value);
-    ins.executeUpdate();
-  }
+  std::vector<std::vector<Param>> rows;
+  AddChildRows(table, a, rows);
+  db::InsertRows(conn, table.insert, "", 3, rows);
 }
 
 void ReplaceChildren(Connection& conn, const Account& a, bool external_ids, bool labels) {
-  if (external_ids) ReplaceChildRows(conn, "account_external_ids", "source", "external_id", a.id, a.external_ids);
-  if (labels) ReplaceChildRows(conn, "account_labels", "label_key", "label_value", a.id, a.labels);
+  if (external_ids) ReplaceChildRows(conn, kExternalIds, a);
+  if (labels) ReplaceChildRows(conn, kLabels, a);
+}
+
+constexpr char kInsertAudit[] =
+    "INSERT INTO account_audit (account_id, sequence, time_us, principal, action, changed_fields, request_id) VALUES";
+
+std::vector<Param> AuditParams(const Account& a, absl::string_view action, const std::vector<std::string>& changed,
+                               const WriteContext& context) {
+  return {a.id,    a.version, absl::ToUnixMicros(context.now), context.principal, std::string(action),
+          absl::StrJoin(changed, ","), context.request_id};
 }
 
 void WriteAudit(Connection& conn, const Account& a, absl::string_view action,
                 const std::vector<std::string>& changed, const WriteContext& context) {
-  auto& stmt = conn.Prepare(
-      "INSERT INTO account_audit (account_id, sequence, time_us, principal, action, changed_fields, request_id)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?)");
-  stmt.setString(1, a.id);
-  stmt.setInt64(2, a.version);
-  stmt.setInt64(3, absl::ToUnixMicros(context.now));
-  stmt.setString(4, context.principal);
-  stmt.setString(5, std::string(action));
-  stmt.setString(6, absl::StrJoin(changed, ","));
-  stmt.setString(7, context.request_id);
-  stmt.executeUpdate();
+  db::InsertRows(conn, kInsertAudit, "", 7, {AuditParams(a, action, changed, context)});
 }
 
 // An ALREADY_EXISTS that names the external id another account holds.
@@ -233,7 +226,7 @@ absl::Status InsertAccount(Connection& conn, const Account& a, absl::string_view
   if (absl::Status s = CheckParentInTransaction(conn, a); !s.ok()) return s;
   if (absl::Status s = ExternalIdConflict(conn, a); !s.ok()) return s;
   auto& stmt = conn.Prepare(absl::StrCat("INSERT INTO accounts (", kColumns, ") VALUES (", Placeholders(kColumnCount), ")"));
-  BindAccountColumns(stmt, a, 1);
+  db::BindAll(stmt, AccountParams(a));
   stmt.executeUpdate();
   ReplaceChildren(conn, a, true, true);
   std::vector<std::string> all;
@@ -264,7 +257,7 @@ absl::StatusOr<std::vector<std::string>> WriteChanges(Connection& conn, const Ac
       " contract_start = ?, renewal_date = ?, value_target_currency = ?, value_target_minor = ?,"
       " value_target_description = ?, version = ?, create_time_us = ?, update_time_us = ?,"
       " delete_time_us = ?, children = ? WHERE account_id = ? AND version = ?");
-  BindAccountColumns(stmt, after, 1);
+  db::BindAll(stmt, AccountParams(after));
   stmt.setString(kColumnCount + 1, before.id);
   stmt.setInt64(kColumnCount + 2, before.version);
   if (stmt.executeUpdate() != 1) return absl::AbortedError("account changed during the write; retry");
@@ -274,36 +267,129 @@ absl::StatusOr<std::vector<std::string>> WriteChanges(Connection& conn, const Ac
   return changed;
 }
 
-std::optional<std::string> FindByExternalId(Connection& conn, const std::string& source, const std::string& external_id) {
-  auto& stmt = conn.Prepare("SELECT account_id FROM account_external_ids WHERE source = ? AND external_id = ? FOR UPDATE");
-  stmt.setString(1, source);
-  stmt.setString(2, external_id);
-  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
-  if (!rs->next()) return std::nullopt;
-  return std::string(rs->getString(1));
+// The ON DUPLICATE KEY UPDATE tail that overwrites every column but the id and creation time.
+std::string OverwriteAccountColumns() {
+  std::vector<std::string> sets;
+  for (absl::string_view column : absl::StrSplit(kColumns, ',', absl::SkipWhitespace())) {
+    column = absl::StripAsciiWhitespace(column);
+    if (column == "account_id" || column == "create_time_us") continue;
+    sets.push_back(absl::StrCat(column, " = VALUES(", column, ")"));
+  }
+  return absl::StrCat(" ON DUPLICATE KEY UPDATE ", absl::StrJoin(sets, ", "));
 }
 
-absl::StatusOr<UpsertResult> UpsertInTransaction(Connection& conn, const UpsertInput& input, const WriteContext& context) {
-  std::optional<std::string> existing_id = FindByExternalId(conn, input.source, input.external_id);
-  if (!existing_id) {
-    Account created = input.fields;
-    created.id = ids::NewId("acc");
-    created.external_ids[input.source] = input.external_id;
-    created.version = 1;
-    created.create_time = created.update_time = context.now;
-    created.delete_time.reset();
-    if (absl::Status s = InsertAccount(conn, created, "UPSERT", context); !s.ok()) return s;
-    return UpsertResult{UpsertOutcome::kCreated, std::move(created)};
+// Upserts inputs[first, last), whose (source, external id) keys are distinct, with a fixed
+// number of statements whatever their count: one lookup of the keys, one load of the accounts
+// they name (both locking), then one multi-row write per table. Only records that change a
+// parent or carry other external ids run their own checks. A record that fails a check
+// (missing parent, external id taken) gets its error and is not written; the others are.
+std::vector<absl::StatusOr<UpsertResult>> UpsertBatch(Connection& conn, const std::vector<UpsertInput>& inputs,
+                                                      size_t first, size_t last, const WriteContext& context) {
+  // Which keys exist, and their accounts, locked until the transaction ends.
+  std::map<std::string, std::vector<Param>> ids_by_source;
+  for (size_t i = first; i < last; ++i) ids_by_source[inputs[i].source].emplace_back(inputs[i].external_id);
+  std::map<std::pair<std::string, std::string>, std::string> owner;
+  for (const auto& [source, external_ids] : ids_by_source) {
+    db::ForEachInChunk(external_ids, kInChunk, [&](const std::string& in, const std::vector<Param>& params) {
+      std::vector<Param> all{source};
+      all.insert(all.end(), params.begin(), params.end());
+      db::ForEachRow(conn,
+                     absl::StrCat("SELECT external_id, account_id FROM account_external_ids WHERE source = ?"
+                                  " AND external_id", in, " FOR UPDATE"),
+                     all, [&](sql::ResultSet& rs) { owner[{source, rs.getString(1)}] = rs.getString(2); });
+    });
   }
-  std::optional<Account> before = LoadOne(conn, *existing_id, /*for_update=*/true);
-  if (!before) return absl::AbortedError("account vanished during upsert; retry");
-  Account after = *before;
-  ApplyFields(input.fields, input.paths, after);
-  after.external_ids[input.source] = input.external_id;  // the key always stays
-  auto changed = WriteChanges(conn, *before, after, "UPSERT", context);
-  if (!changed.ok()) return changed.status();
-  if (changed->empty()) return UpsertResult{UpsertOutcome::kUnchanged, std::move(*before)};
-  return UpsertResult{UpsertOutcome::kUpdated, std::move(after)};
+  std::vector<std::string> existing_ids;
+  for (const auto& [key, id] : owner) existing_ids.push_back(id);
+  std::map<std::string, Account> existing;
+  for (Account& a : LoadByIds(conn, existing_ids, /*for_update=*/true)) existing.emplace(a.id, std::move(a));
+
+  std::vector<absl::StatusOr<UpsertResult>> results;
+  std::vector<std::vector<Param>> account_rows, audit_rows, child_rows[2];
+  std::vector<Param> replaced_children[2];  // existing accounts whose external ids / labels change
+  std::vector<std::string> all_fields;
+  for (const auto& f : WritableFields()) all_fields.emplace_back(f.name);
+  for (size_t i = first; i < last; ++i) {
+    const UpsertInput& input = inputs[i];
+    auto found = owner.find({input.source, input.external_id});
+    if (found == owner.end()) {
+      Account created = input.fields;
+      created.id = ids::NewId("acc");
+      created.external_ids[input.source] = input.external_id;
+      created.version = 1;
+      created.create_time = created.update_time = context.now;
+      created.delete_time.reset();
+      absl::Status check = created.parent_id.empty() ? absl::OkStatus() : CheckParentInTransaction(conn, created);
+      if (check.ok() && created.external_ids.size() > 1) check = ExternalIdConflict(conn, created);
+      if (!check.ok()) {
+        results.push_back(check);
+        continue;
+      }
+      account_rows.push_back(AccountParams(created));
+      audit_rows.push_back(AuditParams(created, "UPSERT", all_fields, context));
+      AddChildRows(kExternalIds, created, child_rows[0]);
+      AddChildRows(kLabels, created, child_rows[1]);
+      results.push_back(UpsertResult{UpsertOutcome::kCreated, std::move(created)});
+      continue;
+    }
+    auto loaded = existing.find(found->second);
+    if (loaded == existing.end()) {
+      results.push_back(absl::AbortedError("account vanished during upsert; retry"));
+      continue;
+    }
+    const Account& before = loaded->second;
+    Account after = before;
+    ApplyFields(input.fields, input.paths, after);
+    after.external_ids[input.source] = input.external_id;  // the key always stays
+    std::vector<std::string> changed = ChangedFields(before, after);
+    if (changed.empty()) {
+      results.push_back(UpsertResult{UpsertOutcome::kUnchanged, before});
+      continue;
+    }
+    bool ids_changed = before.external_ids != after.external_ids;
+    absl::Status check = before.parent_id == after.parent_id ? absl::OkStatus() : CheckParentInTransaction(conn, after);
+    if (check.ok() && ids_changed) check = ExternalIdConflict(conn, after);
+    if (!check.ok()) {
+      results.push_back(check);
+      continue;
+    }
+    after.version = before.version + 1;
+    after.update_time = context.now;
+    account_rows.push_back(AccountParams(after));
+    audit_rows.push_back(AuditParams(after, "UPSERT", changed, context));
+    if (ids_changed) {
+      replaced_children[0].emplace_back(after.id);
+      AddChildRows(kExternalIds, after, child_rows[0]);
+    }
+    if (before.labels != after.labels) {
+      replaced_children[1].emplace_back(after.id);
+      AddChildRows(kLabels, after, child_rows[1]);
+    }
+    results.push_back(UpsertResult{UpsertOutcome::kUpdated, std::move(after)});
+  }
+
+  db::InsertRows(conn, absl::StrCat("INSERT INTO accounts (", kColumns, ") VALUES"), OverwriteAccountColumns(),
+                 kColumnCount, account_rows, kInChunk);
+  const ChildTable* tables[] = {&kExternalIds, &kLabels};
+  for (int t = 0; t < 2; ++t) {
+    db::ForEachInChunk(replaced_children[t], kInChunk, [&](const std::string& in, const std::vector<Param>& params) {
+      auto& del = conn.Prepare(absl::StrCat("DELETE FROM ", tables[t]->name, " WHERE account_id", in));
+      db::BindAll(del, params);
+      del.executeUpdate();
+    });
+    db::InsertRows(conn, tables[t]->insert, "", 3, child_rows[t], kInChunk);
+  }
+  db::InsertRows(conn, kInsertAudit, "", 7, audit_rows, kInChunk);
+  return results;
+}
+
+// True when no two of inputs[first, last) share a (source, external id) key.
+bool KeysDistinct(const std::vector<UpsertInput>& inputs, size_t first, size_t last) {
+  std::set<std::pair<std::string, std::string>> keys;
+  for (size_t i = first; i < last; ++i) {
+    if (!keys.insert({inputs[i].source, inputs[i].external_id}).second) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -425,15 +511,46 @@ absl::StatusOr<Account> MysqlAccountRepository::Update(const std::string& id,
 }
 
 absl::StatusOr<UpsertResult> MysqlAccountRepository::Upsert(const UpsertInput& input, const WriteContext& context) {
+  std::vector<UpsertInput> one{input};
   return db::TransactionValue<UpsertResult>(
-      pool_, [&](Connection& conn) { return UpsertInTransaction(conn, input, context); });
+      pool_, [&](Connection& conn) { return std::move(UpsertBatch(conn, one, 0, 1, context)[0]); });
 }
 
 absl::StatusOr<std::vector<absl::StatusOr<UpsertResult>>> MysqlAccountRepository::BulkUpsert(
     const std::vector<UpsertInput>& inputs, bool dry_run, const WriteContext& context) {
-  return db::RunRecordBatches<UpsertResult>(
-      pool_, inputs.size(), kBulkBatchSize, dry_run ? db::TransactionEnd::kRollback : db::TransactionEnd::kCommit,
-      [&](Connection& conn, size_t i) { return UpsertInTransaction(conn, inputs[i], context); });
+  const db::TransactionEnd end = dry_run ? db::TransactionEnd::kRollback : db::TransactionEnd::kCommit;
+  std::vector<absl::StatusOr<UpsertResult>> results;
+  results.reserve(inputs.size());
+  for (size_t first = 0; first < inputs.size(); first += kBulkBatchSize) {
+    size_t last = std::min(inputs.size(), first + kBulkBatchSize);
+    std::vector<absl::StatusOr<UpsertResult>> batch;
+    absl::Status status = absl::InternalError("not attempted");
+    if (KeysDistinct(inputs, first, last)) {
+      status = db::RunInTransaction(
+          pool_, [&](Connection& conn) {
+            batch = UpsertBatch(conn, inputs, first, last, context);
+            return absl::OkStatus();
+          },
+          end);
+      if (!status.ok() && (status.code() == absl::StatusCode::kUnavailable || status.code() == absl::StatusCode::kAborted)) {
+        return status;
+      }
+    }
+    if (!status.ok()) {
+      // A repeated key, or a statement that failed for one record: record by record, each
+      // under its own savepoint, so one failure is reported alone and the rest are written.
+      auto one_by_one = db::RunRecordBatches<UpsertResult>(pool_, last - first, kBulkBatchSize, end,
+                                                          [&](Connection& conn, size_t i) {
+                                                            return std::move(
+                                                                UpsertBatch(conn, inputs, first + i, first + i + 1,
+                                                                            context)[0]);
+                                                          });
+      if (!one_by_one.ok()) return one_by_one.status();
+      batch = std::move(*one_by_one);
+    }
+    std::move(batch.begin(), batch.end(), std::back_inserter(results));
+  }
+  return results;
 }
 
 absl::StatusOr<std::vector<Account>> MysqlAccountRepository::GetSubtree(const std::string& root_id) {

@@ -105,25 +105,6 @@ StoredException ReadStored(sql::ResultSet& rs) {
 
 std::string OptionalDay(const std::optional<absl::CivilDay>& day) { return day ? FormatDay(*day) : ""; }
 
-// Runs `sql_head` + "(…), (…)" + `sql_tail` over `rows` in statements of at most
-// kRowsPerStatement rows of `width` parameters each.
-void InsertRows(Connection& conn, const std::string& sql_head, const std::string& sql_tail, size_t width,
-                const std::vector<std::vector<SqlParam>>& rows) {
-  for (size_t first = 0; first < rows.size(); first += kRowsPerStatement) {
-    size_t n = std::min(kRowsPerStatement, rows.size() - first);
-    std::string sql = sql_head;
-    std::vector<SqlParam> params;
-    for (size_t i = 0; i < n; ++i) {
-      absl::StrAppend(&sql, i ? ", (" : " (", Placeholders(width), ")");
-      params.insert(params.end(), rows[first + i].begin(), rows[first + i].end());
-    }
-    sql += sql_tail;
-    auto& stmt = conn.Prepare(sql);
-    BindAll(stmt, params);
-    stmt.executeUpdate();
-  }
-}
-
 // Runs `sql_head` + "IN (…)" + `sql_tail` over `ids` in chunks, with `leading` parameters first.
 void UpdateByIds(Connection& conn, const std::string& sql_head, const std::vector<SqlParam>& leading,
                  const std::vector<std::string>& ids) {
@@ -219,15 +200,15 @@ absl::StatusOr<ApplyCounts> MysqlExceptionRepository::ApplyBatch(const std::vect
       constexpr char kInsert[] =
           "INSERT INTO exceptions (account_id, exception_id, rule, subject, severity, evidence, remedy,"
           " remedy_detail, target_role, target_people, due_day, opened_day, update_day, assignee, status) VALUES";
-      InsertRows(conn, kInsert, "", 15, inserts);
+      db::InsertRows(conn, kInsert, "", 15, inserts, kRowsPerStatement);
       // Fresh evidence on an existing row (matched by its primary key); an expired snooze
       // becomes open again. Due day, assignee and opened day stay as they were.
-      InsertRows(conn, kInsert,
-                 " ON DUPLICATE KEY UPDATE severity = VALUES(severity), evidence = VALUES(evidence),"
-                 " remedy = VALUES(remedy), remedy_detail = VALUES(remedy_detail), target_role = VALUES(target_role),"
-                 " target_people = VALUES(target_people), snoozed_until = IF(status = 5, NULL, snoozed_until),"
-                 " status = IF(status = 5, 1, status), update_day = VALUES(update_day)",
-                 15, updates);
+      db::InsertRows(conn, kInsert,
+                     " ON DUPLICATE KEY UPDATE severity = VALUES(severity), evidence = VALUES(evidence),"
+                     " remedy = VALUES(remedy), remedy_detail = VALUES(remedy_detail), target_role = VALUES(target_role),"
+                     " target_people = VALUES(target_people), snoozed_until = IF(status = 5, NULL, snoozed_until),"
+                     " status = IF(status = 5, 1, status), update_day = VALUES(update_day)",
+                     15, updates, kRowsPerStatement);
       UpdateByIds(conn, "UPDATE exceptions SET status = 3, close_source = 2, close_day = ?, version = version + 1"
                         " WHERE exception_id", {day}, resolve);
       UpdateByIds(conn, "UPDATE exceptions SET released = 1 WHERE exception_id", {}, release);

@@ -104,7 +104,7 @@ StoredScore ReadScore(sql::ResultSet& rs) {
 }
 
 std::vector<SqlParam> ScoreParams(const StoredScore& s) {
-  SqlParam overall = s.overall ? SqlParam(*s.overall) : SqlParam(std::string());
+  SqlParam overall = s.overall ? SqlParam(*s.overall) : db::kSqlNull;
   return {s.account_id,
           FormatDay(s.as_of),
           overall,
@@ -121,23 +121,6 @@ std::vector<SqlParam> ScoreParams(const StoredScore& s) {
           s.value_target ? s.value_target->minor_units : 0,
           s.value_projected_minor,
           s.value_gap_minor};
-}
-
-// The overall column takes NULL for a missing score; BindAll binds "" for it, fixed here.
-void BindScore(sql::PreparedStatement& stmt, const StoredScore& s, int first) {
-  std::vector<SqlParam> params = ScoreParams(s);
-  for (size_t i = 0; i < params.size(); ++i) {
-    int index = first + static_cast<int>(i);
-    if (i == 2 && !s.overall) {
-      stmt.setNull(index, sql::DataType::DOUBLE);
-    } else if (const auto* str = std::get_if<std::string>(&params[i])) {
-      stmt.setString(index, *str);
-    } else if (const auto* n = std::get_if<int64_t>(&params[i])) {
-      stmt.setInt64(index, *n);
-    } else {
-      stmt.setDouble(index, std::get<double>(params[i]));
-    }
-  }
 }
 
 }  // namespace
@@ -488,7 +471,7 @@ absl::StatusOr<int64_t> MysqlHealthRepository::StoreScores(const std::vector<Sto
       for (size_t i = 0; i < n; ++i) {
         const StoredScore& s = scores[first + i];
         int base = static_cast<int>(i * 18) + 1;
-        BindScore(history, s, base);
+        db::BindAll(history, ScoreParams(s), base);
         details.push_back(std::make_unique<std::istringstream>(s.detail));
         history.setBlob(base + 16, details.back().get());
         history.setInt64(base + 17, absl::ToUnixMicros(s.compute_time));
@@ -502,14 +485,10 @@ absl::StatusOr<int64_t> MysqlHealthRepository::StoreScores(const std::vector<Sto
       auto it = previous.find(s.account_id);
       if (it == previous.end() || it->second.as_of <= s.as_of) newer.push_back(&s);
     }
-    for (size_t first = 0; first < newer.size(); first += kRowsPerInsert) {
-      size_t n = std::min(kRowsPerInsert, newer.size() - first);
-      std::string sql = absl::StrCat("REPLACE INTO health_latest (", kScoreColumns, ") VALUES ");
-      for (size_t i = 0; i < n; ++i) absl::StrAppend(&sql, i ? ", (" : "(", Placeholders(16), ")");
-      auto& latest = conn.Prepare(sql);
-      for (size_t i = 0; i < n; ++i) BindScore(latest, *newer[first + i], static_cast<int>(i * 16) + 1);
-      latest.executeUpdate();
-    }
+    std::vector<std::vector<SqlParam>> latest;
+    for (const StoredScore* s : newer) latest.push_back(ScoreParams(*s));
+    db::InsertRows(conn, absl::StrCat("REPLACE INTO health_latest (", kScoreColumns, ") VALUES"), "", 16, latest,
+                   kRowsPerInsert);
     // Changes: band or quadrant differ from the previous latest.
     for (const StoredScore* s : newer) {
       auto it = previous.find(s->account_id);
