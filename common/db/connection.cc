@@ -109,12 +109,19 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const DatabaseConfi
 
 sql::PreparedStatement& Connection::Prepare(const std::string& sql_text) {
   auto it = statements_.find(sql_text);
-  if (it == statements_.end()) {
+  if (it != statements_.end()) {
+    recent_.splice(recent_.begin(), recent_, it->second.use);
+  } else {
+    if (statements_.size() >= kStatementCacheSize) {
+      statements_.erase(recent_.back());  // closes the statement on the server
+      recent_.pop_back();
+    }
     std::unique_ptr<sql::PreparedStatement> stmt(raw_->prepareStatement(sql_text));
-    it = statements_.emplace(sql_text, std::move(stmt)).first;
+    recent_.push_front(sql_text);
+    it = statements_.emplace(sql_text, CachedStatement{std::move(stmt), recent_.begin()}).first;
   }
-  it->second->clearParameters();
-  return *it->second;
+  it->second.statement->clearParameters();
+  return *it->second.statement;
 }
 
 void Connection::Execute(const std::string& sql_text) {

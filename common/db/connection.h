@@ -1,9 +1,12 @@
 // One MariaDB connection over MySQL Connector/C++ 1.1, with a per-connection cache of
-// prepared statements (SQL is only ever run through prepared statements). Connector
+// prepared statements (SQL is only ever run through prepared statements), bounded: the least
+// recently used statement is closed beyond kStatementCacheSize, so statements built for
+// varying row counts cannot pile up in client memory or against the server's limit. Connector
 // exceptions are turned into absl::Status by SqlErrorToStatus; nothing above the storage
 // layer sees sql::SQLException.
 #pragma once
 
+#include <list>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -29,6 +32,8 @@ class Connection {
                                                           bool use_database = true);
   ~Connection();
 
+  static constexpr size_t kStatementCacheSize = 64;
+
   // The cached prepared statement for `sql_text`, parameters cleared. Throws sql::SQLException.
   sql::PreparedStatement& Prepare(const std::string& sql_text);
   // Runs a statement without parameters (DDL, transaction control). Throws sql::SQLException.
@@ -44,7 +49,12 @@ class Connection {
  private:
   explicit Connection(std::unique_ptr<sql::Connection> raw);
   std::unique_ptr<sql::Connection> raw_;
-  std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
+  struct CachedStatement {
+    std::unique_ptr<sql::PreparedStatement> statement;
+    std::list<std::string>::iterator use;  // position in recent_
+  };
+  std::unordered_map<std::string, CachedStatement> statements_;
+  std::list<std::string> recent_;  // SQL texts, most recently used first
   bool broken_ = false;
   absl::Time last_used_;
 };

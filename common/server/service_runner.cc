@@ -19,6 +19,10 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 
+// jemalloc's settings (read at start-up): two arenas, and a background thread that hands pages
+// freed for a second back to the kernel, so the resident set follows the live heap.
+extern "C" const char* malloc_conf = "background_thread:true,narenas:2,dirty_decay_ms:1000,muzzy_decay_ms:0";
+
 namespace flywheel {
 namespace {
 

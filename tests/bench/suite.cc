@@ -411,7 +411,8 @@ RoundFigures RunRound(Suite& suite, std::vector<std::string>& ids, int round) {
   for (auto& [name, process] : suite.services()) {
     f.peak_kb[name] = RssKb(process->pid(), "VmHWM:");
     f.rss_kb[name] = RssKb(process->pid(), "VmRSS:");
-    std::printf("  %s RSS %.0f MB (peak %.0f MB)\n", name, f.rss_kb[name] / kMb, f.peak_kb[name] / kMb);
+    std::printf("  %s RSS %.0f MB (peak %.0f MB; anonymous %.0f MB, threads %ld)\n", name, f.rss_kb[name] / kMb,
+                f.peak_kb[name] / kMb, RssKb(process->pid(), "RssAnon:") / kMb, RssKb(process->pid(), "Threads:"));
   }
   std::fflush(stdout);
   return f;

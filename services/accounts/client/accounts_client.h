@@ -23,7 +23,7 @@ class AccountsClient {
   struct Options {
     absl::Duration deadline = absl::Seconds(5);
     absl::Duration cache_ttl = absl::Seconds(30);
-    size_t cache_capacity = 200000;
+    size_t cache_capacity = 20000;  // ~20 MB of accounts at most; a full cache starts over
     std::string principal = "service";  // sent as x-flywheel-principal
   };
 
