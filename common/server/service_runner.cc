@@ -13,6 +13,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/db/connection.h"
 #include "common/logging/log.h"
 #include "common/metrics/metrics.h"
@@ -117,6 +118,9 @@ bool WritePortFile(const std::string& path, int port) {
 }  // namespace
 
 int RunService(int argc, char** argv, const ServiceDefinition& definition) {
+  // absl::Mutex (which gRPC locks on every call) records lock-order edges for deadlock detection
+  // in a graph that is never given back: off, as in a release build of absl.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   SignalWatcher signals;
   auto loaded = LoadServerConfig(argc, argv, definition.defaults);
   if (!loaded.ok()) {
