@@ -57,7 +57,8 @@ void ForEachInChunk(const std::vector<SqlParam>& values, size_t chunk,
   for (size_t first = 0; first < values.size(); first += chunk) {
     size_t n = std::min(chunk, values.size() - first);
     std::vector<SqlParam> params(values.begin() + first, values.begin() + first + n);
-    params.resize(chunk, params.back());
+    SqlParam last = params.back();  // copied: resize may move the elements
+    params.resize(chunk, last);
     run(in, params);
   }
 }

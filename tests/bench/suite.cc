@@ -493,12 +493,10 @@ int main(int argc, char** argv) {
   rows.push_back({absl::StrCat("RescorePortfolio, ", n, " accounts"), absl::StrFormat("%.1f s", rescore),
                   absl::StrFormat("%.1f s SELECT", select_floor), absl::StrFormat("%.2fx", rescore / select_floor),
                   "<= 3x", rescore <= 3 * select_floor});
-  double report_first = figures[0].report_s;
   double report_worst = 0;
   for (const auto& f : figures) report_worst = std::max(report_worst, f.report_s);
   rows.push_back({absl::StrCat("Exception report, ", n, " accounts (slowest)"), absl::StrFormat("%.1f s", report_worst),
                   "-", "-", "<= 60 s", report_worst <= 60});
-  (void)report_first;
   for (auto& [name, process] : suite.services()) {
     (void)process;
     long first = figures.front().peak_kb.at(name), last = figures.back().peak_kb.at(name);

@@ -1,12 +1,15 @@
-// The common database layer against a private MariaDB: transactions and migrations.
+// The common database layer against a private MariaDB: transactions, migrations, multi-row
+// writes and the bounded statement cache.
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
 #include "common/db/connection_pool.h"
 #include "common/db/migrations.h"
+#include "common/db/sql_params.h"
 #include "common/testing/test_mariadb.h"
 #include "gtest/gtest.h"
 
@@ -105,6 +108,55 @@ TEST(Migrations, AppliesInOrderOnceAndRejectsBadNumbering) {
   EXPECT_EQ(ApplyMigrations(config, bad).status().code(), absl::StatusCode::kInvalidArgument);
   std::vector<Migration> unnumbered = {{"create.sql", "SELECT 1"}};
   EXPECT_EQ(ApplyMigrations(config, unnumbered).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(MultiRow, InsertRowsChunksBindsNullAndInListsPadToOneShape) {
+  DatabaseConfig config = testing::TestMariaDb::Shared().CreateDatabase();
+  ConnectionPool pool(config);
+  std::vector<std::vector<SqlParam>> rows;
+  for (int64_t i = 0; i < 25; ++i) rows.push_back({i, i % 2 ? SqlParam(kSqlNull) : SqlParam("even")});
+  std::vector<std::string> shapes;
+  std::vector<int64_t> found;
+  ASSERT_TRUE(RunOnConnection(pool, [&](Connection& c) {
+    c.Execute("CREATE TABLE r (id BIGINT PRIMARY KEY, note VARCHAR(10) NULL)");
+    InsertRows(c, "INSERT INTO r (id, note) VALUES", "", 2, rows, /*rows_per_statement=*/10);
+    std::vector<SqlParam> ids;
+    for (int64_t i = 0; i < 25; i += 2) ids.emplace_back(i);  // 13 ids: chunks of 5, the last padded
+    ForEachInChunk(ids, 5, [&](const std::string& in, const std::vector<SqlParam>& params) {
+      shapes.push_back(in);
+      EXPECT_EQ(params.size(), 5u);
+      ForEachRow(c, "SELECT id FROM r WHERE note IS NOT NULL AND id" + in, params,
+                 [&](sql::ResultSet& rs) { found.push_back(rs.getInt64(1)); });
+    });
+    return absl::OkStatus();
+  }).ok());
+  EXPECT_EQ(QueryInt(pool, "SELECT COUNT(*) FROM r"), 25);
+  EXPECT_EQ(QueryInt(pool, "SELECT COUNT(*) FROM r WHERE note IS NULL"), 12);
+  ASSERT_EQ(shapes.size(), 3u);
+  EXPECT_EQ(shapes[0], shapes[2]);
+  std::sort(found.begin(), found.end());
+  EXPECT_EQ(found, (std::vector<int64_t>{0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24}));
+}
+
+TEST(Connection, StatementCacheClosesTheLeastRecentlyUsed) {
+  DatabaseConfig config = testing::TestMariaDb::Shared().CreateDatabase();
+  ConnectionPool pool(config);
+  int64_t open_statements = -1;
+  ASSERT_TRUE(RunOnConnection(pool, [&](Connection& c) {
+    for (int i = 0; i < 200; ++i) {
+      std::unique_ptr<sql::ResultSet> rs(c.Prepare("SELECT " + std::to_string(i)).executeQuery());
+      EXPECT_TRUE(rs->next());
+      EXPECT_EQ(rs->getInt(1), i);
+    }
+    std::unique_ptr<sql::ResultSet> rs(
+        c.Prepare("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'PREPARED_STMT_COUNT'")
+            .executeQuery());
+    if (rs->next()) open_statements = std::stoll(std::string(rs->getString(1)));
+    return absl::OkStatus();
+  }).ok());
+  // At most the cache's size on this connection (plus the pool's own and other tests' handful).
+  EXPECT_GE(open_statements, 1);
+  EXPECT_LE(open_statements, static_cast<int64_t>(Connection::kStatementCacheSize) + 8);
 }
 
 TEST(Pool, UnreachableDatabaseIsUnavailable) {
