@@ -15,6 +15,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <stdexcept>
 #include <map>
 #include <thread>
 
@@ -61,10 +62,8 @@ flywheel::type::v1::Date D(absl::CivilDay d) {
 
 double Seconds(absl::Time start) { return absl::ToDoubleSeconds(absl::Now() - start); }
 
-void Die(const std::string& what) {
-  std::fprintf(stderr, "flywheel-bench: %s\n", what.c_str());
-  std::exit(1);
-}
+// Ends the run: thrown to main, so that the services are stopped on the way out.
+[[noreturn]] void Die(const std::string& what) { throw std::runtime_error(what); }
 
 void Check(const char* what, const grpc::Status& s) {
   if (!s.ok()) Die(absl::StrCat(what, " failed: ", s.error_message()));
@@ -432,10 +431,8 @@ void PrintTable(const std::vector<Row>& rows) {
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
+// The whole run; returns the exit code.
+int RunSuite() {
   const int n = absl::GetFlag(FLAGS_accounts);
   const int rounds = std::max(1, absl::GetFlag(FLAGS_rounds));
   char host[256] = "";
@@ -509,4 +506,15 @@ int main(int argc, char** argv) {
   for (const auto& r : rows) short_count += !r.pass;
   std::printf("\n%zu benchmarks, %d short of target\n", rows.size(), short_count);
   return 0;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  try {
+    return RunSuite();
+  } catch (const std::runtime_error& e) {
+    std::fprintf(stderr, "flywheel-bench: %s\n", e.what());
+    return 1;
+  }
 }
