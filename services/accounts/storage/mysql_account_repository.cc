@@ -4,6 +4,7 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <functional>
 #include <iterator>
 #include <map>
 #include <set>
@@ -235,6 +236,18 @@ absl::Status InsertAccount(Connection& conn, const Account& a, absl::string_view
   return absl::OkStatus();
 }
 
+// "column = <value of column>, …" over kColumns; `keep_identity` leaves out the id and the
+// creation time (for overwriting a row in place).
+std::string ColumnAssignments(bool keep_identity, const std::function<std::string(absl::string_view)>& value) {
+  std::vector<std::string> sets;
+  for (absl::string_view column : absl::StrSplit(kColumns, ',', absl::SkipWhitespace())) {
+    column = absl::StripAsciiWhitespace(column);
+    if (keep_identity && (column == "account_id" || column == "create_time_us")) continue;
+    sets.push_back(absl::StrCat(column, " = ", value(column)));
+  }
+  return absl::StrJoin(sets, ", ");
+}
+
 // Writes `after` over `before` (same id) when anything changed; returns the fields that did.
 absl::StatusOr<std::vector<std::string>> WriteChanges(Connection& conn, const Account& before, Account& after,
                                                       absl::string_view action, const WriteContext& context) {
@@ -251,12 +264,10 @@ absl::StatusOr<std::vector<std::string>> WriteChanges(Connection& conn, const Ac
   }
   after.version = before.version + 1;
   after.update_time = context.now;
-  auto& stmt = conn.Prepare(
-      "UPDATE accounts SET account_id = ?, name = ?, parent_id = ?, segment = ?, industry = ?, region = ?,"
-      " arr_currency = ?, arr_minor = ?, licensed_seats = ?, lifecycle_stage = ?, csm_owner = ?,"
-      " contract_start = ?, renewal_date = ?, value_target_currency = ?, value_target_minor = ?,"
-      " value_target_description = ?, version = ?, create_time_us = ?, update_time_us = ?,"
-      " delete_time_us = ?, children = ? WHERE account_id = ? AND version = ?");
+  static const std::string kUpdate = absl::StrCat(
+      "UPDATE accounts SET ", ColumnAssignments(false, [](absl::string_view) { return std::string("?"); }),
+      " WHERE account_id = ? AND version = ?");
+  auto& stmt = conn.Prepare(kUpdate);
   db::BindAll(stmt, AccountParams(after));
   stmt.setString(kColumnCount + 1, before.id);
   stmt.setInt64(kColumnCount + 2, before.version);
@@ -265,17 +276,6 @@ absl::StatusOr<std::vector<std::string>> WriteChanges(Connection& conn, const Ac
   if (deletion_changed && changed.empty()) changed.push_back("delete_time");
   WriteAudit(conn, after, action, changed, context);
   return changed;
-}
-
-// The ON DUPLICATE KEY UPDATE tail that overwrites every column but the id and creation time.
-std::string OverwriteAccountColumns() {
-  std::vector<std::string> sets;
-  for (absl::string_view column : absl::StrSplit(kColumns, ',', absl::SkipWhitespace())) {
-    column = absl::StripAsciiWhitespace(column);
-    if (column == "account_id" || column == "create_time_us") continue;
-    sets.push_back(absl::StrCat(column, " = VALUES(", column, ")"));
-  }
-  return absl::StrCat(" ON DUPLICATE KEY UPDATE ", absl::StrJoin(sets, ", "));
 }
 
 // Upserts inputs[first, last), whose (source, external id) keys are distinct, with a fixed
@@ -368,8 +368,11 @@ std::vector<absl::StatusOr<UpsertResult>> UpsertBatch(Connection& conn, const st
     results.push_back(UpsertResult{UpsertOutcome::kUpdated, std::move(after)});
   }
 
-  db::InsertRows(conn, absl::StrCat("INSERT INTO accounts (", kColumns, ") VALUES"), OverwriteAccountColumns(),
-                 kColumnCount, account_rows, kInChunk);
+  static const std::string kOverwriteExisting = absl::StrCat(
+      " ON DUPLICATE KEY UPDATE ",
+      ColumnAssignments(true, [](absl::string_view column) { return absl::StrCat("VALUES(", column, ")"); }));
+  db::InsertRows(conn, absl::StrCat("INSERT INTO accounts (", kColumns, ") VALUES"), kOverwriteExisting, kColumnCount,
+                 account_rows, kInChunk);
   const ChildTable* tables[] = {&kExternalIds, &kLabels};
   for (int t = 0; t < 2; ++t) {
     db::ForEachInChunk(replaced_children[t], kInChunk, [&](const std::string& in, const std::vector<Param>& params) {
