@@ -121,7 +121,27 @@ sql::PreparedStatement& Connection::Prepare(const std::string& sql_text) {
     it = statements_.emplace(sql_text, CachedStatement{std::move(stmt), recent_.begin()}).first;
   }
   it->second.statement->clearParameters();
+  it->second.bound = true;
   return *it->second.statement;
+}
+
+void Connection::Forget(const std::string& sql_text) {
+  auto it = statements_.find(sql_text);
+  if (it == statements_.end()) return;
+  recent_.erase(it->second.use);
+  statements_.erase(it);
+}
+
+void Connection::ReleaseBoundValues() {
+  for (auto& [sql_text, cached] : statements_) {
+    if (!cached.bound) continue;
+    try {
+      cached.statement->clearParameters();
+    } catch (const sql::SQLException&) {
+      broken_ = true;  // a closed statement: the connection is not to be trusted again
+    }
+    cached.bound = false;
+  }
 }
 
 void Connection::Execute(const std::string& sql_text) {

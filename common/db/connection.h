@@ -1,7 +1,11 @@
 // One MariaDB connection over MySQL Connector/C++ 1.1, with a per-connection cache of
 // prepared statements (SQL is only ever run through prepared statements), bounded: the least
 // recently used statement is closed beyond kStatementCacheSize, so statements built for
-// varying row counts cannot pile up in client memory or against the server's limit. Connector
+// varying row counts cannot pile up in client memory or against the server's limit; and the
+// values bound to a statement (the connector keeps a copy of each until the next execution) are
+// let go when the connection goes back to its pool, so idle cached statements hold no data.
+// A statement also keeps its last result set in client memory until it runs again; ForEachRow
+// closes a statement whose result was large (Forget), so that memory is bounded too. Connector
 // exceptions are turned into absl::Status by SqlErrorToStatus; nothing above the storage
 // layer sees sql::SQLException.
 #pragma once
@@ -36,6 +40,12 @@ class Connection {
 
   // The cached prepared statement for `sql_text`, parameters cleared. Throws sql::SQLException.
   sql::PreparedStatement& Prepare(const std::string& sql_text);
+  // Frees the values bound to every statement used since the last call (a multi-row insert
+  // holds a copy of all of its rows until then). The pool calls it when a lease ends.
+  void ReleaseBoundValues();
+  // Closes the cached statement for `sql_text`, if any, with everything it holds (its last
+  // result set among them).
+  void Forget(const std::string& sql_text);
   // Runs a statement without parameters (DDL, transaction control). Throws sql::SQLException.
   void Execute(const std::string& sql_text);
 
@@ -52,6 +62,7 @@ class Connection {
   struct CachedStatement {
     std::unique_ptr<sql::PreparedStatement> statement;
     std::list<std::string>::iterator use;  // position in recent_
+    bool bound = false;                    // values bound since the last ReleaseBoundValues
   };
   std::unordered_map<std::string, CachedStatement> statements_;
   std::list<std::string> recent_;  // SQL texts, most recently used first

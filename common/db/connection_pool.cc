@@ -60,6 +60,7 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Duration wai
 }
 
 void ConnectionPool::Release(std::unique_ptr<Connection> conn) {
+  if (!conn->broken()) conn->ReleaseBoundValues();
   std::lock_guard<std::mutex> lock(mu_);
   --leased_;
   if (conn->broken()) {

@@ -68,7 +68,12 @@ void ForEachRow(Connection& conn, const std::string& sql, const std::vector<SqlP
   auto& stmt = conn.Prepare(sql);
   BindAll(stmt, params);
   std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
-  while (rs->next()) row(*rs);
+  size_t rows = 0;
+  for (; rs->next(); ++rows) row(*rs);
+  rs.reset();
+  // The connector keeps every row of the last result with the statement until it runs again:
+  // a statement that returned many rows is closed rather than left in the cache holding them.
+  if (rows > kRowsKeptWithStatement) conn.Forget(sql);
 }
 
 std::string FormatDay(absl::CivilDay day) { return absl::FormatCivilTime(day); }

@@ -41,8 +41,13 @@ void InsertRows(Connection& conn, const std::string& sql_head, const std::string
 void ForEachInChunk(const std::vector<SqlParam>& values, size_t chunk,
                     const std::function<void(const std::string& in, const std::vector<SqlParam>& params)>& run);
 
-// Runs the query `sql` with `params` on `conn` and calls `row` for each result row. Throws
-// sql::SQLException (callers run inside RunInTransaction / RunOnConnection).
+// Results with more rows than this close their statement after reading (see ForEachRow).
+inline constexpr size_t kRowsKeptWithStatement = 100;
+
+// Runs the query `sql` with `params` on `conn` and calls `row` for each result row. The
+// statement stays cached unless the result had more than kRowsKeptWithStatement rows (the
+// connector would keep them all in memory with it). Throws sql::SQLException (callers run
+// inside RunInTransaction / RunOnConnection).
 void ForEachRow(Connection& conn, const std::string& sql, const std::vector<SqlParam>& params,
                 const std::function<void(sql::ResultSet&)>& row);
 

@@ -1,7 +1,10 @@
 // The common database layer against a private MariaDB: transactions, migrations, multi-row
 // writes and the bounded statement cache.
+#include <cppconn/exception.h>
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
+
+#include <malloc.h>
 
 #include <algorithm>
 #include <atomic>
@@ -157,6 +160,51 @@ TEST(Connection, StatementCacheClosesTheLeastRecentlyUsed) {
   // At most the cache's size on this connection (plus the pool's own and other tests' handful).
   EXPECT_GE(open_statements, 1);
   EXPECT_LE(open_statements, static_cast<int64_t>(Connection::kStatementCacheSize) + 8);
+}
+
+TEST(Connection, EndOfLeaseLetsGoOfBoundValues) {
+  DatabaseConfig config = testing::TestMariaDb::Shared().CreateDatabase();
+  ConnectionPool pool(config);
+  sql::PreparedStatement* kept = nullptr;
+  ASSERT_TRUE(RunOnConnection(pool, [&](Connection& c) {
+    sql::PreparedStatement& stmt = c.Prepare("SELECT LENGTH(?)");
+    stmt.setString(1, std::string(100000, 'x'));
+    std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+    EXPECT_TRUE(rs->next());
+    EXPECT_EQ(rs->getInt(1), 100000);
+    kept = &stmt;
+    return absl::OkStatus();
+  }).ok());
+  // The statement is still cached on the idle connection, but its value is gone: running it
+  // again without binding fails instead of sending the 100 kB copy it held.
+  ASSERT_NE(kept, nullptr);
+  EXPECT_THROW(std::unique_ptr<sql::ResultSet>(kept->executeQuery()), sql::SQLException);
+}
+
+// Bytes this process has allocated and not freed (glibc's count).
+size_t HeapInUse() { return mallinfo2().uordblks; }
+
+TEST(Connection, LargeResultsDoNotStayInMemoryWithTheirStatements) {
+  DatabaseConfig config = testing::TestMariaDb::Shared().CreateDatabase();
+  ConnectionPool pool(config);
+  size_t before = HeapInUse();
+  ASSERT_TRUE(RunOnConnection(pool, [&](Connection& c) {
+    // 40 distinct queries (40 cached statements) of 1,000 rows of 1 kB each: ~40 MB if each
+    // statement kept its last result.
+    for (int i = 0; i < 40; ++i) {
+      int64_t rows = 0, bytes = 0;
+      ForEachRow(c, "SELECT REPEAT('x', 1000), seq + " + std::to_string(i) + " FROM seq_1_to_1000 WHERE seq > ?",
+                 {int64_t{0}}, [&](sql::ResultSet& rs) {
+                   ++rows;
+                   bytes += rs.getString(1).length();
+                 });
+      EXPECT_EQ(rows, 1000);
+      EXPECT_EQ(bytes, 1000000);
+    }
+    return absl::OkStatus();
+  }).ok());
+  size_t after = HeapInUse();
+  EXPECT_LT(after, before + (8u << 20)) << "heap grew from " << before << " to " << after << " bytes";
 }
 
 TEST(Pool, UnreachableDatabaseIsUnavailable) {

@@ -92,11 +92,9 @@ Account ReadAccountRow(sql::ResultSet& rs) {
 
 // Runs a SELECT of kColumns with `tail` ("WHERE …") and returns the accounts.
 std::vector<Account> SelectAccounts(Connection& conn, const std::string& tail, const std::vector<Param>& params) {
-  auto& stmt = conn.Prepare(absl::StrCat("SELECT ", kColumns, " FROM accounts ", tail));
-  db::BindAll(stmt, params);
-  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
   std::vector<Account> out;
-  while (rs->next()) out.push_back(ReadAccountRow(*rs));
+  db::ForEachRow(conn, absl::StrCat("SELECT ", kColumns, " FROM accounts ", tail), params,
+                 [&](sql::ResultSet& rs) { out.push_back(ReadAccountRow(rs)); });
   return out;
 }
 
@@ -578,24 +576,20 @@ absl::StatusOr<std::vector<AuditEntry>> MysqlAccountRepository::ListHistory(cons
                                                                            int64_t after_sequence, int limit) {
   std::vector<AuditEntry> out;
   absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
-    auto& stmt = conn.Prepare(
-        "SELECT sequence, time_us, principal, action, changed_fields, request_id FROM account_audit"
-        " WHERE account_id = ? AND sequence > ? ORDER BY sequence LIMIT ?");
-    stmt.setString(1, account_id);
-    stmt.setInt64(2, after_sequence);
-    stmt.setInt(3, limit);
-    std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
-    while (rs->next()) {
-      AuditEntry e;
-      e.sequence = rs->getInt64(1);
-      e.time = absl::FromUnixMicros(rs->getInt64(2));
-      e.principal = rs->getString(3);
-      e.action = rs->getString(4);
-      std::string fields = rs->getString(5);
-      if (!fields.empty()) e.changed_fields = absl::StrSplit(fields, ',');
-      e.request_id = rs->getString(6);
-      out.push_back(std::move(e));
-    }
+    db::ForEachRow(conn,
+                   "SELECT sequence, time_us, principal, action, changed_fields, request_id FROM account_audit"
+                   " WHERE account_id = ? AND sequence > ? ORDER BY sequence LIMIT ?",
+                   {account_id, after_sequence, int64_t{limit}}, [&](sql::ResultSet& rs) {
+                     AuditEntry e;
+                     e.sequence = rs.getInt64(1);
+                     e.time = absl::FromUnixMicros(rs.getInt64(2));
+                     e.principal = rs.getString(3);
+                     e.action = rs.getString(4);
+                     std::string fields = rs.getString(5);
+                     if (!fields.empty()) e.changed_fields = absl::StrSplit(fields, ',');
+                     e.request_id = rs.getString(6);
+                     out.push_back(std::move(e));
+                   });
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
