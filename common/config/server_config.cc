@@ -32,13 +32,39 @@ ABSL_FLAG(std::string, stakeholders_addr, "127.0.0.1:50053",
 ABSL_FLAG(std::string, metrics_listen, "", "host:port serving Prometheus metrics at /metrics (empty: none)");
 ABSL_FLAG(int, upstream_deadline_ms, 5000, "deadline of each call to another Flywheel service");
 ABSL_FLAG(std::string, page_token_secret, "", "key that signs page tokens; replicas must share it (random per process when empty)");
+ABSL_FLAG(std::string, jwt_hs256_secret_file, "", "shared secret verifying HS256 bearer tokens (auth is on when this or the RS256 key is set)");
+ABSL_FLAG(std::string, jwt_rs256_public_key_file, "", "PEM public key verifying RS256 bearer tokens");
+ABSL_FLAG(std::string, service_token_file, "", "bearer token this service sends on its calls to other services");
+ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain to serve TLS with (also the client certificate under mTLS)");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
+ABSL_FLAG(std::string, tls_client_ca_file, "", "PEM CA: when set, clients must present a certificate it signed (mutual TLS)");
+ABSL_FLAG(std::string, tls_ca_file, "", "PEM CA: when set, calls to other services use TLS and trust servers it signed");
+ABSL_FLAG(int, max_message_bytes, 4 << 20, "largest request or response message, in bytes");
 
 namespace flywheel {
 namespace {
 constexpr const char* kFlagNames[] = {
+    "jwt_hs256_secret_file", "jwt_rs256_public_key_file", "service_token_file", "tls_cert_file", "tls_key_file",
+    "tls_client_ca_file", "tls_ca_file", "max_message_bytes",
     "listen", "port_file", "db_dsn", "db_user", "db_password", "db_password_file", "db_pool_size",
     "drain_deadline_seconds", "health_check_interval_ms", "log_level", "page_token_secret", "accounts_addr",
     "health_addr", "stakeholders_addr", "metrics_listen", "upstream_deadline_ms"};
+
+// The content of the file named by flag `flag` into `out` (trailing whitespace dropped when
+// `strip`); nothing when the flag is empty.
+void ReadFlagFile(const char* flag, const std::string& path, bool strip, std::string* out, FieldViolations& bad) {
+  if (path.empty()) return;
+  std::ifstream in(path);
+  if (!in) {
+    bad.Add(flag, absl::StrCat(path, " cannot be read"));
+    return;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  *out = strip ? std::string(absl::StripTrailingAsciiWhitespace(ss.str())) : ss.str();
+  if (out->empty()) bad.Add(flag, absl::StrCat(path, " is empty"));
+}
+
 }  // namespace
 
 absl::Status ParseDatabaseDsn(absl::string_view dsn, DatabaseConfig* config) {
@@ -92,16 +118,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv, const Servi
   bad.AddFrom(ParseDatabaseDsn(dsn, &config.database));
   config.database.user = absl::GetFlag(FLAGS_db_user);
   config.database.password = absl::GetFlag(FLAGS_db_password);
-  if (std::string file = absl::GetFlag(FLAGS_db_password_file); !file.empty()) {
-    std::ifstream in(file);
-    if (!in) {
-      bad.Add("db_password_file", "cannot be read");
-    } else {
-      std::stringstream ss;
-      ss << in.rdbuf();
-      config.database.password = std::string(absl::StripTrailingAsciiWhitespace(ss.str()));
-    }
-  }
+  ReadFlagFile("db_password_file", absl::GetFlag(FLAGS_db_password_file), true, &config.database.password, bad);
   config.database.pool_size = absl::GetFlag(FLAGS_db_pool_size);
   if (config.database.pool_size < 1 || config.database.pool_size > 256) {
     bad.Add("db_pool_size", "must be from 1 to 256");
@@ -122,6 +139,28 @@ absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv, const Servi
   int upstream = absl::GetFlag(FLAGS_upstream_deadline_ms);
   if (upstream < 10) bad.Add("upstream_deadline_ms", "must be at least 10");
   config.upstream_deadline = absl::Milliseconds(upstream);
+  SecurityConfig& security = config.security;
+  ReadFlagFile("jwt_hs256_secret_file", absl::GetFlag(FLAGS_jwt_hs256_secret_file), true, &security.jwt_hs256_secret, bad);
+  ReadFlagFile("jwt_rs256_public_key_file", absl::GetFlag(FLAGS_jwt_rs256_public_key_file), false,
+               &security.jwt_rs256_public_key, bad);
+  security.service_token_file = absl::GetFlag(FLAGS_service_token_file);
+  ReadFlagFile("tls_cert_file", absl::GetFlag(FLAGS_tls_cert_file), false, &security.tls_cert, bad);
+  ReadFlagFile("tls_key_file", absl::GetFlag(FLAGS_tls_key_file), false, &security.tls_key, bad);
+  ReadFlagFile("tls_client_ca_file", absl::GetFlag(FLAGS_tls_client_ca_file), false, &security.tls_client_ca, bad);
+  ReadFlagFile("tls_ca_file", absl::GetFlag(FLAGS_tls_ca_file), false, &security.tls_ca, bad);
+  if (security.tls_cert.empty() != security.tls_key.empty()) {
+    bad.Add("tls_key_file", "tls_cert_file and tls_key_file go together");
+  }
+  if (!security.tls_client_ca.empty() && security.tls_cert.empty()) {
+    bad.Add("tls_client_ca_file", "mutual TLS needs tls_cert_file and tls_key_file");
+  }
+  if (!security.jwt_hs256_secret.empty() && security.jwt_hs256_secret.size() < 32) {
+    bad.Add("jwt_hs256_secret_file", "the secret must be at least 32 bytes");
+  }
+  config.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  if (config.max_message_bytes < 1024 || config.max_message_bytes > (64 << 20)) {
+    bad.Add("max_message_bytes", "must be from 1024 to 67108864");
+  }
   if (!bad.empty()) return bad.ToStatus();
   return config;
 }

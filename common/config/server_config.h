@@ -23,6 +23,18 @@ struct DatabaseConfig {
   absl::Duration io_timeout = absl::Seconds(30);
 };
 
+// Who may call and over what: bearer-token keys (auth is on when either is set) and TLS. Every
+// value is the content of a file named by a flag (e.g. --tls_cert_file), read at start-up.
+struct SecurityConfig {
+  std::string jwt_hs256_secret;      // verifies HS256 tokens
+  std::string jwt_rs256_public_key;  // PEM; verifies RS256 tokens
+  std::string service_token_file;    // the token this service presents upstream (re-read when it changes)
+  std::string tls_cert;              // PEM chain: serve TLS with it (and present it upstream under mTLS)
+  std::string tls_key;               // PEM private key of tls_cert
+  std::string tls_client_ca;         // PEM; set: clients must present a certificate it signed (mTLS)
+  std::string tls_ca;                // PEM; set: upstream calls use TLS and trust servers it signed
+};
+
 struct ServerConfig {
   std::string service_name;
   std::string listen_address;
@@ -38,6 +50,8 @@ struct ServerConfig {
   std::string stakeholders_address;              // for services that call stakeholders
   std::string metrics_listen;                    // host:port of /metrics; empty: no metrics endpoint
   absl::Duration upstream_deadline = absl::Seconds(5);
+  SecurityConfig security;
+  int max_message_bytes = 4 << 20;  // largest request or response message
   std::vector<std::string> positional;  // e.g. {"migrate"}
 };
 

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "common/db/write_context.h"
 #include "common/server/call_record.h"
+#include "common/server/service_context.h"
 #include "common/server/worker_pool.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
@@ -48,11 +49,10 @@ class BulkUpsertReactor : public grpc::ServerReadReactor<StreamRequest> {
 
   static constexpr size_t kBatch = 500;
 
-  BulkUpsertReactor(grpc::CallbackServerContext* context, const char* method, WorkerPool& workers, Response* response,
-                    Hooks hooks)
-      : record_(context, method), workers_(workers), response_(response), hooks_(std::move(hooks)) {
-    this->StartRead(&request_);
-  }
+  BulkUpsertReactor(grpc::CallbackServerContext* context, const char* method, const ServiceContext& service,
+                    Response* response, Hooks hooks)
+      : BulkUpsertReactor(context, method, service.gate.Admit(context, method), service.workers, response,
+                          std::move(hooks)) {}
 
   void OnReadDone(bool ok) override {
     if (!ok) {
@@ -74,6 +74,19 @@ class BulkUpsertReactor : public grpc::ServerReadReactor<StreamRequest> {
   void OnDone() override { delete this; }
 
  private:
+  BulkUpsertReactor(grpc::CallbackServerContext* context, const char* method, absl::StatusOr<auth::Caller> caller,
+                    WorkerPool& workers, Response* response, Hooks hooks)
+      : record_(context, method, caller.ok() ? caller->principal : ""),
+        workers_(workers),
+        response_(response),
+        hooks_(std::move(hooks)) {
+    if (caller.ok()) {
+      this->StartRead(&request_);
+    } else {
+      Done(ToGrpcStatus(caller.status()));
+    }
+  }
+
   void Done(const grpc::Status& status) {
     record_.Finished(status);
     this->Finish(status);

@@ -4,7 +4,6 @@
 #include "absl/time/clock.h"
 #include "common/logging/log.h"
 #include "common/metrics/metrics.h"
-#include "common/server/service_context.h"
 
 namespace flywheel {
 namespace {
@@ -24,10 +23,10 @@ bool ServerSide(absl::StatusCode code) {
 
 }  // namespace
 
-CallRecord::CallRecord(const grpc::CallbackServerContext* context, const char* method)
+CallRecord::CallRecord(const grpc::CallbackServerContext* context, const char* method, std::string principal)
     : method_(method),
       start_(absl::Now()),
-      principal_(PrincipalOf(context)),
+      principal_(std::move(principal)),
       request_id_(Metadata(context, "x-request-id")) {}
 
 void CallRecord::Finished(const absl::Status& status) const {

@@ -13,9 +13,9 @@ namespace flywheel {
 
 class CallRecord {
  public:
-  // Captures the start time, the principal (x-flywheel-principal) and the request id
-  // (x-request-id) of the call.
-  CallRecord(const grpc::CallbackServerContext* context, const char* method);
+  // Captures the start time and the request id (x-request-id) of the call, made by `principal`
+  // (as admitted by the call gate; "" when unknown).
+  CallRecord(const grpc::CallbackServerContext* context, const char* method, std::string principal);
 
   // Logs the call (info; warning for codes that mean the server failed) and counts it.
   void Finished(const absl::Status& status) const;

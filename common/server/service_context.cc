@@ -7,18 +7,17 @@
 
 namespace flywheel {
 
-std::string PrincipalOf(const grpc::CallbackServerContext* context) {
-  const auto& metadata = context->client_metadata();
-  auto it = metadata.find("x-flywheel-principal");
-  if (it == metadata.end()) return "";
-  return std::string(it->second.data(), it->second.size());
-}
-
-grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* context, WorkerPool& workers,
+grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* context, const ServiceContext& service,
                                    const char* method, std::function<absl::Status()> work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  CallRecord record(context, method);
-  bool queued = workers.Submit([reactor, context, record, work = std::move(work)] {
+  absl::StatusOr<auth::Caller> caller = service.gate.Admit(context, method);
+  CallRecord record(context, method, caller.ok() ? caller->principal : "");
+  if (!caller.ok()) {
+    record.Finished(caller.status());
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  bool queued = service.workers.Submit([reactor, context, record, work = std::move(work)] {
     absl::Status status = context->IsCancelled() ? absl::CancelledError("call cancelled before it ran")
                                                  : work();
     record.Finished(status);

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/auth/call_gate.h"
+#include "common/auth/outgoing_identity.h"
 #include "common/clock/clock.h"
 #include "common/config/server_config.h"
 #include "common/db/connection_pool.h"
@@ -22,14 +24,14 @@ struct ServiceContext {
   WorkerPool& workers;
   const paging::PageTokenCodec& page_tokens;
   const Clock& clock;
+  const auth::CallGate& gate;               // admits incoming calls
+  const auth::OutgoingIdentity& identity;   // what this service presents on its own calls
 };
 
-// The caller's identity as far as it is known (metadata `x-flywheel-principal`), else "".
-std::string PrincipalOf(const grpc::CallbackServerContext* context);
-
-// Runs `work` (returning absl::Status, filling the response itself) on a worker and
-// finishes the call with the converted status. Logs one line per call.
-grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* context, WorkerPool& workers,
+// Admits the call to `method` (its short name) through the gate, then runs `work` (returning
+// absl::Status, filling the response itself) on a worker and finishes the call with the
+// converted status. Logs one line per call.
+grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* context, const ServiceContext& service,
                                    const char* method, std::function<absl::Status()> work);
 
 }  // namespace flywheel

@@ -17,6 +17,7 @@
 #include "common/db/connection.h"
 #include "common/logging/log.h"
 #include "common/metrics/metrics.h"
+#include "common/tls/credentials.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 
@@ -182,14 +183,26 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
     secret = RandomSecret();
   }
   paging::PageTokenCodec page_tokens(secret);
-  ServiceContext context{config, pool, workers, page_tokens, Clock::Real()};
+  auto gate = auth::CallGate::Create(definition.service_full_name,
+                                     {config.security.jwt_hs256_secret, config.security.jwt_rs256_public_key},
+                                     Clock::Real());
+  if (!gate.ok()) {
+    log::Error("cannot start", {{"error", std::string(gate.status().message())}});
+    return 1;
+  }
+  if (!gate->enabled()) log::Warning("no token keys configured: auth is off, every caller may do everything");
+  if (config.security.tls_cert.empty()) log::Warning("no TLS certificate configured: serving plaintext");
+  auth::OutgoingIdentity identity(absl::StrCat("service:", config.service_name), config.security.service_token_file);
+  ServiceContext context{config, pool, workers, page_tokens, Clock::Real(), *gate, identity};
   std::vector<std::unique_ptr<grpc::Service>> services = definition.make_services(context);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config.listen_address, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(config.listen_address, tls::ServerCredentialsFor(config.security), &port);
+  builder.SetMaxReceiveMessageSize(config.max_message_bytes);
+  builder.SetMaxSendMessageSize(config.max_message_bytes);
   for (auto& service : services) builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {

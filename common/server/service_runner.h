@@ -18,6 +18,9 @@ namespace flywheel {
 
 struct ServiceDefinition {
   ServiceDefaults defaults;
+  // The full name of the gRPC service served (e.g. "flywheel.accounts.v1.AccountService"); the
+  // call gate reads each method's access level from its descriptor.
+  std::string service_full_name;
   // The service's schema; none (nullptr) for a service without a database, which then
   // serves as soon as it listens (the benchmarks' echo floor).
   const std::vector<db::Migration>* migrations = nullptr;

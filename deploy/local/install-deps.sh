@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
-  libabsl-dev libssl-dev libmysqlcppconn-dev libgtest-dev prometheus-cpp-dev libjemalloc-dev
+  libabsl-dev libssl-dev libmysqlcppconn-dev libgtest-dev prometheus-cpp-dev libjemalloc-dev libjwt-dev openssl
   mariadb-server mariadb-client gawk
 )
 missing=()

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   static std::unique_ptr<accounts::MysqlAccountRepository> repository;
   ServiceDefinition definition;
   definition.defaults = {"accounts", 50051, "flywheel_accounts"};
+  definition.service_full_name = accounts::v1::AccountService::service_full_name();
   definition.migrations = &AccountsMigrations();
   definition.make_services = [](ServiceContext& context) {
     repository = std::make_unique<accounts::MysqlAccountRepository>(context.pool);

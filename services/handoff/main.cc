@@ -19,23 +19,23 @@ int main(int argc, char** argv) {
   static std::unique_ptr<stakeholders::StakeholdersClient> stakeholders_client;
   ServiceDefinition definition;
   definition.defaults = {"handoff", 50054, "flywheel_handoff"};
+  definition.service_full_name = handoff::v1::HandoffService::service_full_name();
   definition.migrations = &HandoffMigrations();
   definition.make_services = [](ServiceContext& context) {
     handoffs = std::make_unique<handoff::MysqlHandoffRepository>(context.pool);
     exceptions = std::make_unique<handoff::MysqlExceptionRepository>(context.pool);
-    const char* principal = "service:handoff";
     accounts::AccountsClient::Options options;
     options.deadline = context.config.upstream_deadline;
-    options.principal = principal;
+    options.identity = &context.identity;
     accounts_client = std::make_unique<accounts::AccountsClient>(
-        UpstreamChannel(context.config.accounts_address), options,
+        UpstreamChannel(context.config.accounts_address, context.config), options,
         context.clock);
     health_client = std::make_unique<health::HealthClient>(
-        UpstreamChannel(context.config.health_address),
-        context.config.upstream_deadline, principal);
+        UpstreamChannel(context.config.health_address, context.config),
+        context.config.upstream_deadline, context.identity);
     stakeholders_client = std::make_unique<stakeholders::StakeholdersClient>(
-        UpstreamChannel(context.config.stakeholders_address),
-        context.config.upstream_deadline, principal);
+        UpstreamChannel(context.config.stakeholders_address, context.config),
+        context.config.upstream_deadline, context.identity);
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(std::make_unique<handoff::HandoffServiceImpl>(
         context, *handoffs, *exceptions,

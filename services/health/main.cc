@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   static std::unique_ptr<accounts::AccountsClient> accounts_client;
   ServiceDefinition definition;
   definition.defaults = {"health", 50052, "flywheel_health"};
+  definition.service_full_name = health::v1::HealthService::service_full_name();
   definition.migrations = &HealthMigrations();
   definition.make_services = [](ServiceContext& context) {
     repository = std::make_unique<health::MysqlHealthRepository>(context.pool);
@@ -25,9 +26,9 @@ int main(int argc, char** argv) {
     }
     accounts::AccountsClient::Options options;
     options.deadline = context.config.upstream_deadline;
-    options.principal = "service:health";
+    options.identity = &context.identity;
     accounts_client = std::make_unique<accounts::AccountsClient>(
-        UpstreamChannel(context.config.accounts_address), options,
+        UpstreamChannel(context.config.accounts_address, context.config), options,
         context.clock);
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(std::make_unique<health::HealthServiceImpl>(context, *repository, *accounts_client));

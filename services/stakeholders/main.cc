@@ -18,18 +18,19 @@ int main(int argc, char** argv) {
   static std::unique_ptr<health::HealthClient> health_client;
   ServiceDefinition definition;
   definition.defaults = {"stakeholders", 50053, "flywheel_stakeholders"};
+  definition.service_full_name = stakeholders::v1::StakeholderService::service_full_name();
   definition.migrations = &StakeholdersMigrations();
   definition.make_services = [](ServiceContext& context) {
     repository = std::make_unique<stakeholders::MysqlStakeholderRepository>(context.pool);
     accounts::AccountsClient::Options options;
     options.deadline = context.config.upstream_deadline;
-    options.principal = "service:stakeholders";
+    options.identity = &context.identity;
     accounts_client = std::make_unique<accounts::AccountsClient>(
-        UpstreamChannel(context.config.accounts_address), options,
+        UpstreamChannel(context.config.accounts_address, context.config), options,
         context.clock);
     health_client = std::make_unique<health::HealthClient>(
-        UpstreamChannel(context.config.health_address),
-        context.config.upstream_deadline, "service:stakeholders");
+        UpstreamChannel(context.config.health_address, context.config),
+        context.config.upstream_deadline, context.identity);
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(std::make_unique<stakeholders::StakeholderServiceImpl>(context, *repository, *accounts_client,
                                                                              *health_client));

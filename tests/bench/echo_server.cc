@@ -12,7 +12,7 @@ class EchoServiceImpl final : public flywheel::bench::v1::EchoService::CallbackS
 
   grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* ctx, const flywheel::bench::v1::EchoRequest* request,
                                  flywheel::bench::v1::EchoResponse* response) override {
-    return flywheel::RunUnary(ctx, context_.workers, "Echo", [=]() -> absl::Status {
+    return flywheel::RunUnary(ctx, context_, "Echo", [=]() -> absl::Status {
       response->set_id(request->id());
       return absl::OkStatus();
     });
@@ -27,6 +27,7 @@ class EchoServiceImpl final : public flywheel::bench::v1::EchoService::CallbackS
 int main(int argc, char** argv) {
   flywheel::ServiceDefinition definition;
   definition.defaults = {"echo", 50059, "none"};
+  definition.service_full_name = flywheel::bench::v1::EchoService::service_full_name();
   definition.make_services = [](flywheel::ServiceContext& context) {
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(std::make_unique<EchoServiceImpl>(context));

@@ -14,7 +14,7 @@ AccountsClient::AccountsClient(std::shared_ptr<grpc::ChannelInterface> channel, 
 std::unique_ptr<grpc::ClientContext> AccountsClient::NewContext() const {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
-  ctx->AddMetadata("x-flywheel-principal", options_.principal);
+  if (options_.identity) options_.identity->Apply(ctx.get());
   return ctx;
 }
 

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/auth/outgoing_identity.h"
 #include "common/clock/clock.h"
 #include "flywheel/accounts/v1/accounts.grpc.pb.h"
 
@@ -24,7 +25,7 @@ class AccountsClient {
     absl::Duration deadline = absl::Seconds(5);
     absl::Duration cache_ttl = absl::Seconds(30);
     size_t cache_capacity = 20000;  // ~20 MB of accounts at most; a full cache starts over
-    std::string principal = "service";  // sent as x-flywheel-principal
+    const auth::OutgoingIdentity* identity = nullptr;  // who calls (must outlive the client); none: anonymous
   };
 
   AccountsClient(std::shared_ptr<grpc::ChannelInterface> channel, Options options, const Clock& clock = Clock::Real());

@@ -95,13 +95,13 @@ UpsertInput CheckedUpsert(const v1::UpsertAccountRequest& r, const std::string& 
 }  // namespace
 
 WriteContext AccountServiceImpl::WriteContextOf(grpc::CallbackServerContext* ctx, std::string request_id) const {
-  return WriteContext{PrincipalOf(ctx), std::move(request_id), context_.clock.Now()};
+  return WriteContext{context_.gate.PrincipalOf(ctx), std::move(request_id), context_.clock.Now()};
 }
 
 grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServerContext* ctx,
                                                             const v1::CreateAccountRequest* request,
                                                             v1::Account* response) {
-  return RunUnary(ctx, context_.workers, "CreateAccount", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "CreateAccount", [=]() -> absl::Status {
     FieldViolations v;
     if (!request->has_account()) v.Add("account", "is required");
     Account account = CheckedAccount(request->account(), "account.", v);
@@ -128,7 +128,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServer
 
 grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerContext* ctx,
                                                          const v1::GetAccountRequest* request, v1::Account* response) {
-  return RunUnary(ctx, context_.workers, "GetAccount", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "GetAccount", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->id(), "id", v);
     if (!v.empty()) return v.ToStatus();
@@ -142,7 +142,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* AccountServiceImpl::BatchGetAccounts(grpc::CallbackServerContext* ctx,
                                                                const v1::BatchGetAccountsRequest* request,
                                                                v1::BatchGetAccountsResponse* response) {
-  return RunUnary(ctx, context_.workers, "BatchGetAccounts", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "BatchGetAccounts", [=]() -> absl::Status {
     FieldViolations v;
     if (static_cast<size_t>(request->ids_size()) > kMaxBatchGet) {
       v.Add("ids", absl::StrCat("at most ", kMaxBatchGet, " ids"));
@@ -175,7 +175,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::BatchGetAccounts(grpc::CallbackSer
 grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerContext* ctx,
                                                            const v1::ListAccountsRequest* request,
                                                            v1::ListAccountsResponse* response) {
-  return RunUnary(ctx, context_.workers, "ListAccounts", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "ListAccounts", [=]() -> absl::Status {
     FieldViolations v;
     AccountQuery query;
     auto page_size = paging::NormalizePageSize(request->page_size());
@@ -221,7 +221,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerC
 grpc::ServerUnaryReactor* AccountServiceImpl::UpdateAccount(grpc::CallbackServerContext* ctx,
                                                             const v1::UpdateAccountRequest* request,
                                                             v1::Account* response) {
-  return RunUnary(ctx, context_.workers, "UpdateAccount", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "UpdateAccount", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->account().id(), "account.id", v);
     std::vector<std::string> paths = MaskPaths(request->update_mask());
@@ -258,7 +258,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::UpdateAccount(grpc::CallbackServer
 grpc::ServerUnaryReactor* AccountServiceImpl::DeleteAccount(grpc::CallbackServerContext* ctx,
                                                             const v1::DeleteAccountRequest* request,
                                                             v1::Account* response) {
-  return RunUnary(ctx, context_.workers, "DeleteAccount", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "DeleteAccount", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->id(), "id", v);
     if (!v.empty()) return v.ToStatus();
@@ -283,7 +283,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::DeleteAccount(grpc::CallbackServer
 grpc::ServerUnaryReactor* AccountServiceImpl::UndeleteAccount(grpc::CallbackServerContext* ctx,
                                                               const v1::UndeleteAccountRequest* request,
                                                               v1::Account* response) {
-  return RunUnary(ctx, context_.workers, "UndeleteAccount", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "UndeleteAccount", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->id(), "id", v);
     if (!v.empty()) return v.ToStatus();
@@ -306,7 +306,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::UndeleteAccount(grpc::CallbackServ
 grpc::ServerUnaryReactor* AccountServiceImpl::GetAccountTree(grpc::CallbackServerContext* ctx,
                                                              const v1::GetAccountTreeRequest* request,
                                                              v1::AccountTree* response) {
-  return RunUnary(ctx, context_.workers, "GetAccountTree", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "GetAccountTree", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->id(), "id", v);
     if (!v.empty()) return v.ToStatus();
@@ -321,7 +321,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetAccountTree(grpc::CallbackServe
 grpc::ServerUnaryReactor* AccountServiceImpl::UpsertAccount(grpc::CallbackServerContext* ctx,
                                                             const v1::UpsertAccountRequest* request,
                                                             v1::UpsertAccountResponse* response) {
-  return RunUnary(ctx, context_.workers, "UpsertAccount", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "UpsertAccount", [=]() -> absl::Status {
     FieldViolations v;
     UpsertInput input = CheckedUpsert(*request, "", v);
     if (!v.empty()) return v.ToStatus();
@@ -336,7 +336,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::UpsertAccount(grpc::CallbackServer
 grpc::ServerUnaryReactor* AccountServiceImpl::ListAccountHistory(grpc::CallbackServerContext* ctx,
                                                                  const v1::ListAccountHistoryRequest* request,
                                                                  v1::ListAccountHistoryResponse* response) {
-  return RunUnary(ctx, context_.workers, "ListAccountHistory", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "ListAccountHistory", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->account_id(), "account_id", v);
     auto page_size = paging::NormalizePageSize(request->page_size());
@@ -378,7 +378,7 @@ grpc::ServerReadReactor<v1::BulkUpsertAccountsRequest>* AccountServiceImpl::Bulk
     return out;
   };
   hooks.set_id = [](v1::BulkUpsertResult& r, const std::string& id) { r.set_account_id(id); };
-  return new Reactor(ctx, "BulkUpsertAccounts", context_.workers, response, std::move(hooks));
+  return new Reactor(ctx, "BulkUpsertAccounts", context_, response, std::move(hooks));
 }
 
 }  // namespace flywheel::accounts

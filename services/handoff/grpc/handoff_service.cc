@@ -77,14 +77,14 @@ void CheckHandoffFields(const Handoff& h, FieldViolations& v) {
 absl::CivilDay HandoffServiceImpl::Today() const { return absl::ToCivilDay(context_.clock.Now(), absl::UTCTimeZone()); }
 
 WriteContext HandoffServiceImpl::WriteContextOf(Ctx* ctx, std::string request_id) const {
-  return WriteContext{PrincipalOf(ctx), std::move(request_id), context_.clock.Now()};
+  return WriteContext{context_.gate.PrincipalOf(ctx), std::move(request_id), context_.clock.Now()};
 }
 
 // ---- success paths ----
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::CreateSuccessPath(Ctx* ctx, const v1::CreateSuccessPathRequest* request,
                                                                 v1::SuccessPath* response) {
-  return RunUnary(ctx, context_.workers, "CreateSuccessPath", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "CreateSuccessPath", [=]() -> absl::Status {
     FieldViolations v;
     if (!request->has_success_path()) v.Add("success_path", "is required");
     SuccessPath path = FromProto(request->success_path());
@@ -108,7 +108,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::CreateSuccessPath(Ctx* ctx, const 
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::GetSuccessPath(Ctx* ctx, const v1::GetSuccessPathRequest* request,
                                                              v1::SuccessPath* response) {
-  return RunUnary(ctx, context_.workers, "GetSuccessPath", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "GetSuccessPath", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->id(), "path", "id", v);
     if (!v.empty()) return v.ToStatus();
@@ -121,7 +121,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::GetSuccessPath(Ctx* ctx, const v1:
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::ListSuccessPaths(Ctx* ctx, const v1::ListSuccessPathsRequest* request,
                                                                v1::ListSuccessPathsResponse* response) {
-  return RunUnary(ctx, context_.workers, "ListSuccessPaths", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "ListSuccessPaths", [=]() -> absl::Status {
     FieldViolations v;
     auto page_size = paging::NormalizePageSize(request->page_size());
     v.AddFrom(page_size.status());
@@ -149,7 +149,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::ListSuccessPaths(Ctx* ctx, const v
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::UpdateSuccessPath(Ctx* ctx, const v1::UpdateSuccessPathRequest* request,
                                                                 v1::SuccessPath* response) {
-  return RunUnary(ctx, context_.workers, "UpdateSuccessPath", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "UpdateSuccessPath", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->success_path().id(), "path", "success_path.id", v);
     std::vector<std::string> paths = CheckedMask(request->update_mask(), {"name", "active", "milestones"}, v);
@@ -176,7 +176,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::UpdateSuccessPath(Ctx* ctx, const 
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::DeleteSuccessPath(Ctx* ctx, const v1::DeleteSuccessPathRequest* request,
                                                                 v1::DeleteSuccessPathResponse*) {
-  return RunUnary(ctx, context_.workers, "DeleteSuccessPath", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "DeleteSuccessPath", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->id(), "path", "id", v);
     if (!v.empty()) return v.ToStatus();
@@ -191,7 +191,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::DeleteSuccessPath(Ctx* ctx, const 
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::AssignPath(Ctx* ctx, const v1::AssignPathRequest* request,
                                                          v1::PathAssignment* response) {
-  return RunUnary(ctx, context_.workers, "AssignPath", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "AssignPath", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->account_id(), "acc", "account_id", v);
     RequireId(request->path_id(), "path", "path_id", v);
@@ -207,7 +207,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::AssignPath(Ctx* ctx, const v1::Ass
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::GetPathProgress(Ctx* ctx, const v1::GetPathProgressRequest* request,
                                                               v1::PathProgress* response) {
-  return RunUnary(ctx, context_.workers, "GetPathProgress", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "GetPathProgress", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->account_id(), "acc", "account_id", v);
     std::optional<absl::CivilDay> as_of = OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
@@ -250,7 +250,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::GetPathProgress(Ctx* ctx, const v1
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::CreateHandoff(Ctx* ctx, const v1::CreateHandoffRequest* request,
                                                             v1::Handoff* response) {
-  return RunUnary(ctx, context_.workers, "CreateHandoff", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "CreateHandoff", [=]() -> absl::Status {
     const v1::Handoff& m = request->handoff();
     FieldViolations v;
     RequireId(m.account_id(), "acc", "handoff.account_id", v);
@@ -287,7 +287,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::CreateHandoff(Ctx* ctx, const v1::
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::GetHandoff(Ctx* ctx, const v1::GetHandoffRequest* request,
                                                          v1::Handoff* response) {
-  return RunUnary(ctx, context_.workers, "GetHandoff", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "GetHandoff", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->id(), "hof", "id", v);
     if (!v.empty()) return v.ToStatus();
@@ -300,7 +300,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::GetHandoff(Ctx* ctx, const v1::Get
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::ListHandoffs(Ctx* ctx, const v1::ListHandoffsRequest* request,
                                                            v1::ListHandoffsResponse* response) {
-  return RunUnary(ctx, context_.workers, "ListHandoffs", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "ListHandoffs", [=]() -> absl::Status {
     FieldViolations v;
     auto page_size = paging::NormalizePageSize(request->page_size());
     v.AddFrom(page_size.status());
@@ -344,7 +344,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::ListHandoffs(Ctx* ctx, const v1::L
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::UpdateHandoff(Ctx* ctx, const v1::UpdateHandoffRequest* request,
                                                             v1::Handoff* response) {
-  return RunUnary(ctx, context_.workers, "UpdateHandoff", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "UpdateHandoff", [=]() -> absl::Status {
     const v1::Handoff& m = request->handoff();
     FieldViolations v;
     RequireId(m.id(), "hof", "handoff.id", v);
@@ -417,7 +417,7 @@ absl::Status HandoffServiceImpl::CheckGates(const Handoff& h) {
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::SubmitHandoff(Ctx* ctx, const v1::SubmitHandoffRequest* request,
                                                             v1::Handoff* response) {
-  return RunUnary(ctx, context_.workers, "SubmitHandoff", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "SubmitHandoff", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->id(), "hof", "id", v);
     if (!v.empty()) return v.ToStatus();
@@ -436,7 +436,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::SubmitHandoff(Ctx* ctx, const v1::
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::AcceptHandoff(Ctx* ctx, const v1::AcceptHandoffRequest* request,
                                                             v1::Handoff* response) {
-  return RunUnary(ctx, context_.workers, "AcceptHandoff", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "AcceptHandoff", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->id(), "hof", "id", v);
     if (!v.empty()) return v.ToStatus();
@@ -477,7 +477,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::AcceptHandoff(Ctx* ctx, const v1::
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::RejectHandoff(Ctx* ctx, const v1::RejectHandoffRequest* request,
                                                             v1::Handoff* response) {
-  return RunUnary(ctx, context_.workers, "RejectHandoff", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "RejectHandoff", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->id(), "hof", "id", v);
     RequireText(request->reason(), kMaxReasonLength, "reason", v);
@@ -492,7 +492,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::RejectHandoff(Ctx* ctx, const v1::
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::CancelHandoff(Ctx* ctx, const v1::CancelHandoffRequest* request,
                                                             v1::Handoff* response) {
-  return RunUnary(ctx, context_.workers, "CancelHandoff", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "CancelHandoff", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->id(), "hof", "id", v);
     if (!v.empty()) return v.ToStatus();
@@ -507,7 +507,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::CancelHandoff(Ctx* ctx, const v1::
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::ListRules(Ctx* ctx, const v1::ListRulesRequest*,
                                                         v1::ListRulesResponse* response) {
-  return RunUnary(ctx, context_.workers, "ListRules", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "ListRules", [=]() -> absl::Status {
     auto rules = handoffs_.ListRules();
     if (!rules.ok()) return rules.status();
     for (const auto& r : *rules) *response->add_rules() = ToProto(r);
@@ -517,7 +517,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::ListRules(Ctx* ctx, const v1::List
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::UpdateRule(Ctx* ctx, const v1::UpdateRuleRequest* request,
                                                          v1::ExceptionRule* response) {
-  return RunUnary(ctx, context_.workers, "UpdateRule", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "UpdateRule", [=]() -> absl::Status {
     const v1::ExceptionRule& m = request->rule();
     FieldViolations v;
     std::optional<Rule> rule = RuleFromProto(m.rule());
@@ -564,7 +564,7 @@ absl::StatusOr<ReportRequest> HandoffServiceImpl::CheckedReportRequest(const v1:
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::RunExceptionReport(Ctx* ctx, const v1::RunExceptionReportRequest* request,
                                                                  v1::ReportRun* response) {
-  return RunUnary(ctx, context_.workers, "RunExceptionReport", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "RunExceptionReport", [=]() -> absl::Status {
     auto checked = CheckedReportRequest(*request);
     if (!checked.ok()) return checked.status();
     auto run = runner_.Run(*checked);
@@ -579,7 +579,14 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::RunExceptionReport(Ctx* ctx, const
 class HandoffServiceImpl::ReportStream : public grpc::ServerWriteReactor<v1::ExceptionReportEvent> {
  public:
   ReportStream(Ctx* context, HandoffServiceImpl& service, const v1::RunExceptionReportRequest& request)
-      : record_(context, "StreamExceptionReport") {
+      : ReportStream(context, service, request, service.context_.gate.Admit(context, "StreamExceptionReport")) {}
+  ReportStream(Ctx* context, HandoffServiceImpl& service, const v1::RunExceptionReportRequest& request,
+               const absl::StatusOr<auth::Caller>& caller)
+      : record_(context, "StreamExceptionReport", caller.ok() ? caller->principal : "") {
+    if (!caller.ok()) {
+      Done(ToGrpcStatus(caller.status()));
+      return;
+    }
     absl::CivilDay today = service.Today();
     auto checked = service.CheckedReportRequest(request);
     if (!checked.ok()) {
@@ -659,7 +666,7 @@ grpc::ServerWriteReactor<v1::ExceptionReportEvent>* HandoffServiceImpl::StreamEx
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::GetException(Ctx* ctx, const v1::GetExceptionRequest* request,
                                                            v1::Exception* response) {
-  return RunUnary(ctx, context_.workers, "GetException", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "GetException", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->id(), "exc", "id", v);
     if (!v.empty()) return v.ToStatus();
@@ -672,7 +679,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::GetException(Ctx* ctx, const v1::G
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::ListExceptions(Ctx* ctx, const v1::ListExceptionsRequest* request,
                                                              v1::ListExceptionsResponse* response) {
-  return RunUnary(ctx, context_.workers, "ListExceptions", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "ListExceptions", [=]() -> absl::Status {
     FieldViolations v;
     auto page_size = paging::NormalizePageSize(request->page_size());
     v.AddFrom(page_size.status());
@@ -723,7 +730,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::ExceptionAction(Ctx* ctx, const ch
                                                               FieldViolations checks,
                                                               std::function<void(StoredException&)> apply,
                                                               v1::Exception* response) {
-  return RunUnary(ctx, context_.workers, method, [=]() mutable -> absl::Status {
+  return RunUnary(ctx, context_, method, [=]() mutable -> absl::Status {
     RequireId(id, "exc", "id", checks);
     if (!checks.empty()) return checks.ToStatus();
     std::string action(absl::StripSuffix(method, "Exception"));
@@ -803,7 +810,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::ReassignException(Ctx* ctx, const 
   RequireText(request->assignee(), kMaxOwnerLength, "assignee", checks);
   std::string assignee = request->assignee();
   // Reassigning keeps the status: the "transition" is to the status it has.
-  return RunUnary(ctx, context_.workers, "ReassignException", [=]() mutable -> absl::Status {
+  return RunUnary(ctx, context_, "ReassignException", [=]() mutable -> absl::Status {
     RequireId(request->id(), "exc", "id", checks);
     if (!checks.empty()) return checks.ToStatus();
     auto updated = exceptions_.Update(

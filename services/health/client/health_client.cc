@@ -17,13 +17,13 @@ absl::Status Mapped(const grpc::Status& s) {
 }  // namespace
 
 HealthClient::HealthClient(std::shared_ptr<grpc::ChannelInterface> channel, absl::Duration deadline,
-                           std::string principal)
-    : stub_(v1::HealthService::NewStub(channel)), deadline_(deadline), principal_(std::move(principal)) {}
+                           const auth::OutgoingIdentity& identity)
+    : stub_(v1::HealthService::NewStub(channel)), deadline_(deadline), identity_(identity) {}
 
 std::unique_ptr<grpc::ClientContext> HealthClient::NewContext() const {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
-  ctx->AddMetadata("x-flywheel-principal", principal_);
+  identity_.Apply(ctx.get());
   return ctx;
 }
 

@@ -8,13 +8,16 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/auth/outgoing_identity.h"
 #include "flywheel/health/v1/health.grpc.pb.h"
 
 namespace flywheel::health {
 
 class HealthClient {
  public:
-  HealthClient(std::shared_ptr<grpc::ChannelInterface> channel, absl::Duration deadline, std::string principal);
+  // `identity` must outlive the client.
+  HealthClient(std::shared_ptr<grpc::ChannelInterface> channel, absl::Duration deadline,
+               const auth::OutgoingIdentity& identity);
 
   // Every signal of `request` (all pages).
   absl::StatusOr<std::vector<v1::Signal>> ListSignals(v1::ListSignalsRequest request);
@@ -25,7 +28,7 @@ class HealthClient {
   std::unique_ptr<grpc::ClientContext> NewContext() const;
   std::unique_ptr<v1::HealthService::Stub> stub_;
   absl::Duration deadline_;
-  std::string principal_;
+  const auth::OutgoingIdentity& identity_;
 };
 
 }  // namespace flywheel::health

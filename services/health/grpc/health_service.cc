@@ -101,7 +101,7 @@ absl::StatusOr<std::vector<UsageReading>> HealthServiceImpl::CheckedReadings(con
 grpc::ServerUnaryReactor* HealthServiceImpl::RecordUsage(grpc::CallbackServerContext* ctx,
                                                          const v1::RecordUsageRequest* request,
                                                          v1::RecordUsageResponse* response) {
-  return RunUnary(ctx, context_.workers, "RecordUsage", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "RecordUsage", [=]() -> absl::Status {
     auto readings = CheckedReadings(*request, 0);
     if (!readings.ok()) return readings.status();
     auto written = repository_.RecordUsage(*readings);
@@ -119,8 +119,15 @@ class HealthServiceImpl::StreamUsageReactor : public grpc::ServerReadReactor<v1:
  public:
   StreamUsageReactor(grpc::CallbackServerContext* context, HealthServiceImpl* service,
                      v1::RecordUsageResponse* response)
-      : record_(context, "StreamUsage"), service_(service), response_(response) {
-    StartRead(&request_);
+      : StreamUsageReactor(context, service, response, service->context_.gate.Admit(context, "StreamUsage")) {}
+  StreamUsageReactor(grpc::CallbackServerContext* context, HealthServiceImpl* service,
+                     v1::RecordUsageResponse* response, const absl::StatusOr<auth::Caller>& caller)
+      : record_(context, "StreamUsage", caller.ok() ? caller->principal : ""), service_(service), response_(response) {
+    if (caller.ok()) {
+      StartRead(&request_);
+    } else {
+      Done(ToGrpcStatus(caller.status()));
+    }
   }
   void OnReadDone(bool ok) override {
     if (!ok) {
@@ -166,7 +173,7 @@ grpc::ServerReadReactor<v1::RecordUsageRequest>* HealthServiceImpl::StreamUsage(
 grpc::ServerUnaryReactor* HealthServiceImpl::RecordSurveyResponse(grpc::CallbackServerContext* ctx,
                                                                   const v1::RecordSurveyResponseRequest* request,
                                                                   v1::SurveyResponse* response) {
-  return RunUnary(ctx, context_.workers, "RecordSurveyResponse", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "RecordSurveyResponse", [=]() -> absl::Status {
     FieldViolations v;
     FieldViolations local;
     SurveyResponse r = FromProto(request->response(), "", local);
@@ -185,7 +192,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::RecordSurveyResponse(grpc::Callback
 grpc::ServerUnaryReactor* HealthServiceImpl::RecordValue(grpc::CallbackServerContext* ctx,
                                                          const v1::RecordValueRequest* request,
                                                          v1::ValueRecord* response) {
-  return RunUnary(ctx, context_.workers, "RecordValue", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "RecordValue", [=]() -> absl::Status {
     FieldViolations v;
     FieldViolations local;
     ValueRecord r = FromProto(request->record(), "", local);
@@ -204,7 +211,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::RecordValue(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* HealthServiceImpl::ListSignals(grpc::CallbackServerContext* ctx,
                                                          const v1::ListSignalsRequest* request,
                                                          v1::ListSignalsResponse* response) {
-  return RunUnary(ctx, context_.workers, "ListSignals", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "ListSignals", [=]() -> absl::Status {
     FieldViolations v;
     RequireAccountId(request->account_id(), "account_id", v);
     if (!v1::SignalKind_IsValid(request->kind())) v.Add("kind", absl::StrCat(request->kind(), " is not a signal kind"));
@@ -245,7 +252,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::ListSignals(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* HealthServiceImpl::CreateScorecard(grpc::CallbackServerContext* ctx,
                                                              const v1::CreateScorecardRequest* request,
                                                              v1::Scorecard* response) {
-  return RunUnary(ctx, context_.workers, "CreateScorecard", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "CreateScorecard", [=]() -> absl::Status {
     Scorecard s = FromProto(request->scorecard());
     FieldViolations local;
     ValidateScorecard(s, local);
@@ -273,7 +280,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::CreateScorecard(grpc::CallbackServe
 grpc::ServerUnaryReactor* HealthServiceImpl::GetScorecard(grpc::CallbackServerContext* ctx,
                                                           const v1::GetScorecardRequest* request,
                                                           v1::Scorecard* response) {
-  return RunUnary(ctx, context_.workers, "GetScorecard", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "GetScorecard", [=]() -> absl::Status {
     if (request->id().empty()) return InvalidFieldError("id", "is required");
     auto s = repository_.GetScorecard(request->id());
     if (!s.ok()) return s.status();
@@ -285,7 +292,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::GetScorecard(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* HealthServiceImpl::ListScorecards(grpc::CallbackServerContext* ctx,
                                                             const v1::ListScorecardsRequest*,
                                                             v1::ListScorecardsResponse* response) {
-  return RunUnary(ctx, context_.workers, "ListScorecards", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "ListScorecards", [=]() -> absl::Status {
     auto all = repository_.ListScorecards();
     if (!all.ok()) return all.status();
     for (const auto& s : *all) *response->add_scorecards() = ToProto(s);
@@ -296,7 +303,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::ListScorecards(grpc::CallbackServer
 grpc::ServerUnaryReactor* HealthServiceImpl::UpdateScorecard(grpc::CallbackServerContext* ctx,
                                                              const v1::UpdateScorecardRequest* request,
                                                              v1::Scorecard* response) {
-  return RunUnary(ctx, context_.workers, "UpdateScorecard", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "UpdateScorecard", [=]() -> absl::Status {
     static const std::set<std::string> kPaths = {"name", "weights", "red_max", "amber_max", "key_use_cases",
                                                  "presence_target"};
     FieldViolations v;
@@ -339,7 +346,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::UpdateScorecard(grpc::CallbackServe
 grpc::ServerUnaryReactor* HealthServiceImpl::AssignScorecard(grpc::CallbackServerContext* ctx,
                                                              const v1::AssignScorecardRequest* request,
                                                              v1::AssignScorecardResponse* response) {
-  return RunUnary(ctx, context_.workers, "AssignScorecard", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "AssignScorecard", [=]() -> absl::Status {
     auto facts = Facts(request->account_id(), "account_id");
     if (!facts.ok()) return facts.status();
     std::string id = request->scorecard_id().empty() ? kDefaultScorecardId : request->scorecard_id();
@@ -354,7 +361,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::AssignScorecard(grpc::CallbackServe
 grpc::ServerUnaryReactor* HealthServiceImpl::GetHealth(grpc::CallbackServerContext* ctx,
                                                        const v1::GetHealthRequest* request,
                                                        v1::AccountHealth* response) {
-  return RunUnary(ctx, context_.workers, "GetHealth", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "GetHealth", [=]() -> absl::Status {
     FieldViolations v;
     RequireAccountId(request->account_id(), "account_id", v);
     std::optional<absl::CivilDay> as_of = OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
@@ -377,7 +384,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::GetHealth(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* HealthServiceImpl::SetOverride(grpc::CallbackServerContext* ctx,
                                                          const v1::SetOverrideRequest* request,
                                                          v1::Override* response) {
-  return RunUnary(ctx, context_.workers, "SetOverride", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "SetOverride", [=]() -> absl::Status {
     const v1::Override& o = request->override();
     FieldViolations v;
     RequireAccountId(o.account_id(), "override.account_id", v);
@@ -400,7 +407,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::SetOverride(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* HealthServiceImpl::ClearOverride(grpc::CallbackServerContext* ctx,
                                                            const v1::ClearOverrideRequest* request,
                                                            v1::ClearOverrideResponse*) {
-  return RunUnary(ctx, context_.workers, "ClearOverride", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "ClearOverride", [=]() -> absl::Status {
     FieldViolations v;
     RequireAccountId(request->account_id(), "account_id", v);
     if (!v.empty()) return v.ToStatus();
@@ -414,7 +421,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::ClearOverride(grpc::CallbackServerC
 grpc::ServerUnaryReactor* HealthServiceImpl::GetValueTracking(grpc::CallbackServerContext* ctx,
                                                               const v1::GetValueTrackingRequest* request,
                                                               v1::ValueTracking* response) {
-  return RunUnary(ctx, context_.workers, "GetValueTracking", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "GetValueTracking", [=]() -> absl::Status {
     FieldViolations v;
     std::optional<absl::CivilDay> as_of = OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
     if (!v.empty()) return v.ToStatus();
@@ -431,7 +438,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::GetValueTracking(grpc::CallbackServ
 grpc::ServerUnaryReactor* HealthServiceImpl::RescorePortfolio(grpc::CallbackServerContext* ctx,
                                                               const v1::RescorePortfolioRequest* request,
                                                               v1::RescorePortfolioResponse* response) {
-  return RunUnary(ctx, context_.workers, "RescorePortfolio", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "RescorePortfolio", [=]() -> absl::Status {
     FieldViolations v;
     std::optional<absl::CivilDay> as_of = OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
     int count = request->shard_count();
@@ -498,7 +505,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::RescorePortfolio(grpc::CallbackServ
 grpc::ServerUnaryReactor* HealthServiceImpl::ListHealth(grpc::CallbackServerContext* ctx,
                                                         const v1::ListHealthRequest* request,
                                                         v1::ListHealthResponse* response) {
-  return RunUnary(ctx, context_.workers, "ListHealth", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "ListHealth", [=]() -> absl::Status {
     FieldViolations v;
     LatestFilter filter;
     filter.band = BandFromProto(request->band(), "band", v);
@@ -530,7 +537,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::ListHealth(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* HealthServiceImpl::GetHealthHistory(grpc::CallbackServerContext* ctx,
                                                               const v1::GetHealthHistoryRequest* request,
                                                               v1::GetHealthHistoryResponse* response) {
-  return RunUnary(ctx, context_.workers, "GetHealthHistory", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "GetHealthHistory", [=]() -> absl::Status {
     FieldViolations v;
     RequireAccountId(request->account_id(), "account_id", v);
     absl::CivilDay end = OptionalDay(request->has_end_day(), request->end_day(), "end_day", v).value_or(Today());
@@ -548,7 +555,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::GetHealthHistory(grpc::CallbackServ
 grpc::ServerUnaryReactor* HealthServiceImpl::GetPortfolioSummary(grpc::CallbackServerContext* ctx,
                                                                  const v1::GetPortfolioSummaryRequest* request,
                                                                  v1::PortfolioSummary* response) {
-  return RunUnary(ctx, context_.workers, "GetPortfolioSummary", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "GetPortfolioSummary", [=]() -> absl::Status {
     if (request->top() < 0) return InvalidFieldError("top", "must not be negative");
     int top = request->top() == 0 ? 10 : std::min(request->top(), kMaxTop);
     std::map<Band, std::pair<int64_t, std::map<std::string, int64_t>>> bands;
@@ -704,11 +711,13 @@ class HealthServiceImpl::WatchReactor : public grpc::ServerWriteReactor<v1::Heal
   std::thread thread_;
 };
 
-grpc::ServerWriteReactor<v1::HealthChange>* HealthServiceImpl::WatchHealth(grpc::CallbackServerContext*,
+grpc::ServerWriteReactor<v1::HealthChange>* HealthServiceImpl::WatchHealth(grpc::CallbackServerContext* ctx,
                                                                           const v1::WatchHealthRequest* request) {
   int64_t after = 0;
-  absl::Status status;
-  if (request->resume_token().empty()) {
+  absl::Status status = context_.gate.Admit(ctx, "WatchHealth").status();
+  if (!status.ok()) {
+    // refused: nothing is read
+  } else if (request->resume_token().empty()) {
     auto last = repository_.LastChangeSequence();
     status = last.status();
     if (last.ok()) after = *last;
@@ -734,7 +743,7 @@ grpc::ServerWriteReactor<v1::HealthChange>* HealthServiceImpl::WatchHealth(grpc:
 grpc::ServerUnaryReactor* HealthServiceImpl::BatchGetReportInputs(grpc::CallbackServerContext* ctx,
                                                                   const v1::BatchGetReportInputsRequest* request,
                                                                   v1::BatchGetReportInputsResponse* response) {
-  return RunUnary(ctx, context_.workers, "BatchGetReportInputs", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "BatchGetReportInputs", [=]() -> absl::Status {
     FieldViolations v;
     if (request->account_ids().empty() || request->account_ids_size() > kMaxReportAccounts) {
       v.Add("account_ids", absl::StrCat("must hold 1-", kMaxReportAccounts, " ids"));

@@ -6,8 +6,8 @@
 namespace flywheel::stakeholders {
 
 StakeholdersClient::StakeholdersClient(std::shared_ptr<grpc::ChannelInterface> channel, absl::Duration deadline,
-                                       std::string principal)
-    : stub_(v1::StakeholderService::NewStub(channel)), deadline_(deadline), principal_(std::move(principal)) {}
+                                       const auth::OutgoingIdentity& identity)
+    : stub_(v1::StakeholderService::NewStub(channel)), deadline_(deadline), identity_(identity) {}
 
 absl::StatusOr<v1::BatchGetCoverageResponse> StakeholdersClient::BatchGetCoverage(
     const std::vector<std::string>& account_ids) {
@@ -15,7 +15,7 @@ absl::StatusOr<v1::BatchGetCoverageResponse> StakeholdersClient::BatchGetCoverag
   for (const auto& id : account_ids) request.add_account_ids(id);
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
-  ctx.AddMetadata("x-flywheel-principal", principal_);
+  identity_.Apply(&ctx);
   v1::BatchGetCoverageResponse out;
   absl::Status status = FromGrpcStatus(stub_->BatchGetCoverage(&ctx, request, &out));
   if (status.ok()) return out;

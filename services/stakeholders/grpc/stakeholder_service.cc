@@ -68,7 +68,7 @@ UpsertInput CheckedUpsert(const pb::UpsertStakeholderRequest& r, FieldViolations
 }  // namespace
 
 WriteContext StakeholderServiceImpl::WriteContextOf(grpc::CallbackServerContext* ctx, std::string request_id) const {
-  return WriteContext{PrincipalOf(ctx), std::move(request_id), context_.clock.Now()};
+  return WriteContext{context_.gate.PrincipalOf(ctx), std::move(request_id), context_.clock.Now()};
 }
 
 absl::Status StakeholderServiceImpl::RequireAccount(const std::string& account_id, const std::string& field) {
@@ -87,7 +87,7 @@ absl::StatusOr<std::vector<Stakeholder>> StakeholderServiceImpl::LiveOf(const st
 grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateStakeholder(grpc::CallbackServerContext* ctx,
                                                                     const v1::CreateStakeholderRequest* request,
                                                                     v1::Stakeholder* response) {
-  return RunUnary(ctx, context_.workers, "CreateStakeholder", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "CreateStakeholder", [=]() -> absl::Status {
     FieldViolations v;
     if (!request->has_stakeholder()) v.Add("stakeholder", "is required");
     Stakeholder s = Checked(request->stakeholder(), "stakeholder.", v);
@@ -112,7 +112,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateStakeholder(grpc::Callba
 grpc::ServerUnaryReactor* StakeholderServiceImpl::GetStakeholder(grpc::CallbackServerContext* ctx,
                                                                  const v1::GetStakeholderRequest* request,
                                                                  v1::Stakeholder* response) {
-  return RunUnary(ctx, context_.workers, "GetStakeholder", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "GetStakeholder", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->id(), "stk", "id", v);
     if (!v.empty()) return v.ToStatus();
@@ -126,7 +126,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::GetStakeholder(grpc::CallbackS
 grpc::ServerUnaryReactor* StakeholderServiceImpl::ListStakeholders(grpc::CallbackServerContext* ctx,
                                                                    const v1::ListStakeholdersRequest* request,
                                                                    v1::ListStakeholdersResponse* response) {
-  return RunUnary(ctx, context_.workers, "ListStakeholders", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "ListStakeholders", [=]() -> absl::Status {
     FieldViolations v;
     StakeholderQuery q;
     q.account_id = request->account_id();
@@ -158,7 +158,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::ListStakeholders(grpc::Callbac
 grpc::ServerUnaryReactor* StakeholderServiceImpl::UpdateStakeholder(grpc::CallbackServerContext* ctx,
                                                                     const v1::UpdateStakeholderRequest* request,
                                                                     v1::Stakeholder* response) {
-  return RunUnary(ctx, context_.workers, "UpdateStakeholder", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "UpdateStakeholder", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->stakeholder().id(), "stk", "stakeholder.id", v);
     CheckMask(request->update_mask(), "update_mask", true, v);
@@ -191,7 +191,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::UpdateStakeholder(grpc::Callba
 grpc::ServerUnaryReactor* StakeholderServiceImpl::DeleteStakeholder(grpc::CallbackServerContext* ctx,
                                                                     const v1::DeleteStakeholderRequest* request,
                                                                     v1::Stakeholder* response) {
-  return RunUnary(ctx, context_.workers, "DeleteStakeholder", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "DeleteStakeholder", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->id(), "stk", "id", v);
     if (!v.empty()) return v.ToStatus();
@@ -219,7 +219,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::DeleteStakeholder(grpc::Callba
 grpc::ServerUnaryReactor* StakeholderServiceImpl::UpsertStakeholder(grpc::CallbackServerContext* ctx,
                                                                     const v1::UpsertStakeholderRequest* request,
                                                                     v1::UpsertStakeholderResponse* response) {
-  return RunUnary(ctx, context_.workers, "UpsertStakeholder", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "UpsertStakeholder", [=]() -> absl::Status {
     FieldViolations v;
     UpsertInput in = CheckedUpsert(*request, v);
     if (!v.empty()) return v.ToStatus();
@@ -271,13 +271,13 @@ grpc::ServerReadReactor<v1::BulkUpsertStakeholdersRequest>* StakeholderServiceIm
     return out;
   };
   hooks.set_id = [](v1::BulkUpsertResult& r, const std::string& id) { r.set_stakeholder_id(id); };
-  return new Reactor(ctx, "BulkUpsertStakeholders", context_.workers, response, std::move(hooks));
+  return new Reactor(ctx, "BulkUpsertStakeholders", context_, response, std::move(hooks));
 }
 
 grpc::ServerUnaryReactor* StakeholderServiceImpl::GetCoverage(grpc::CallbackServerContext* ctx,
                                                               const v1::GetCoverageRequest* request,
                                                               v1::Coverage* response) {
-  return RunUnary(ctx, context_.workers, "GetCoverage", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "GetCoverage", [=]() -> absl::Status {
     if (absl::Status a = RequireAccount(request->account_id(), "account_id"); !a.ok()) return a;
     auto live = LiveOf(request->account_id());
     if (!live.ok()) return live.status();
@@ -289,7 +289,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::GetCoverage(grpc::CallbackServ
 grpc::ServerUnaryReactor* StakeholderServiceImpl::BatchGetCoverage(grpc::CallbackServerContext* ctx,
                                                                    const v1::BatchGetCoverageRequest* request,
                                                                    v1::BatchGetCoverageResponse* response) {
-  return RunUnary(ctx, context_.workers, "BatchGetCoverage", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "BatchGetCoverage", [=]() -> absl::Status {
     FieldViolations v;
     if (request->account_ids().empty() || request->account_ids_size() > 1000) v.Add("account_ids", "must hold 1-1000 ids");
     for (int i = 0; i < request->account_ids_size(); ++i) {
@@ -313,7 +313,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::BatchGetCoverage(grpc::Callbac
 grpc::ServerUnaryReactor* StakeholderServiceImpl::ListCoverageGaps(grpc::CallbackServerContext* ctx,
                                                                    const v1::ListCoverageGapsRequest* request,
                                                                    v1::ListCoverageGapsResponse* response) {
-  return RunUnary(ctx, context_.workers, "ListCoverageGaps", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "ListCoverageGaps", [=]() -> absl::Status {
     FieldViolations v;
     auto page_size = paging::NormalizePageSize(request->page_size());
     v.AddFrom(page_size.status());
@@ -355,7 +355,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::ListCoverageGaps(grpc::Callbac
 grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateRaciActivity(grpc::CallbackServerContext* ctx,
                                                                      const v1::CreateRaciActivityRequest* request,
                                                                      v1::RaciActivity* response) {
-  return RunUnary(ctx, context_.workers, "CreateRaciActivity", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "CreateRaciActivity", [=]() -> absl::Status {
     const auto& a = request->activity();
     FieldViolations v;
     RequireId(a.account_id(), "acc", "activity.account_id", v);
@@ -373,7 +373,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateRaciActivity(grpc::Callb
 grpc::ServerUnaryReactor* StakeholderServiceImpl::SetRaciAssignments(grpc::CallbackServerContext* ctx,
                                                                      const v1::SetRaciAssignmentsRequest* request,
                                                                      v1::SetRaciAssignmentsResponse* response) {
-  return RunUnary(ctx, context_.workers, "SetRaciAssignments", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "SetRaciAssignments", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->activity_id(), "act", "activity_id", v);
     std::vector<RaciAssignment> assignments;
@@ -401,7 +401,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::SetRaciAssignments(grpc::Callb
 grpc::ServerUnaryReactor* StakeholderServiceImpl::GetRaciMatrix(grpc::CallbackServerContext* ctx,
                                                                 const v1::GetRaciMatrixRequest* request,
                                                                 v1::RaciMatrix* response) {
-  return RunUnary(ctx, context_.workers, "GetRaciMatrix", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "GetRaciMatrix", [=]() -> absl::Status {
     if (absl::Status a = RequireAccount(request->account_id(), "account_id"); !a.ok()) return a;
     auto live = LiveOf(request->account_id());
     if (!live.ok()) return live.status();
@@ -431,7 +431,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::GetRaciMatrix(grpc::CallbackSe
 grpc::ServerUnaryReactor* StakeholderServiceImpl::GetBriefing(grpc::CallbackServerContext* ctx,
                                                               const v1::GetBriefingRequest* request,
                                                               v1::Briefing* response) {
-  return RunUnary(ctx, context_.workers, "GetBriefing", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "GetBriefing", [=]() -> absl::Status {
     FieldViolations v;
     std::string account_id = request->account_id();
     std::optional<Role> role = EnumFromProto<Role>(request->role(), pb::Role_IsValid, "role", v);
@@ -516,7 +516,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::GetBriefing(grpc::CallbackServ
 grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateChangeInitiative(grpc::CallbackServerContext* ctx,
                                                                          const v1::CreateChangeInitiativeRequest* request,
                                                                          v1::ChangeInitiative* response) {
-  return RunUnary(ctx, context_.workers, "CreateChangeInitiative", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "CreateChangeInitiative", [=]() -> absl::Status {
     const auto& m = request->initiative();
     FieldViolations v;
     RequireId(m.account_id(), "acc", "initiative.account_id", v);
@@ -582,7 +582,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateChangeInitiative(grpc::C
 grpc::ServerUnaryReactor* StakeholderServiceImpl::GetChangeInitiative(grpc::CallbackServerContext* ctx,
                                                                       const v1::GetChangeInitiativeRequest* request,
                                                                       v1::ChangeInitiative* response) {
-  return RunUnary(ctx, context_.workers, "GetChangeInitiative", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "GetChangeInitiative", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->id(), "chg", "id", v);
     if (!v.empty()) return v.ToStatus();
@@ -596,7 +596,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::GetChangeInitiative(grpc::Call
 grpc::ServerUnaryReactor* StakeholderServiceImpl::ListChangeInitiatives(grpc::CallbackServerContext* ctx,
                                                                         const v1::ListChangeInitiativesRequest* request,
                                                                         v1::ListChangeInitiativesResponse* response) {
-  return RunUnary(ctx, context_.workers, "ListChangeInitiatives", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "ListChangeInitiatives", [=]() -> absl::Status {
     if (absl::Status a = RequireAccount(request->account_id(), "account_id"); !a.ok()) return a;
     auto list = repository_.ListInitiatives(request->account_id());
     if (!list.ok()) return list.status();
@@ -608,7 +608,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::ListChangeInitiatives(grpc::Ca
 grpc::ServerUnaryReactor* StakeholderServiceImpl::AdvanceAdkarStage(grpc::CallbackServerContext* ctx,
                                                                     const v1::AdvanceAdkarStageRequest* request,
                                                                     v1::ChangeInitiative* response) {
-  return RunUnary(ctx, context_.workers, "AdvanceAdkarStage", [=]() -> absl::Status {
+  return RunUnary(ctx, context_, "AdvanceAdkarStage", [=]() -> absl::Status {
     FieldViolations v;
     RequireId(request->id(), "chg", "id", v);
     auto to = EnumFromProto<AdkarStage>(request->to_stage(), pb::AdkarStage_IsValid, "to_stage", v);
