@@ -157,7 +157,7 @@ int Load(pb::HealthService::Stub& stub, AccountResolver& accounts, const Options
     return 2;
   }
   grpc::ClientContext stream_context;
-  stream_context.AddMetadata("x-flywheel-principal", "flywheelctl");
+  ApplyIdentity(&stream_context);
   pb::RecordUsageResponse accepted;
   auto stream = stub.StreamUsage(&stream_context, &accepted);
   // Ends the stream without committing to it when the file turns out to be bad.

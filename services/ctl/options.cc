@@ -63,10 +63,20 @@ int Print(const Table& table, const Options& options) {
   return 0;
 }
 
+namespace {
+const auth::OutgoingIdentity* identity = nullptr;
+}  // namespace
+
+void SetIdentity(const auth::OutgoingIdentity* id) { identity = id; }
+
+void ApplyIdentity(grpc::ClientContext* context) {
+  if (identity) identity->Apply(context);
+}
+
 std::unique_ptr<grpc::ClientContext> NewContext(int seconds) {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
-  ctx->AddMetadata("x-flywheel-principal", "flywheelctl");
+  ApplyIdentity(ctx.get());
   return ctx;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/auth/outgoing_identity.h"
 #include "flywheel/type/v1/types.pb.h"
 #include "grpcpp/grpcpp.h"
 
@@ -28,7 +29,13 @@ class Table;
 // --columns named (comma-separated headers) when given; 2 on a bad format.
 int Print(const Table& table, const Options& options);
 
-// A context with a deadline and the principal "flywheelctl".
+// Who flywheelctl calls as (principal "flywheelctl", the token of --token_file); main sets it
+// once before any command runs.
+void SetIdentity(const auth::OutgoingIdentity* identity);
+// Adds the identity's headers to `context`.
+void ApplyIdentity(grpc::ClientContext* context);
+
+// A context with a deadline and the identity.
 std::unique_ptr<grpc::ClientContext> NewContext(int seconds = 30);
 
 // Prints the status and its field violations to stderr; returns exit code 1.
