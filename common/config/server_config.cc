@@ -39,13 +39,14 @@ ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain to serve TLS wi
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
 ABSL_FLAG(std::string, tls_client_ca_file, "", "PEM CA: when set, clients must present a certificate it signed (mutual TLS)");
 ABSL_FLAG(std::string, tls_ca_file, "", "PEM CA: when set, calls to other services use TLS and trust servers it signed");
+ABSL_FLAG(std::string, probe_listen, "", "host:port of a plaintext server of grpc.health.v1 alone, for probes that cannot speak TLS (empty: none)");
 ABSL_FLAG(int, max_message_bytes, 4 << 20, "largest request or response message, in bytes");
 
 namespace flywheel {
 namespace {
 constexpr const char* kFlagNames[] = {
     "jwt_hs256_secret_file", "jwt_rs256_public_key_file", "service_token_file", "tls_cert_file", "tls_key_file",
-    "tls_client_ca_file", "tls_ca_file", "max_message_bytes",
+    "tls_client_ca_file", "tls_ca_file", "max_message_bytes", "probe_listen",
     "listen", "port_file", "db_dsn", "db_user", "db_password", "db_password_file", "db_pool_size",
     "drain_deadline_seconds", "health_check_interval_ms", "log_level", "page_token_secret", "accounts_addr",
     "health_addr", "stakeholders_addr", "metrics_listen", "upstream_deadline_ms"};
@@ -136,6 +137,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv, const Servi
   config.health_address = absl::GetFlag(FLAGS_health_addr);
   config.stakeholders_address = absl::GetFlag(FLAGS_stakeholders_addr);
   config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  config.probe_listen = absl::GetFlag(FLAGS_probe_listen);
   int upstream = absl::GetFlag(FLAGS_upstream_deadline_ms);
   if (upstream < 10) bad.Add("upstream_deadline_ms", "must be at least 10");
   config.upstream_deadline = absl::Milliseconds(upstream);

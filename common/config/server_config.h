@@ -49,6 +49,7 @@ struct ServerConfig {
   std::string health_address;                    // for services that call health
   std::string stakeholders_address;              // for services that call stakeholders
   std::string metrics_listen;                    // host:port of /metrics; empty: no metrics endpoint
+  std::string probe_listen;                      // host:port of a plaintext grpc.health.v1 only server; empty: none
   absl::Duration upstream_deadline = absl::Seconds(5);
   SecurityConfig security;
   int max_message_bytes = 4 << 20;  // largest request or response message

@@ -48,11 +48,26 @@ class SignalWatcher {
   sigset_t set_;
 };
 
+// The grpc.health.v1 services of the main server and, when there is one, of the plaintext
+// probe server; every status change goes to both.
+class HealthStatuses {
+ public:
+  void Add(grpc::HealthCheckServiceInterface* health) { services_.push_back(health); }
+  void Set(const std::string& service, bool serving) {
+    for (auto* h : services_) h->SetServingStatus(service, serving);
+  }
+  void Shutdown() {
+    for (auto* h : services_) h->Shutdown();
+  }
+
+ private:
+  std::vector<grpc::HealthCheckServiceInterface*> services_;
+};
+
 // Probes the database on its own connection and mirrors the result into the health service.
 class DatabaseHealthWatcher {
  public:
-  DatabaseHealthWatcher(const DatabaseConfig& config, absl::Duration interval,
-                        grpc::HealthCheckServiceInterface* health)
+  DatabaseHealthWatcher(const DatabaseConfig& config, absl::Duration interval, HealthStatuses* health)
       : config_(config), interval_(interval), health_(health) {
     config_.connect_timeout = absl::Seconds(1);
     config_.io_timeout = absl::Seconds(2);
@@ -81,7 +96,7 @@ class DatabaseHealthWatcher {
       }
       int serving = conn ? 1 : 0;
       if (serving != last) {
-        health_->SetServingStatus("", serving == 1);  // readiness; "liveness" stays SERVING
+        health_->Set("", serving == 1);  // readiness; "liveness" stays SERVING
         log::Write(serving ? log::Level::kInfo : log::Level::kWarning,
                    serving ? "database reachable: SERVING" : "database unreachable: NOT_SERVING");
         last = serving;
@@ -93,7 +108,7 @@ class DatabaseHealthWatcher {
 
   DatabaseConfig config_;
   absl::Duration interval_;
-  grpc::HealthCheckServiceInterface* health_;
+  HealthStatuses* health_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
@@ -209,11 +224,27 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
     log::Error("cannot listen", {{"address", config.listen_address}});
     return 1;
   }
-  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  // With TLS on, the kubelet's gRPC probes (plaintext only) use a second server that serves
+  // nothing but grpc.health.v1.
+  std::unique_ptr<grpc::Server> probe_server;
+  if (!config.probe_listen.empty()) {
+    grpc::ServerBuilder probe_builder;
+    int probe_port = 0;
+    probe_builder.AddListeningPort(config.probe_listen, grpc::InsecureServerCredentials(), &probe_port);
+    probe_server = probe_builder.BuildAndStart();
+    if (!probe_server || probe_port == 0) {
+      log::Error("cannot listen for probes", {{"address", config.probe_listen}});
+      return 1;
+    }
+  }
+  HealthStatuses statuses;
+  statuses.Add(server->GetHealthCheckService());
+  if (probe_server) statuses.Add(probe_server->GetHealthCheckService());
+  HealthStatuses* health = &statuses;
   // "" (readiness) follows the database; "liveness" says only that the process serves, so an
   // orchestrator's liveness probe never restarts a service for a database outage.
-  health->SetServingStatus("", !definition.migrations);
-  health->SetServingStatus("liveness", true);
+  health->Set("", !definition.migrations);
+  health->Set("liveness", true);
   std::unique_ptr<DatabaseHealthWatcher> watcher;
   if (definition.migrations) {
     watcher = std::make_unique<DatabaseHealthWatcher>(config.database, config.health_check_interval, health);
@@ -244,6 +275,7 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
   server->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(config.drain_deadline));
   workers.Stop();
   server->Wait();
+  if (probe_server) probe_server->Shutdown();
   log::Info("stopped");
   return 0;
 }

@@ -4,7 +4,9 @@
 #   deploy/local/flywheel.sh up       install, build, start (idempotent)
 #   deploy/local/flywheel.sh status   health of every service
 #   deploy/local/flywheel.sh down     stop the services and the database
-# State (database files, logs, pids) lives in .run/ at the top of the checkout.
+# Auth and mutual TLS are on: keys, certificates and tokens are made on first start in
+# .run/credentials (flywheelctl here is already pointed at them). State (database files, logs,
+# pids) lives in .run/ at the top of the checkout.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 run="$root/.run"
@@ -21,6 +23,12 @@ export FLYWHEEL_STAKEHOLDERS_ADDR="127.0.0.1:$stakeholders_port"
 export FLYWHEEL_HANDOFF_ADDR="127.0.0.1:$handoff_port"
 services=(accounts health stakeholders handoff)
 ctl="$build/services/ctl/flywheelctl"
+credentials="$run/credentials"
+# flywheelctl calls over mutual TLS with the operator's token.
+export FLYWHEEL_TLS_CA_FILE="$credentials/ca.pem"
+export FLYWHEEL_TLS_CERT_FILE="$credentials/client.pem"
+export FLYWHEEL_TLS_KEY_FILE="$credentials/client.key"
+export FLYWHEEL_TOKEN_FILE="$credentials/operator.token"
 
 port_of() {
   case "$1" in
@@ -40,6 +48,18 @@ build_suite() {
     flywheelctl
 }
 
+# The CA, certificates and token keys (kept across runs), and fresh tokens: one per service for
+# its calls to the others (handoff moves lifecycle stages, so it writes) and the operator's.
+make_credentials() {
+  "$root/deploy/local/make-credentials.sh" "$credentials" >/dev/null
+  mint() { "$ctl" token mint --principal "$1" --roles "$2" --ttl 720h --hs256_secret_file "$credentials/jwt-hs256.secret" >"$credentials/$3.token"; }
+  mint service:accounts viewer accounts
+  mint service:health viewer health
+  mint service:stakeholders viewer stakeholders
+  mint service:handoff editor handoff
+  mint operator admin operator
+}
+
 start_service() {
   local name=$1 port
   port=$(port_of "$name")
@@ -55,6 +75,10 @@ start_service() {
     --listen="127.0.0.1:$port" --db_dsn="tcp://127.0.0.1:$db_port/flywheel_$name" --db_user=flywheel \
     --accounts_addr="$FLYWHEEL_ACCOUNTS_ADDR" --health_addr="$FLYWHEEL_HEALTH_ADDR" \
     --stakeholders_addr="$FLYWHEEL_STAKEHOLDERS_ADDR" \
+    --tls_cert_file="$credentials/server.pem" --tls_key_file="$credentials/server.key" \
+    --tls_client_ca_file="$credentials/ca.pem" --tls_ca_file="$credentials/ca.pem" \
+    --jwt_hs256_secret_file="$credentials/jwt-hs256.secret" --jwt_rs256_public_key_file="$credentials/jwt-rs256.pub" \
+    --service_token_file="$credentials/$name.token" \
     </dev/null >>"$run/logs/$name.log" 2>&1 &
   echo $! >"$run/$name.pid"
 }
@@ -72,6 +96,7 @@ wait_healthy() {
 up() {
   build_suite
   "$root/deploy/local/mariadb.sh" start "$run/mariadb" "$db_port"
+  make_credentials
   for s in "${services[@]}"; do start_service "$s"; done
   wait_healthy
 }

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Creates the key material Flywheel runs with, in DIR (default: deploy/local/.run/credentials):
+# Creates the key material Flywheel runs with, in DIR (default: .run/credentials at the top of the checkout):
 # a private CA; a server certificate for localhost, 127.0.0.1 and any extra DNS names given;
 # a client certificate (mutual TLS); an HS256 secret and an RS256 key pair for bearer tokens.
 # Existing files are kept, so running it again changes nothing. Needs only openssl.
 # Usage: make-credentials.sh [DIR] [DNS name...]
 set -euo pipefail
-dir=${1:-"$(cd "$(dirname "$0")" && pwd)/.run/credentials"}
+dir=${1:-"$(cd "$(dirname "$0")/../.." && pwd)/.run/credentials"}
 shift || true
 mkdir -p "$dir"
 cd "$dir"

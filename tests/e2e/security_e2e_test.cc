@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "common/testing/free_port.h"
 #include "common/testing/service_process.h"
 #include "common/testing/test_credentials.h"
 #include "common/testing/test_mariadb.h"
@@ -28,8 +29,10 @@ const TestCredentials& Credentials() { return TestCredentials::Shared(); }
 class SecurityE2eTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    accounts_ = new ServiceProcess(FLYWHEEL_ACCOUNTS_BINARY, TestMariaDb::Shared().NewDatabaseConfig(),
-                                   Credentials().ServerFlags());
+    probe_address_ = absl::StrCat("127.0.0.1:", testing::FreeLoopbackPort());
+    std::vector<std::string> flags = Credentials().ServerFlags();
+    flags.push_back(absl::StrCat("--probe_listen=", probe_address_));
+    accounts_ = new ServiceProcess(FLYWHEEL_ACCOUNTS_BINARY, TestMariaDb::Shared().NewDatabaseConfig(), flags);
   }
   static void TearDownTestSuite() {
     delete accounts_;
@@ -65,9 +68,11 @@ class SecurityE2eTest : public ::testing::Test {
   }
 
   static ServiceProcess* accounts_;
+  static std::string probe_address_;
 };
 
 ServiceProcess* SecurityE2eTest::accounts_ = nullptr;
+std::string SecurityE2eTest::probe_address_;
 
 TEST_F(SecurityE2eTest, CallsWithoutAValidTokenAreUnauthenticatedButHealthIsOpen) {
   auto stub = Accounts();
@@ -158,6 +163,24 @@ TEST_F(SecurityE2eTest, PlaintextAndCertificatelessClientsAreTurnedAway) {
             grpc::StatusCode::UNAVAILABLE);
   // The same call with the client certificate reaches the service (which checks the id).
   EXPECT_EQ(Accounts()->GetAccount(As(viewer).get(), get, &out).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(SecurityE2eTest, ThePlaintextProbePortServesHealthAndNothingElse) {
+  auto channel = grpc::CreateChannel(probe_address_, grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  grpc::health::v1::HealthCheckRequest check;
+  grpc::health::v1::HealthCheckResponse serving;
+  ASSERT_TRUE(health->Check(As("").get(), check, &serving).ok());
+  EXPECT_EQ(serving.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  check.set_service("liveness");
+  ASSERT_TRUE(health->Check(As("").get(), check, &serving).ok());
+  EXPECT_EQ(serving.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  apb::GetAccountRequest get;
+  get.set_id("acc_unknown");
+  apb::Account out;
+  std::string admin = Credentials().Token("ops-admin", {Role::kAdmin});
+  EXPECT_EQ(apb::AccountService::NewStub(channel)->GetAccount(As(admin).get(), get, &out).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
 }
 
 TEST_F(SecurityE2eTest, ServicesPresentTheirOwnTokenUpstream) {
