@@ -1,7 +1,8 @@
 // Offline checks of deploy/k8s: renders each overlay with `kubectl kustomize`, validates every
 // object against the Kubernetes API schemas (kubernetes-models), and checks the project's
-// rules: restricted security context, requests and limits, pinned images, gRPC probes and a
-// drain-friendly shutdown on every workload; in prod three replicas, autoscaling, disruption
+// rules: restricted security context, requests and limits, pinned images, gRPC probes on the
+// plaintext probe port, TLS with client certificates and token checks configured from mounted
+// Secrets, and a drain-friendly shutdown on every workload; in prod three replicas, autoscaling, disruption
 // budgets, topology spread, and network policies that allow exactly the call graph.
 //   node check_manifests.mjs DEPLOY_K8S_DIR
 import { execFileSync } from "node:child_process";
@@ -25,13 +26,23 @@ const CALLS = [
 ];
 const PORTS = { ...SERVICES, mariadb: 3306 };
 const DRAIN_DEADLINE_SECONDS = 10;
+const PROBE_PORT = 50060;
+// Settings every service must have: TLS, client certificates, token verification, its own token.
+const SECURITY_SETTINGS = ["FLYWHEEL_TLS_CERT_FILE", "FLYWHEEL_TLS_KEY_FILE", "FLYWHEEL_TLS_CLIENT_CA_FILE",
+  "FLYWHEEL_TLS_CA_FILE", "FLYWHEEL_JWT_RS256_PUBLIC_KEY_FILE", "FLYWHEEL_SERVICE_TOKEN_FILE"];
 
 function render(overlay) {
+  if (overlay === "dev") execFileSync(`${root}/overlays/dev/make-secrets.sh`, { stdio: "inherit" });
   const text = execFileSync("kubectl", ["kustomize", `${root}/overlays/${overlay}`], { encoding: "utf8" });
   return parseAllDocuments(text).map((d) => d.toJSON()).filter(Boolean);
 }
 
 async function validate(obj, where) {
+  // kustomize writes long Secret values as base64 wrapped over lines, which the API server
+  // decodes (Go's base64 skips newlines) but the schema's "byte" format does not accept.
+  if (obj.kind === "Secret" && obj.data) {
+    obj = { ...obj, data: Object.fromEntries(Object.entries(obj.data).map(([k, v]) => [k, v.replace(/\s+/g, "")])) };
+  }
   const [group, version] = obj.apiVersion.includes("/") ? obj.apiVersion.split("/") : [null, obj.apiVersion];
   const path = group ? `kubernetes-models/${group}/${version}/${obj.kind}` : `kubernetes-models/${version}/${obj.kind}`;
   let model;
@@ -55,7 +66,7 @@ function podSpecOf(obj) {
   return null;
 }
 
-function checkWorkload(obj, where) {
+function checkWorkload(obj, where, objects) {
   const pod = podSpecOf(obj);
   const psc = pod.securityContext || {};
   check(psc.runAsNonRoot === true, `${where}: pod runAsNonRoot`);
@@ -73,8 +84,19 @@ function checkWorkload(obj, where) {
   }
   if (obj.kind !== "Deployment") return;
   const c = pod.containers[0];
-  check(c.readinessProbe?.grpc?.port === SERVICES[obj.metadata.name], `${where}: gRPC readiness probe on its port`);
-  check(c.livenessProbe?.grpc?.port === SERVICES[obj.metadata.name], `${where}: gRPC liveness probe on its port`);
+  check(c.readinessProbe?.grpc?.port === PROBE_PORT, `${where}: gRPC readiness probe on the probe port`);
+  check(c.livenessProbe?.grpc?.port === PROBE_PORT, `${where}: gRPC liveness probe on the probe port`);
+  const config = {};
+  for (const source of c.envFrom ?? []) {
+    const map = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === source.configMapRef?.name);
+    Object.assign(config, map?.data ?? {});
+  }
+  check(config.FLYWHEEL_PROBE_LISTEN?.endsWith(`:${PROBE_PORT}`), `${where}: serves probes on ${PROBE_PORT}`);
+  const mounts = (c.volumeMounts ?? []).map((m) => m.mountPath);
+  for (const name of SECURITY_SETTINGS) {
+    const path = config[name];
+    check(path && mounts.some((m) => path.startsWith(m + "/")), `${where}: ${name} names a file of a mounted Secret`);
+  }
   check(c.livenessProbe?.grpc?.service === "liveness", `${where}: liveness probes the "liveness" service`);
   const pause = Number(c.lifecycle?.preStop?.exec?.command?.[1] ?? 0);
   check(pause > 0, `${where}: preStop pause`);
@@ -119,7 +141,7 @@ for (const overlay of ["dev", "prod"]) {
   for (const obj of objects) {
     const where = `${overlay} ${obj.kind}/${obj.metadata.name}`;
     await validate(obj, where);
-    if (podSpecOf(obj)) checkWorkload(obj, where);
+    if (podSpecOf(obj)) checkWorkload(obj, where, objects);
   }
   const deployments = objects.filter((o) => o.kind === "Deployment");
   check(deployments.map((d) => d.metadata.name).sort().join() === Object.keys(SERVICES).sort().join(),
