@@ -21,6 +21,13 @@ std::optional<Message> ReadPayload(const absl::Status& status, const char* type_
 
 }  // namespace
 
+std::string ClipForWire(absl::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+  return absl::StrCat(text.substr(0, cut), "…");
+}
+
 void FieldViolations::Add(std::string field, std::string description) {
   items_.push_back({std::move(field), std::move(description)});
 }
@@ -41,11 +48,16 @@ absl::Status FieldViolations::ToStatus() const {
 absl::Status InvalidArgumentError(std::vector<FieldViolation> violations) {
   google::rpc::BadRequest detail;
   std::vector<std::string> parts;
+  if (violations.size() > kMaxViolations) {
+    size_t more = violations.size() - kMaxViolations + 1;
+    violations.resize(kMaxViolations - 1);
+    violations.push_back({"…", absl::StrCat("and ", more, " more")});
+  }
   for (const auto& v : violations) {
     auto* fv = detail.add_field_violations();
-    fv->set_field(v.field);
-    fv->set_description(v.description);
-    parts.push_back(absl::StrCat(v.field, ": ", v.description));
+    fv->set_field(ClipForWire(v.field));
+    fv->set_description(ClipForWire(v.description));
+    parts.push_back(absl::StrCat(fv->field(), ": ", fv->description()));
   }
   absl::Status status = absl::InvalidArgumentError(absl::StrJoin(parts, "; "));
   status.SetPayload(kBadRequestTypeUrl, absl::Cord(detail.SerializeAsString()));
@@ -63,9 +75,9 @@ absl::Status FailedPreconditionError(absl::string_view message,
   for (const auto& v : violations) {
     auto* pv = detail.add_violations();
     pv->set_type(v.type);
-    pv->set_subject(v.subject);
-    pv->set_description(v.description);
-    parts.push_back(v.description);
+    pv->set_subject(ClipForWire(v.subject));
+    pv->set_description(ClipForWire(v.description));
+    parts.push_back(pv->description());
   }
   absl::Status status = absl::FailedPreconditionError(
       parts.empty() ? std::string(message) : absl::StrCat(message, ": ", absl::StrJoin(parts, "; ")));
@@ -74,7 +86,7 @@ absl::Status FailedPreconditionError(absl::string_view message,
 }
 
 absl::Status NotFoundError(absl::string_view resource_type, absl::string_view id) {
-  return WithErrorInfo(absl::NotFoundError(absl::StrCat(resource_type, " ", id, " not found")),
+  return WithErrorInfo(absl::NotFoundError(absl::StrCat(resource_type, " ", ClipForWire(id), " not found")),
                        "RESOURCE_NOT_FOUND",
                        {{"resource_type", std::string(resource_type)}, {"id", std::string(id)}});
 }
@@ -84,7 +96,7 @@ absl::Status WithErrorInfo(absl::Status status, absl::string_view reason,
   google::rpc::ErrorInfo info;
   info.set_reason(std::string(reason));
   info.set_domain(kErrorDomain);
-  for (auto& [k, v] : metadata) (*info.mutable_metadata())[k] = v;
+  for (auto& [k, v] : metadata) (*info.mutable_metadata())[k] = ClipForWire(v);
   status.SetPayload(kErrorInfoTypeUrl, absl::Cord(info.SerializeAsString()));
   return status;
 }

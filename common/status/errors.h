@@ -39,6 +39,13 @@ class FieldViolations {
   std::vector<FieldViolation> items_;
 };
 
+// Errors travel in response trailers, which clients cap (8 to 16 kB by default): every text an
+// error carries is cut to kMaxErrorText bytes (at a UTF-8 boundary, marked with "…"), and an
+// INVALID_ARGUMENT lists at most kMaxViolations fields (then says how many more there were).
+inline constexpr size_t kMaxErrorText = 256;
+inline constexpr size_t kMaxViolations = 20;
+std::string ClipForWire(absl::string_view text, size_t max_bytes = kMaxErrorText);
+
 absl::Status InvalidArgumentError(std::vector<FieldViolation> violations);
 absl::Status InvalidFieldError(std::string field, std::string description);
 absl::Status FailedPreconditionError(absl::string_view message,

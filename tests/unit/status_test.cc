@@ -52,3 +52,26 @@ TEST(StatusConversion, OkStaysOk) {
 
 }  // namespace
 }  // namespace flywheel
+
+namespace flywheel {
+namespace {
+
+TEST(ErrorSize, LongTextsAreClippedAtCharacterBoundariesAndViolationsCapped) {
+  EXPECT_EQ(ClipForWire("short"), "short");
+  std::string euros;
+  for (int i = 0; i < 200; ++i) euros += "€";  // 3 bytes each
+  std::string clipped = ClipForWire(euros, 10);
+  EXPECT_EQ(clipped, "€€€…");  // 9 bytes of whole characters, then the mark
+  FieldViolations v;
+  for (int i = 0; i < 100; ++i) v.Add("records[" + std::to_string(i) + "].name", std::string(5000, 'x'));
+  absl::Status status = v.ToStatus();
+  std::vector<FieldViolation> sent = GetFieldViolations(status);
+  ASSERT_EQ(sent.size(), kMaxViolations);
+  EXPECT_EQ(sent.back().description, "and 81 more");
+  EXPECT_LE(sent[0].description.size(), kMaxErrorText + 3);
+  grpc::Status wire = ToGrpcStatus(status);
+  EXPECT_LT(wire.error_details().size() + wire.error_message().size(), 16384u);
+}
+
+}  // namespace
+}  // namespace flywheel

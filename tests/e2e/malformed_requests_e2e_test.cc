@@ -1,0 +1,371 @@
+// Walks every RPC of every Flywheel service from the protobuf descriptors and sends it malformed
+// requests built by reflection: empty, oversized strings, invalid enum numbers, negative
+// numbers, NaN, unknown ids, forged page tokens, unknown field-mask paths, invalid UTF-8 in
+// string fields; and every RPC without a token. Each answer must be a client-side code (never INTERNAL or UNKNOWN), and a call that
+// is refused must leave every table of every service's database exactly as it was.
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+
+#include <cppconn/resultset.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/db/connection_pool.h"
+#include "common/db/sql_params.h"
+#include "common/ids/ids.h"
+#include "common/testing/service_process.h"
+#include "common/testing/test_credentials.h"
+#include "common/testing/test_mariadb.h"
+#include "flywheel/accounts/v1/accounts.grpc.pb.h"
+#include "flywheel/handoff/v1/handoff.grpc.pb.h"
+#include "flywheel/health/v1/health.grpc.pb.h"
+#include "flywheel/stakeholders/v1/stakeholders.grpc.pb.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "gtest/gtest.h"
+
+namespace flywheel {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::MethodDescriptor;
+using google::protobuf::Reflection;
+using testing::ServiceProcess;
+using testing::TestCredentials;
+using testing::TestMariaDb;
+
+// Stands for invalid UTF-8: the library will not serialize a string field that holds it, so Call
+// swaps these bytes for as many 0xFF bytes in the encoded request (the wire stays well formed).
+const std::string kUtf8Marker = "@@not-utf8@@";
+
+// One way of spoiling a request: what it does to a field (false: leaves it alone).
+struct Spoiler {
+  const char* name;
+  std::function<bool(Message&, const FieldDescriptor*)> spoil;
+  // A request gRPC itself cannot decode never reaches a handler: gRPC 1.51 answers UNIMPLEMENTED.
+  bool undecodable = false;
+};
+
+bool IsIdField(const FieldDescriptor* f) {
+  return absl::EndsWith(f->name(), "_id") || f->name() == "id" || absl::EndsWith(f->name(), "_ids");
+}
+
+void SetString(Message& m, const FieldDescriptor* f, const std::string& value) {
+  const Reflection* r = m.GetReflection();
+  if (f->is_repeated()) {
+    r->AddString(&m, f, value);
+  } else {
+    r->SetString(&m, f, value);
+  }
+}
+
+std::vector<Spoiler> Spoilers() {
+  return {
+      {"empty", [](Message&, const FieldDescriptor*) { return false; }},
+      {"oversized strings",
+       [](Message& m, const FieldDescriptor* f) {
+         if (f->type() != FieldDescriptor::TYPE_STRING) return false;
+         SetString(m, f, std::string(70000, 'x'));
+         return true;
+       }},
+      {"invalid enum numbers",
+       [](Message& m, const FieldDescriptor* f) {
+         if (f->type() != FieldDescriptor::TYPE_ENUM) return false;
+         if (f->is_repeated()) {
+           m.GetReflection()->AddEnumValue(&m, f, 999);
+         } else {
+           m.GetReflection()->SetEnumValue(&m, f, 999);
+         }
+         return true;
+       }},
+      {"negative numbers",
+       [](Message& m, const FieldDescriptor* f) {
+         const Reflection* r = m.GetReflection();
+         if (f->is_repeated()) return false;
+         switch (f->cpp_type()) {
+           case FieldDescriptor::CPPTYPE_INT32: r->SetInt32(&m, f, -1); return true;
+           case FieldDescriptor::CPPTYPE_INT64: r->SetInt64(&m, f, -1); return true;
+           case FieldDescriptor::CPPTYPE_DOUBLE: r->SetDouble(&m, f, -1); return true;
+           default: return false;
+         }
+       }},
+      {"NaN",
+       [](Message& m, const FieldDescriptor* f) {
+         if (f->is_repeated()) return false;
+         if (f->cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE) {
+           m.GetReflection()->SetDouble(&m, f, std::nan(""));
+           return true;
+         }
+         if (f->cpp_type() == FieldDescriptor::CPPTYPE_FLOAT) {
+           m.GetReflection()->SetFloat(&m, f, std::nanf(""));
+           return true;
+         }
+         return false;
+       }},
+      {"invalid UTF-8",
+       [](Message& m, const FieldDescriptor* f) {
+         if (f->type() != FieldDescriptor::TYPE_STRING) return false;
+         SetString(m, f, kUtf8Marker);  // turned into invalid bytes on the wire by Call
+         return true;
+       },
+       /*undecodable=*/true},
+      {"unknown ids",
+       [](Message& m, const FieldDescriptor* f) {
+         if (f->type() != FieldDescriptor::TYPE_STRING || !IsIdField(f)) return false;
+         SetString(m, f, ids::NewId(absl::StartsWith(f->name(), "account") ? "acc" : "unk"));
+         return true;
+       }},
+      {"forged page tokens",
+       [](Message& m, const FieldDescriptor* f) {
+         if (f->type() != FieldDescriptor::TYPE_STRING || !absl::EndsWith(f->name(), "_token")) return false;
+         SetString(m, f, "Zm9yZ2VkLXRva2VuLWZvcmdlZA");
+         return true;
+       }},
+      {"unknown mask paths",
+       [](Message& m, const FieldDescriptor* f) {
+         if (f->type() != FieldDescriptor::TYPE_MESSAGE ||
+             f->message_type()->full_name() != google::protobuf::FieldMask::descriptor()->full_name() || f->is_repeated()) {
+           return false;
+         }
+         auto* mask = m.GetReflection()->MutableMessage(&m, f);
+         mask->GetReflection()->AddString(mask, mask->GetDescriptor()->FindFieldByName("paths"), "no_such_field");
+         return true;
+       }},
+  };
+}
+
+// Applies `spoiler` to every field of `m`, into nested messages down to `depth`; true when
+// something changed.
+bool Spoil(Message& m, const Spoiler& spoiler, int depth) {
+  bool changed = false;
+  const Descriptor* d = m.GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (spoiler.spoil(m, f)) {
+      changed = true;
+      continue;
+    }
+    if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || depth == 0 || f->is_map()) continue;
+    if (f->message_type()->full_name() == google::protobuf::FieldMask::descriptor()->full_name()) continue;
+    Message* child = f->is_repeated() ? m.GetReflection()->AddMessage(&m, f) : m.GetReflection()->MutableMessage(&m, f);
+    if (Spoil(*child, spoiler, depth - 1)) {
+      changed = true;
+    } else if (f->is_repeated()) {
+      m.GetReflection()->RemoveLast(&m, f);
+    } else {
+      m.GetReflection()->ClearField(&m, f);
+    }
+  }
+  return changed;
+}
+
+// Calls `path` with `request` as a generic stream (one message out, every message in), so unary
+// and streaming methods are called the same way.
+grpc::Status Call(const std::shared_ptr<grpc::Channel>& channel, const std::string& path, const Message& request,
+                  const std::string& token) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext ctx;
+  bool watch = absl::StrContains(path, "/Watch");
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(watch ? 2 : 20));
+  if (!token.empty()) ctx.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+  grpc::CompletionQueue cq;
+  auto wait = [&cq] {
+    void* tag = nullptr;
+    bool ok = false;
+    cq.Next(&tag, &ok);
+    return ok;
+  };
+  auto call = stub.PrepareCall(&ctx, path, &cq);
+  call->StartCall(reinterpret_cast<void*>(1));
+  wait();
+  std::string encoded = request.SerializeAsString();
+  for (size_t at = encoded.find(kUtf8Marker); at != std::string::npos; at = encoded.find(kUtf8Marker, at)) {
+    encoded.replace(at, kUtf8Marker.size(), std::string(kUtf8Marker.size(), '\xff'));
+  }
+  grpc::Slice slice(encoded);
+  grpc::ByteBuffer out(&slice, 1);
+  call->WriteLast(out, grpc::WriteOptions(), reinterpret_cast<void*>(2));
+  wait();
+  // A watch never ends by itself: one message (or the end) is enough.
+  grpc::ByteBuffer in;
+  for (int messages = 0; messages < 1000; ++messages) {
+    call->Read(&in, reinterpret_cast<void*>(3));
+    if (!wait()) break;
+    if (watch) {
+      ctx.TryCancel();
+      break;
+    }
+  }
+  grpc::Status status;
+  call->Finish(&status, reinterpret_cast<void*>(4));
+  wait();
+  cq.Shutdown();
+  void* tag;
+  bool ok;
+  while (cq.Next(&tag, &ok)) {
+  }
+  return status;
+}
+
+// Every table's checksum in the databases of the suite.
+class DatabaseFingerprint {
+ public:
+  explicit DatabaseFingerprint(std::vector<DatabaseConfig> databases) {
+    for (auto& d : databases) pools_.push_back(std::make_unique<db::ConnectionPool>(d));
+  }
+  std::map<std::string, std::string> Take() {
+    std::map<std::string, std::string> out;
+    for (auto& pool : pools_) {
+      absl::Status s = db::RunOnConnection(*pool, [&](db::Connection& conn) {
+        std::vector<std::string> tables;
+        db::ForEachRow(conn, "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()", {},
+                       [&](sql::ResultSet& rs) { tables.push_back(rs.getString(1)); });
+        for (const auto& t : tables) {
+          db::ForEachRow(conn, absl::StrCat("CHECKSUM TABLE `", t, "`"), {}, [&](sql::ResultSet& rs) {
+            out[rs.getString(1)] = rs.isNull(2) ? "null" : std::string(rs.getString(2));
+          });
+        }
+        return absl::OkStatus();
+      });
+      EXPECT_TRUE(s.ok()) << s;
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::unique_ptr<db::ConnectionPool>> pools_;
+};
+
+std::string Changes(const std::map<std::string, std::string>& before, const std::map<std::string, std::string>& after) {
+  std::vector<std::string> changed;
+  for (const auto& [table, sum] : after) {
+    auto it = before.find(table);
+    if (it == before.end() || it->second != sum) changed.push_back(table);
+  }
+  return absl::StrJoin(changed, ", ");
+}
+
+const std::set<grpc::StatusCode> kAnswersToBadInput = {
+    grpc::StatusCode::OK,  // the spoiled request happened to be a valid one (e.g. an empty List)
+    grpc::StatusCode::INVALID_ARGUMENT,  grpc::StatusCode::NOT_FOUND,       grpc::StatusCode::FAILED_PRECONDITION,
+    grpc::StatusCode::UNAUTHENTICATED,   grpc::StatusCode::PERMISSION_DENIED,
+};
+
+class MalformedRequestsE2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const auto& credentials = TestCredentials::Shared();
+    auto flags = [&](std::vector<std::string> extra) {
+      std::vector<std::string> f = credentials.ServerFlags();
+      f.push_back(absl::StrCat("--tls_ca_file=", credentials.Path("ca.pem")));
+      f.push_back(absl::StrCat("--service_token_file=", credentials.TokenFile("service", {auth::Role::kEditor})));
+      for (auto& e : extra) f.push_back(std::move(e));
+      return f;
+    };
+    for (int i = 0; i < 4; ++i) databases_.push_back(TestMariaDb::Shared().NewDatabaseConfig());
+    accounts_ = new ServiceProcess(FLYWHEEL_ACCOUNTS_BINARY, databases_[0], flags({}));
+    std::string accounts = absl::StrCat("--accounts_addr=", accounts_->address());
+    health_ = new ServiceProcess(FLYWHEEL_HEALTH_BINARY, databases_[1], flags({accounts}));
+    std::string health = absl::StrCat("--health_addr=", health_->address());
+    stakeholders_ = new ServiceProcess(FLYWHEEL_STAKEHOLDERS_BINARY, databases_[2], flags({accounts, health}));
+    handoff_ = new ServiceProcess(FLYWHEEL_HANDOFF_BINARY, databases_[3],
+                                  flags({accounts, health, absl::StrCat("--stakeholders_addr=", stakeholders_->address())}));
+  }
+  static void TearDownTestSuite() {
+    for (ServiceProcess* p : {handoff_, stakeholders_, health_, accounts_}) delete p;
+  }
+
+  // Each service's descriptor and the address serving it.
+  static std::vector<std::pair<const google::protobuf::ServiceDescriptor*, std::string>> Services() {
+    // Through a message of each file, which also links the file's descriptors in.
+    return {{accounts::v1::Account::descriptor()->file()->service(0), accounts_->address()},
+            {health::v1::AccountHealth::descriptor()->file()->service(0), health_->address()},
+            {stakeholders::v1::Stakeholder::descriptor()->file()->service(0), stakeholders_->address()},
+            {handoff::v1::Handoff::descriptor()->file()->service(0), handoff_->address()}};
+  }
+
+  static std::vector<DatabaseConfig> databases_;
+  static ServiceProcess *accounts_, *health_, *stakeholders_, *handoff_;
+};
+
+std::vector<DatabaseConfig> MalformedRequestsE2eTest::databases_;
+ServiceProcess* MalformedRequestsE2eTest::accounts_ = nullptr;
+ServiceProcess* MalformedRequestsE2eTest::health_ = nullptr;
+ServiceProcess* MalformedRequestsE2eTest::stakeholders_ = nullptr;
+ServiceProcess* MalformedRequestsE2eTest::handoff_ = nullptr;
+
+std::string PathOf(const MethodDescriptor* m) { return absl::StrCat("/", m->service()->full_name(), "/", m->name()); }
+
+TEST_F(MalformedRequestsE2eTest, EveryMethodNeedsAToken) {
+  google::protobuf::DynamicMessageFactory factory;
+  int methods = 0;
+  for (const auto& [service, address] : Services()) {
+    ASSERT_NE(service, nullptr);
+    auto channel = TestCredentials::Shared().Channel(address);
+    for (int i = 0; i < service->method_count(); ++i, ++methods) {
+      const MethodDescriptor* method = service->method(i);
+      std::unique_ptr<Message> request(factory.GetPrototype(method->input_type())->New());
+      EXPECT_EQ(Call(channel, PathOf(method), *request, "").error_code(), grpc::StatusCode::UNAUTHENTICATED)
+          << method->full_name();
+    }
+  }
+  EXPECT_GE(methods, 75);
+}
+
+TEST_F(MalformedRequestsE2eTest, BadRequestsGetClientErrorsAndChangeNothing) {
+  std::string admin = TestCredentials::Shared().Token("walker", {auth::Role::kAdmin});
+  DatabaseFingerprint fingerprint(databases_);
+  std::map<std::string, std::string> before = fingerprint.Take();
+  ASSERT_FALSE(before.empty());
+  // The fingerprint sees data: the migration tables at least hold rows.
+  EXPECT_TRUE(std::any_of(before.begin(), before.end(), [](const auto& t) { return t.second != "0"; }));
+  google::protobuf::DynamicMessageFactory factory;
+  int calls = 0, refused = 0;
+  for (const auto& [service, address] : Services()) {
+    auto channel = TestCredentials::Shared().Channel(address);
+    for (int i = 0; i < service->method_count(); ++i) {
+      const MethodDescriptor* method = service->method(i);
+      for (const Spoiler& spoiler : Spoilers()) {
+        std::unique_ptr<Message> request(factory.GetPrototype(method->input_type())->New());
+        if (!Spoil(*request, spoiler, 3) && std::string(spoiler.name) != "empty") continue;
+        grpc::Status status = Call(channel, PathOf(method), *request, admin);
+        ++calls;
+        std::map<std::string, std::string> after = fingerprint.Take();
+        SCOPED_TRACE(absl::StrCat(method->full_name(), " with ", spoiler.name, ": ", status.error_code(), " ",
+                                  status.error_message().substr(0, 200)));
+        // A watch with a valid request stays open until the deadline when nothing changes.
+        bool open_watch = method->server_streaming() && method->name() == "WatchHealth" &&
+                          status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+        if (spoiler.undecodable) {
+          // gRPC answers a unary request it cannot decode with UNIMPLEMENTED; in a client stream
+          // the undecodable message ends the stream as if the client had closed it, so the
+          // call ends OK having written nothing (the fingerprint below checks that).
+          EXPECT_EQ(status.error_code(),
+                    method->client_streaming() ? grpc::StatusCode::OK : grpc::StatusCode::UNIMPLEMENTED);
+          EXPECT_EQ(Changes(before, fingerprint.Take()), "");
+        } else {
+          EXPECT_TRUE(kAnswersToBadInput.count(status.error_code()) || open_watch);
+        }
+        if (!status.ok()) {
+          ++refused;
+          EXPECT_EQ(Changes(before, after), "") << "a refused call changed tables";
+        }
+        before = std::move(after);
+      }
+    }
+  }
+  EXPECT_GT(calls, 250);
+  EXPECT_GT(refused, calls / 2);
+}
+
+}  // namespace
+}  // namespace flywheel
