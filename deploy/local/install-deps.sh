@@ -5,6 +5,7 @@ packages=(
   build-essential cmake pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libssl-dev libmysqlcppconn-dev libgtest-dev prometheus-cpp-dev libjemalloc-dev libjwt-dev openssl
+  clang libclang-rt-14-dev ccache
   mariadb-server mariadb-client gawk
 )
 missing=()
