@@ -34,6 +34,14 @@ constexpr int kMaxSeriesDays = 730;
 constexpr int kMaxSeriesNames = 20;
 constexpr int kDefaultDetractorDays = 30;
 constexpr absl::Duration kWatchPollInterval = absl::Milliseconds(200);
+constexpr size_t kMaxCsmOwnerLength = 200;  // as long as an account's csm_owner may be
+
+// A csm_owner filter longer than any account's csm_owner can only be a mistake.
+void CheckCsmFilter(const std::string& csm_owner, FieldViolations& v) {
+  if (csm_owner.size() > kMaxCsmOwnerLength) {
+    v.Add("csm_owner", absl::StrCat("must be at most ", kMaxCsmOwnerLength, " bytes"));
+  }
+}
 const absl::TimeZone kUtc = absl::UTCTimeZone();
 
 void RequireAccountId(const std::string& id, const std::string& field, FieldViolations& v) {
@@ -513,6 +521,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::ListHealth(grpc::CallbackServerCont
     filter.trend = TrendFromProto(request->trend(), "trend", v);
     filter.value_level = ValueLevelFromProto(request->value_level(), "value_level", v);
     filter.csm_owner = request->csm_owner();
+    CheckCsmFilter(filter.csm_owner, v);
     auto page_size = paging::NormalizePageSize(request->page_size());
     v.AddFrom(page_size.status());
     v1::ListHealthRequest canonical_request = *request;
@@ -556,7 +565,10 @@ grpc::ServerUnaryReactor* HealthServiceImpl::GetPortfolioSummary(grpc::CallbackS
                                                                  const v1::GetPortfolioSummaryRequest* request,
                                                                  v1::PortfolioSummary* response) {
   return RunUnary(ctx, context_, "GetPortfolioSummary", [=]() -> absl::Status {
-    if (request->top() < 0) return InvalidFieldError("top", "must not be negative");
+    FieldViolations v;
+    if (request->top() < 0) v.Add("top", "must not be negative");
+    CheckCsmFilter(request->csm_owner(), v);
+    if (!v.empty()) return v.ToStatus();
     int top = request->top() == 0 ? 10 : std::min(request->top(), kMaxTop);
     std::map<Band, std::pair<int64_t, std::map<std::string, int64_t>>> bands;
     std::map<Quadrant, std::pair<int64_t, std::map<std::string, int64_t>>> quadrants;
@@ -715,6 +727,9 @@ grpc::ServerWriteReactor<v1::HealthChange>* HealthServiceImpl::WatchHealth(grpc:
                                                                           const v1::WatchHealthRequest* request) {
   int64_t after = 0;
   absl::Status status = context_.gate.Admit(ctx, "WatchHealth").status();
+  FieldViolations v;
+  CheckCsmFilter(request->csm_owner(), v);
+  if (status.ok()) status = v.ToStatus();
   if (!status.ok()) {
     // refused: nothing is read
   } else if (request->resume_token().empty()) {
