@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "common/db/write_context.h"
 #include "common/server/call_record.h"
 #include "common/server/service_context.h"
@@ -48,6 +49,9 @@ class BulkUpsertReactor : public grpc::ServerReadReactor<StreamRequest> {
   };
 
   static constexpr size_t kBatch = 500;
+  // Records one message may carry; a bigger message ends the stream with INVALID_ARGUMENT
+  // (records of earlier messages may be written already; upserts can be sent again safely).
+  static constexpr int kMaxRecordsPerMessage = 1000;
 
   BulkUpsertReactor(grpc::CallbackServerContext* context, const char* method, const ServiceContext& service,
                     Response* response, Hooks hooks)
@@ -62,6 +66,12 @@ class BulkUpsertReactor : public grpc::ServerReadReactor<StreamRequest> {
     if (first_message_) {
       dry_run_ = request_.dry_run();
       first_message_ = false;
+    }
+    if (request_.records_size() > kMaxRecordsPerMessage) {
+      Done(ToGrpcStatus(InvalidFieldError(
+          "records", absl::StrCat("at most ", kMaxRecordsPerMessage, " records a message (this one had ",
+                                  request_.records_size(), ")"))));
+      return;
     }
     for (const auto& record : request_.records()) Check(record);
     if (pending_.size() >= kBatch) {

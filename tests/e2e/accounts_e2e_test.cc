@@ -322,6 +322,27 @@ TEST_F(AccountsE2eTest, ForgedOrForeignPageTokensAreRejected) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(AccountsE2eTest, BulkUpsertRefusesAMessageOverTheRecordLimit) {
+  grpc::ClientContext ctx;
+  pb::BulkUpsertAccountsResponse out;
+  auto writer = stub_->BulkUpsertAccounts(&ctx, &out);
+  pb::BulkUpsertAccountsRequest msg;
+  for (int i = 0; i < 1001; ++i) {
+    auto* r = msg.add_records();
+    r->set_source("salesforce");
+    r->set_external_id("over-" + std::to_string(i));
+    *r->mutable_account() = ValidAccount("Over the limit " + std::to_string(i));
+  }
+  writer->Write(msg);
+  writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  auto violations = GetFieldViolations(FromGrpcStatus(status));
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].field, "records");
+  EXPECT_TRUE(ListAll({}).empty());  // nothing of the refused message was written
+}
+
 TEST_F(AccountsE2eTest, BulkUpsertTenThousandWithInvalidRecordsAndDryRun) {
   auto send = [&](bool dry_run, pb::BulkUpsertAccountsResponse* out) {
     grpc::ClientContext ctx;
