@@ -263,6 +263,10 @@ TEST_F(AccountsE2eTest, PaginationHasNoGapsOrDuplicatesUnderConcurrentInserts) {
     r->set_source("crm");
     r->set_external_id("p-" + std::to_string(i));
     *r->mutable_account() = ValidAccount("Paged " + std::to_string(10000 + i));
+    if (msg.records_size() == 550) {  // two messages: at most 1,000 records a message
+      ASSERT_TRUE(writer->Write(msg));
+      msg.clear_records();
+    }
   }
   ASSERT_TRUE(writer->Write(msg));
   writer->WritesDone();
