@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(std::make_unique<handoff::HandoffServiceImpl>(
         context, *handoffs, *exceptions,
-        handoff::ReportRunner::Upstreams{*accounts_client, *health_client, *stakeholders_client}));
+        handoff::Upstreams{*accounts_client, *health_client, *stakeholders_client}));
     return services;
   };
   return RunService(argc, argv, definition);

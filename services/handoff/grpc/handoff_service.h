@@ -13,12 +13,13 @@ namespace flywheel::handoff {
 class HandoffServiceImpl final : public v1::HandoffService::CallbackService {
  public:
   HandoffServiceImpl(ServiceContext& context, HandoffRepository& handoffs, ExceptionRepository& exceptions,
-                     ReportRunner::Upstreams upstreams)
+                     Upstreams upstreams)
       : context_(context),
         handoffs_(handoffs),
         exceptions_(exceptions),
         upstreams_(upstreams),
-        runner_(handoffs, exceptions, upstreams, context.clock) {}
+        report_sources_(upstreams),
+        runner_(handoffs, exceptions, report_sources_, context.clock) {}
 
   using Unary = grpc::ServerUnaryReactor;
   using Ctx = grpc::CallbackServerContext;
@@ -74,7 +75,8 @@ class HandoffServiceImpl final : public v1::HandoffService::CallbackService {
   ServiceContext& context_;
   HandoffRepository& handoffs_;
   ExceptionRepository& exceptions_;
-  ReportRunner::Upstreams upstreams_;
+  Upstreams upstreams_;
+  ClientReportSources report_sources_;
   ReportRunner runner_;
 };
 

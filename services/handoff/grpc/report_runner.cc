@@ -84,7 +84,7 @@ absl::StatusOr<std::vector<MilestoneProgress>> ReportRunner::Progress(const std:
     *s->mutable_start_day() = convert::ToProto(start);
     for (const auto& n : names) s->add_names(n);
   }
-  auto inputs = upstreams_.health.BatchGetReportInputs(req);
+  auto inputs = sources_.ReportInputs(req);
   if (!inputs.ok()) return inputs.status();
   if (inputs->inputs_size() != 1) return absl::UnavailableError("health service returned no inputs");
   return PathProgress(path, start, as_of, ValuesOn(inputs->inputs(0)));
@@ -139,7 +139,7 @@ absl::StatusOr<ReportRun> ReportRunner::Execute(const ReportRequest& request,
   }
 
   std::vector<ShardAccount> accounts;
-  absl::Status listed = upstreams_.accounts.ForEach([&](const accounts::v1::Account& a) {
+  absl::Status listed = sources_.ForEachAccount([&](const accounts::v1::Account& a) {
     if (request.shard_count <= 1 || ids::ShardOf(a.id(), request.shard_count) == request.shard_index) {
       accounts.push_back({a.id(), a.csm_owner()});
     }
@@ -205,7 +205,7 @@ absl::StatusOr<ReportRunner::BatchResult> ReportRunner::RunBatch(
   std::vector<std::string> ids;
   for (const auto* a : accounts) ids.push_back(a->id);
 
-  auto coverage_call = std::async(std::launch::async, [&] { return upstreams_.stakeholders.BatchGetCoverage(ids); });
+  auto coverage_call = std::async(std::launch::async, [&] { return sources_.Coverage(ids); });
   auto assignments = handoffs_.Assignments(ids);
   if (!assignments.ok()) return assignments.status();
   hpb::BatchGetReportInputsRequest health_req;
@@ -221,7 +221,7 @@ absl::StatusOr<ReportRunner::BatchResult> ReportRunner::RunBatch(
     *s->mutable_start_day() = convert::ToProto(std::max(*a.start_day, request.as_of - 730));
     for (const auto& n : names) s->add_names(n);
   }
-  auto health = upstreams_.health.BatchGetReportInputs(health_req);
+  auto health = sources_.ReportInputs(health_req);
   auto stalled = handoffs_.StalledHandoffs(ids, absl::FromCivil(request.as_of, absl::UTCTimeZone()));
   auto coverage = coverage_call.get();
   if (!health.ok()) return health.status();

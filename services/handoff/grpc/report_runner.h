@@ -1,6 +1,6 @@
 // The exception report of one shard as of one day: lists the shard's accounts, fetches what
-// the rules read from the accounts, health and stakeholders services in batches (a few
-// batches in flight at once), builds each account's snapshot, evaluates the enabled rules
+// the rules read from the other services (ReportSources) in batches (a few batches in flight
+// at once, each on its own thread), builds each account's snapshot, evaluates the enabled rules
 // and applies the findings a batch per transaction. Also computes one account's progress
 // along its success path from the same daily signal series.
 #pragma once
@@ -13,11 +13,9 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock/clock.h"
-#include "services/accounts/client/accounts_client.h"
+#include "services/handoff/grpc/report_sources.h"
 #include "services/handoff/storage/exception_repository.h"
 #include "services/handoff/storage/handoff_repository.h"
-#include "services/health/client/health_client.h"
-#include "services/stakeholders/client/stakeholders_client.h"
 
 namespace flywheel::handoff {
 
@@ -30,14 +28,9 @@ struct ReportRequest {
 
 class ReportRunner {
  public:
-  struct Upstreams {
-    accounts::AccountsClient& accounts;
-    health::HealthClient& health;
-    stakeholders::StakeholdersClient& stakeholders;
-  };
-
-  ReportRunner(HandoffRepository& handoffs, ExceptionRepository& exceptions, Upstreams upstreams, const Clock& clock)
-      : handoffs_(handoffs), exceptions_(exceptions), upstreams_(upstreams), clock_(clock) {}
+  ReportRunner(HandoffRepository& handoffs, ExceptionRepository& exceptions, ReportSources& sources,
+               const Clock& clock)
+      : handoffs_(handoffs), exceptions_(exceptions), sources_(sources), clock_(clock) {}
 
   // Runs the report; `found` (when set, called from several threads one at a time) receives
   // every exception opened or updated (on a dry run: as it would be, without ids for new ones).
@@ -70,7 +63,7 @@ class ReportRunner {
 
   HandoffRepository& handoffs_;
   ExceptionRepository& exceptions_;
-  Upstreams upstreams_;
+  ReportSources& sources_;
   const Clock& clock_;
 };
 
