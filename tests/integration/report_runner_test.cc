@@ -147,7 +147,10 @@ TEST_F(ReportRunnerTest, BatchesOnSeveralThreadsOpenEachExceptionOnce) {
       EXPECT_EQ(e.finding.rule, Rule::kCaptive);
       EXPECT_EQ(i % 5, 0) << e.account_id;
       // CAPTIVE goes to the account's Owner, who is known on every fourth account.
-      if (i % 4 == 0) EXPECT_EQ(e.finding.target_people, std::vector<std::string>{absl::StrFormat("ROLE_OWNER-%d@customer.example", i)});
+      if (i % 4 == 0) {
+        EXPECT_EQ(e.finding.target_people,
+                  std::vector<std::string>{absl::StrFormat("ROLE_OWNER-%d@customer.example", i)});
+      }
     }
   }
   EXPECT_EQ(StoredExceptions(), reported);

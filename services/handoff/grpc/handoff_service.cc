@@ -1,9 +1,7 @@
 #include "services/handoff/grpc/handoff_service.h"
 
 #include <cmath>
-#include <deque>
 #include <map>
-#include <mutex>
 #include <set>
 
 #include "absl/strings/numbers.h"
@@ -15,6 +13,7 @@
 #include "common/paging/page_token.h"
 #include "common/server/call_record.h"
 #include "common/server/idempotency.h"
+#include "common/server/stream_writer.h"
 #include "services/handoff/grpc/handoff_proto.h"
 
 namespace flywheel::handoff {
@@ -575,14 +574,17 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::RunExceptionReport(Ctx* ctx, const
 }
 
 // Streams a report run: the run works on a worker thread and hands each exception found to
-// the reactor, which writes one message at a time; the run's summary is the last message.
+// the writer (a slow client slows the run down rather than piling messages up); the run's
+// summary is the last message.
 class HandoffServiceImpl::ReportStream : public grpc::ServerWriteReactor<v1::ExceptionReportEvent> {
  public:
   ReportStream(Ctx* context, HandoffServiceImpl& service, const v1::RunExceptionReportRequest& request)
       : ReportStream(context, service, request, service.context_.gate.Admit(context, "StreamExceptionReport")) {}
   ReportStream(Ctx* context, HandoffServiceImpl& service, const v1::RunExceptionReportRequest& request,
                const absl::StatusOr<auth::Caller>& caller)
-      : record_(context, "StreamExceptionReport", caller.ok() ? caller->principal : "") {
+      : record_(context, "StreamExceptionReport", caller.ok() ? caller->principal : ""),
+        writer_(kReportStreamBuffer, [this](const v1::ExceptionReportEvent* event) { StartWrite(event); },
+                [this](const grpc::Status& status) { Done(status); }) {
     if (!caller.ok()) {
       Done(ToGrpcStatus(caller.status()));
       return;
@@ -597,53 +599,27 @@ class HandoffServiceImpl::ReportStream : public grpc::ServerWriteReactor<v1::Exc
       auto run = service.runner_.Run(checked, [this, today](const StoredException& e) {
         v1::ExceptionReportEvent event;
         *event.mutable_exception() = ToProto(e, today);
-        Push(std::move(event));
+        writer_.Push(std::move(event));
       });
       if (!run.ok()) {
-        Close(ToGrpcStatus(run.status()));
+        writer_.Close(ToGrpcStatus(run.status()));
         return;
       }
       v1::ExceptionReportEvent last;
       *last.mutable_run() = ToProto(*run);
-      Push(std::move(last));
-      Close(grpc::Status::OK);
+      writer_.Push(std::move(last));
+      writer_.Close(grpc::Status::OK);
     });
     if (!submitted) Done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the service is shutting down"));
   }
 
-  void OnWriteDone(bool ok) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    queue_.pop_front();
-    if (!ok) broken_ = true;
-    WriteNextLocked();
-  }
-
+  void OnWriteDone(bool ok) override { writer_.WriteDone(ok); }
+  void OnCancel() override { writer_.Cancel(); }
   void OnDone() override { delete this; }
 
  private:
-  void Push(v1::ExceptionReportEvent event) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (broken_) return;
-    queue_.push_back(std::move(event));
-    if (queue_.size() == 1) StartWrite(&queue_.front());
-  }
-
-  void Close(grpc::Status status) {
-    std::lock_guard<std::mutex> lock(mu_);
-    closed_ = true;
-    final_ = std::move(status);
-    if (queue_.empty()) Done(final_);
-  }
-
-  // After a write: the next message, or the end once the run has closed.
-  void WriteNextLocked() {
-    if (broken_) queue_.clear();
-    if (!queue_.empty()) {
-      StartWrite(&queue_.front());
-    } else if (closed_) {
-      Done(final_);
-    }
-  }
+  // Messages queued for a slow client before the run waits for it.
+  static constexpr size_t kReportStreamBuffer = 256;
 
   void Done(const grpc::Status& status) {
     record_.Finished(status);
@@ -651,10 +627,7 @@ class HandoffServiceImpl::ReportStream : public grpc::ServerWriteReactor<v1::Exc
   }
 
   CallRecord record_;
-  std::mutex mu_;
-  std::deque<v1::ExceptionReportEvent> queue_;  // front is being written
-  bool closed_ = false, broken_ = false;
-  grpc::Status final_;
+  StreamWriter<v1::ExceptionReportEvent> writer_;
 };
 
 grpc::ServerWriteReactor<v1::ExceptionReportEvent>* HandoffServiceImpl::StreamExceptionReport(

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -16,6 +16,7 @@
 #include "common/metrics/metrics.h"
 #include "common/paging/page_token.h"
 #include "common/server/call_record.h"
+#include "common/server/stream_writer.h"
 #include "common/status/grpc_status.h"
 #include "prometheus/counter.h"
 #include "services/health/domain/series.h"
@@ -643,23 +644,18 @@ grpc::ServerUnaryReactor* HealthServiceImpl::GetPortfolioSummary(grpc::CallbackS
 class HealthServiceImpl::WatchReactor : public grpc::ServerWriteReactor<v1::HealthChange> {
  public:
   WatchReactor(HealthServiceImpl* service, int64_t after, std::string csm_owner)
-      : service_(service), after_(after), csm_owner_(std::move(csm_owner)) {
+      : service_(service),
+        after_(after),
+        csm_owner_(std::move(csm_owner)),
+        writer_(1, [this](const v1::HealthChange* change) { StartWrite(change); },
+                [this](const grpc::Status& status) { Finish(status); }) {
     // Headers go out once the start point is fixed, so a client can wait for them before
     // making changes it expects to see.
     StartSendInitialMetadata();
     thread_ = std::thread([this] { Run(); });
   }
-  void OnWriteDone(bool ok) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    writing_ = false;
-    if (!ok) stopped_ = true;
-    cv_.notify_all();
-  }
-  void OnCancel() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopped_ = true;
-    cv_.notify_all();
-  }
+  void OnWriteDone(bool ok) override { writer_.WriteDone(ok); }
+  void OnCancel() override { writer_.Cancel(); }
   void OnDone() override {
     // OnDone may run on the streaming thread itself, right after its Finish().
     if (thread_.get_id() == std::this_thread::get_id()) {
@@ -672,12 +668,8 @@ class HealthServiceImpl::WatchReactor : public grpc::ServerWriteReactor<v1::Heal
 
  private:
   void Run() {
-    grpc::Status final_status = grpc::Status::OK;
-    for (;;) {
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        if (stopped_) break;
-      }
+    grpc::Status final_status(grpc::StatusCode::CANCELLED, "watch ended");
+    for (bool open = true; open;) {
       auto changes = service_->repository_.ChangesAfter(after_, csm_owner_, 500);
       if (!changes.ok()) {
         final_status = ToGrpcStatus(changes.status());
@@ -694,32 +686,18 @@ class HealthServiceImpl::WatchReactor : public grpc::ServerWriteReactor<v1::Heal
         m.set_overall(c.overall.value_or(0));
         *m.mutable_time() = convert::ToTimestamp(c.time);
         m.set_resume_token(service_->context_.page_tokens.Encode("health.watch", {absl::StrCat(c.sequence)}));
-        std::unique_lock<std::mutex> lock(mu_);
-        if (stopped_) break;
-        writing_ = true;
-        message_ = std::move(m);
-        StartWrite(&message_);
-        cv_.wait(lock, [&] { return !writing_ || stopped_; });
-        if (stopped_) break;
+        if (!(open = writer_.Push(std::move(m)))) break;
         after_ = c.sequence;
       }
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, absl::ToChronoNanoseconds(kWatchPollInterval), [&] { return stopped_; });
+      open = open && !writer_.WaitBroken(kWatchPollInterval);
     }
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return !writing_; });  // a write still in flight must finish first
-    lock.unlock();
-    Finish(final_status.ok() ? grpc::Status(grpc::StatusCode::CANCELLED, "watch ended") : final_status);
+    writer_.Close(final_status);
   }
 
   HealthServiceImpl* service_;
   int64_t after_;
   std::string csm_owner_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool writing_ = false;
-  bool stopped_ = false;
-  v1::HealthChange message_;
+  StreamWriter<v1::HealthChange> writer_;
   std::thread thread_;
 };
 
