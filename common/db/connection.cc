@@ -1,6 +1,7 @@
 #include "common/db/connection.h"
 
 #include <cppconn/exception.h>
+#include <cppconn/parameter_metadata.h>
 #include <cppconn/prepared_statement.h>
 #include <cppconn/statement.h>
 #include <mysql_connection.h>
@@ -112,13 +113,15 @@ sql::PreparedStatement& Connection::Prepare(const std::string& sql_text) {
   if (it != statements_.end()) {
     recent_.splice(recent_.begin(), recent_, it->second.use);
   } else {
-    if (statements_.size() >= kStatementCacheSize) {
-      statements_.erase(recent_.back());  // closes the statement on the server
-      recent_.pop_back();
-    }
     std::unique_ptr<sql::PreparedStatement> stmt(raw_->prepareStatement(sql_text));
+    size_t parameters = stmt->getParameterMetaData()->getParameterCount();
+    while (!recent_.empty() && (statements_.size() >= kStatementCacheSize ||
+                                cached_parameters_ + parameters > kStatementCacheParameters)) {
+      EvictOldest();
+    }
     recent_.push_front(sql_text);
-    it = statements_.emplace(sql_text, CachedStatement{std::move(stmt), recent_.begin()}).first;
+    it = statements_.emplace(sql_text, CachedStatement{std::move(stmt), recent_.begin(), false, parameters}).first;
+    cached_parameters_ += parameters;
   }
   it->second.statement->clearParameters();
   it->second.bound = true;
@@ -128,8 +131,14 @@ sql::PreparedStatement& Connection::Prepare(const std::string& sql_text) {
 void Connection::Forget(const std::string& sql_text) {
   auto it = statements_.find(sql_text);
   if (it == statements_.end()) return;
+  cached_parameters_ -= it->second.parameters;
   recent_.erase(it->second.use);
-  statements_.erase(it);
+  statements_.erase(it);  // closes the statement on the server
+}
+
+void Connection::EvictOldest() {
+  std::string oldest = recent_.back();  // a copy: Forget erases the list's own
+  Forget(oldest);
 }
 
 void Connection::ReleaseBoundValues() {

@@ -1,6 +1,8 @@
 // One MariaDB connection over MySQL Connector/C++ 1.1, with a per-connection cache of
 // prepared statements (SQL is only ever run through prepared statements), bounded: the least
-// recently used statement is closed beyond kStatementCacheSize, so statements built for
+// recently used statements are closed beyond kStatementCacheSize statements or
+// kStatementCacheParameters parameters in all (the connector keeps ~80 bytes of bind
+// structures per parameter for as long as a statement lives), so statements built for
 // varying row counts cannot pile up in client memory or against the server's limit; and the
 // values bound to a statement (the connector keeps a copy of each until the next execution) are
 // let go when the connection goes back to its pool, so idle cached statements hold no data.
@@ -37,6 +39,7 @@ class Connection {
   ~Connection();
 
   static constexpr size_t kStatementCacheSize = 64;
+  static constexpr size_t kStatementCacheParameters = 16384;
 
   // The cached prepared statement for `sql_text`, parameters cleared. Throws sql::SQLException.
   sql::PreparedStatement& Prepare(const std::string& sql_text);
@@ -63,9 +66,13 @@ class Connection {
     std::unique_ptr<sql::PreparedStatement> statement;
     std::list<std::string>::iterator use;  // position in recent_
     bool bound = false;                    // values bound since the last ReleaseBoundValues
+    size_t parameters = 0;
   };
+  // Closes the least recently used statement.
+  void EvictOldest();
   std::unordered_map<std::string, CachedStatement> statements_;
   std::list<std::string> recent_;  // SQL texts, most recently used first
+  size_t cached_parameters_ = 0;   // of all cached statements
   bool broken_ = false;
   absl::Time last_used_;
 };
