@@ -20,8 +20,6 @@ class OutgoingIdentity {
   // Adds the headers to `context`.
   void Apply(grpc::ClientContext* context) const;
 
-  const std::string& principal() const { return principal_; }
-
  private:
   std::string Token() const;
 
