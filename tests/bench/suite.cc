@@ -3,7 +3,8 @@
 // MariaDB, the echo floor and the four services; loads a synthetic portfolio through the
 // public APIs; then runs three rounds of the same work (bulk upsert, usage ingest, RPC load,
 // rescore, exception report) and prints one table: benchmark, figure, floor, ratio, target,
-// pass/short. Figures are the median of the rounds; peak RSS is sampled after every round.
+// pass/short. Figures are the median of the rounds; peak RSS is taken per phase of every round
+// (the peak is reset between phases), and a round's peak is the highest of its phases.
 //   flywheel-bench [--accounts=100000] [--days=30] [--rounds=3] [--rpc_seconds=8] [--concurrency=32]
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
@@ -334,6 +335,18 @@ void LoadReportInputs(Suite& suite, const std::vector<std::string>& ids, int thr
   if (failures > 0) Die(absl::StrCat(failures, " set-up calls failed"));
 }
 
+// Each service's peak RSS (kB) since the last call, then resets the peaks (writing 5 to
+// /proc/PID/clear_refs sets VmHWM back to the current RSS), so every phase of a round has
+// its own peak.
+std::map<std::string, long> TakePeaks(const std::vector<std::pair<const char*, testing::ServiceProcess*>>& services) {
+  std::map<std::string, long> peaks;
+  for (const auto& [name, process] : services) {
+    peaks[name] = RssKb(process->pid(), "VmHWM:");
+    std::ofstream(absl::StrCat("/proc/", process->pid(), "/clear_refs")) << "5";
+  }
+  return peaks;
+}
+
 // What one round measured.
 struct RoundFigures {
   double upsert_per_s = 0;
@@ -342,7 +355,8 @@ struct RoundFigures {
   bench::LoadResult paced_get;                   // GetAccount at half its peak
   double rescore_s = 0, select_floor_s = 0;
   double report_s = 0;
-  std::map<std::string, long> peak_kb, rss_kb;  // by service
+  std::map<std::string, long> peak_kb, rss_kb;  // by service: the round's peak, RSS at its end
+  std::map<std::string, std::map<std::string, long>> phase_peak_kb;  // by phase, then service
 };
 
 bench::LoadResult Load(const std::string& target, const std::string& method, const std::vector<std::string>& ids,
@@ -368,6 +382,7 @@ RoundFigures RunRound(Suite& suite, std::vector<std::string>& ids, int round) {
   const int n = absl::GetFlag(FLAGS_accounts);
   RoundFigures f;
   std::printf("round %d\n", round);
+  TakePeaks(suite.services());
   // Bulk upsert: creates in the first round, updates (a new name) in the others.
   absl::Time start = absl::Now();
   std::vector<std::string> written = UpsertAccounts(*suite.account_stub, n, round);
@@ -375,9 +390,11 @@ RoundFigures RunRound(Suite& suite, std::vector<std::string>& ids, int round) {
   f.upsert_per_s = n / Seconds(start);
   if (round == 1) ids = written;
   std::printf("  BulkUpsertAccounts %.0f records/s\n", f.upsert_per_s);
+  f.phase_peak_kb["upsert"] = TakePeaks(suite.services());
   f.usage_per_s = StreamUsage(*suite.health_stub, ids, absl::GetFlag(FLAGS_days), round);
   std::printf("  StreamUsage %.0f readings/s\n", f.usage_per_s);
   if (round == 1) LoadReportInputs(suite, ids, absl::GetFlag(FLAGS_threads));
+  f.phase_peak_kb["usage"] = TakePeaks(suite.services());
 
   hpb::RescorePortfolioRequest rreq;
   *rreq.mutable_as_of() = D(kAsOf);
@@ -390,12 +407,14 @@ RoundFigures RunRound(Suite& suite, std::vector<std::string>& ids, int round) {
   f.select_floor_s = SelectFloorSeconds(suite.health_db, &floor_rows);
   std::printf("  RescorePortfolio %.1f s (%lld accounts); SELECT floor %.1f s (%lld rows)\n", f.rescore_s,
               static_cast<long long>(rresp.accounts_scored()), f.select_floor_s, static_cast<long long>(floor_rows));
+  f.phase_peak_kb["rescore"] = TakePeaks(suite.services());
 
   for (const char* method : {"Echo", "GetAccount", "ListAccounts"}) {
     f.rpc[method] = Load(std::string(method) == "Echo" ? suite.echo.address() : suite.accounts.address(), method, ids);
   }
   f.rpc["GetHealth"] = Load(suite.health.address(), "GetHealth", ids);
   f.paced_get = Load(suite.accounts.address(), "GetAccount", ids, f.rpc["GetAccount"].qps / 2);
+  f.phase_peak_kb["rpc"] = TakePeaks(suite.services());
 
   pb::RunExceptionReportRequest run_req;
   *run_req.mutable_as_of() = D(kAsOf);
@@ -407,11 +426,17 @@ RoundFigures RunRound(Suite& suite, std::vector<std::string>& ids, int round) {
   std::printf("  RunExceptionReport %.1f s (%lld accounts, %lld opened, %lld updated)\n", f.report_s,
               static_cast<long long>(run.accounts_scanned()), static_cast<long long>(run.opened()),
               static_cast<long long>(run.updated()));
+  f.phase_peak_kb["report"] = TakePeaks(suite.services());
   for (auto& [name, process] : suite.services()) {
-    f.peak_kb[name] = RssKb(process->pid(), "VmHWM:");
+    std::string phases;
+    for (const auto& [phase, peaks] : f.phase_peak_kb) {
+      f.peak_kb[name] = std::max(f.peak_kb[name], peaks.at(name));
+      absl::StrAppend(&phases, phases.empty() ? "" : ", ", phase, " ", absl::StrFormat("%.0f", peaks.at(name) / kMb));
+    }
     f.rss_kb[name] = RssKb(process->pid(), "VmRSS:");
-    std::printf("  %s RSS %.0f MB (peak %.0f MB; anonymous %.0f MB, threads %ld)\n", name, f.rss_kb[name] / kMb,
-                f.peak_kb[name] / kMb, RssKb(process->pid(), "RssAnon:") / kMb, RssKb(process->pid(), "Threads:"));
+    std::printf("  %s RSS %.0f MB (round peak %.0f MB: %s; anonymous %.0f MB, threads %ld)\n", name,
+                f.rss_kb[name] / kMb, f.peak_kb[name] / kMb, phases.c_str(), RssKb(process->pid(), "RssAnon:") / kMb,
+                RssKb(process->pid(), "Threads:"));
   }
   std::fflush(stdout);
   return f;
@@ -496,11 +521,19 @@ int RunSuite() {
                   "-", "-", "<= 60 s", report_worst <= 60});
   for (auto& [name, process] : suite.services()) {
     (void)process;
-    long first = figures.front().peak_kb.at(name), last = figures.back().peak_kb.at(name);
-    rows.push_back({absl::StrCat(name, " peak RSS"), absl::StrFormat("%.0f MB", last / kMb),
-                    absl::StrFormat("%.0f MB round 1", first / kMb), absl::StrFormat("%+.0f%%", 100.0 * (last - first) / first),
+    // Growth from round 1 (which also fills the caches: accounts, statements) to the last, and
+    // from round 2 to the last.
+    long first = figures.front().peak_kb.at(name), last = figures.back().peak_kb.at(name), highest = 0;
+    long second = figures.size() > 1 ? figures[1].peak_kb.at(name) : first;
+    for (const auto& f : figures) highest = std::max(highest, f.peak_kb.at(name));
+    rows.push_back({absl::StrCat(name, " peak RSS (highest round)"), absl::StrFormat("%.0f MB", highest / kMb),
+                    absl::StrFormat("%.0f -> %.0f MB", first / kMb, last / kMb),
+                    absl::StrCat(absl::StrFormat("%+.0f%%", 100.0 * (last - first) / first),
+                                 rounds > 2 ? absl::StrFormat(" (%+.0f%% after round 2)",
+                                                              100.0 * (last - second) / second)
+                                            : ""),
                     rounds > 1 ? "<= 200 MB, +5%" : "<= 200 MB (1 round)",
-                    last <= 200 * 1024 && last <= first * 1.05});
+                    highest <= 200 * 1024 && last <= first * 1.05});
   }
   PrintTable(rows);
   int short_count = 0;
