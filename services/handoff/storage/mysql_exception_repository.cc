@@ -105,17 +105,18 @@ StoredException ReadStored(sql::ResultSet& rs) {
 
 std::string OptionalDay(const std::optional<absl::CivilDay>& day) { return day ? FormatDay(*day) : ""; }
 
-// Runs `sql_head` + "IN (…)" + `sql_tail` over `ids` in chunks, with `leading` parameters first.
+// Runs `sql_head` + "IN (…)" over `ids` in padded chunks (one statement shape whatever the
+// count), with `leading` parameters first.
 void UpdateByIds(Connection& conn, const std::string& sql_head, const std::vector<SqlParam>& leading,
                  const std::vector<std::string>& ids) {
-  for (size_t first = 0; first < ids.size(); first += kRowsPerStatement) {
-    size_t n = std::min(kRowsPerStatement, ids.size() - first);
-    std::vector<SqlParam> params = leading;
-    params.insert(params.end(), ids.begin() + first, ids.begin() + first + n);
-    auto& stmt = conn.Prepare(absl::StrCat(sql_head, " IN (", Placeholders(n), ")"));
-    BindAll(stmt, params);
-    stmt.executeUpdate();
-  }
+  db::ForEachInChunk(std::vector<SqlParam>(ids.begin(), ids.end()), kRowsPerStatement,
+                     [&](const std::string& in, const std::vector<SqlParam>& chunk) {
+                       std::vector<SqlParam> params = leading;
+                       params.insert(params.end(), chunk.begin(), chunk.end());
+                       auto& stmt = conn.Prepare(sql_head + in);
+                       BindAll(stmt, params);
+                       stmt.executeUpdate();
+                     });
 }
 
 }  // namespace
