@@ -54,6 +54,8 @@ class Connection {
 
   // True when the server answers a round trip.
   bool Ping();
+  // Parameters of all cached statements (at most kStatementCacheParameters beyond the newest).
+  size_t cached_parameters() const { return cached_parameters_; }
   bool broken() const { return broken_; }
   void MarkBroken() { broken_ = true; }
   absl::Time last_used() const { return last_used_; }
