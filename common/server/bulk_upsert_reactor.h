@@ -17,6 +17,7 @@
 #include "common/db/write_context.h"
 #include "common/server/call_record.h"
 #include "common/server/service_context.h"
+#include "common/server/undecodable_requests.h"
 #include "common/server/worker_pool.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
@@ -49,8 +50,9 @@ class BulkUpsertReactor : public grpc::ServerReadReactor<StreamRequest> {
   };
 
   static constexpr size_t kBatch = 500;
-  // Records one message may carry; a bigger message ends the stream with INVALID_ARGUMENT
-  // (records of earlier messages may be written already; upserts can be sent again safely).
+  // Records one message may carry; a bigger message (like one that does not decode) ends the
+  // stream with INVALID_ARGUMENT (records of earlier messages may be written already; upserts
+  // can be sent again safely).
   static constexpr int kMaxRecordsPerMessage = 1000;
 
   BulkUpsertReactor(grpc::CallbackServerContext* context, const char* method, const ServiceContext& service,
@@ -60,7 +62,11 @@ class BulkUpsertReactor : public grpc::ServerReadReactor<StreamRequest> {
 
   void OnReadDone(bool ok) override {
     if (!ok) {
-      WriteBatch(/*last=*/true);
+      if (auto undecoded = UndecodedStreamMessage(context_, absl::StrCat("the message after record ", next_index_))) {
+        Done(ToGrpcStatus(*undecoded));
+      } else {
+        WriteBatch(/*last=*/true);
+      }
       return;
     }
     if (first_message_) {
@@ -86,7 +92,8 @@ class BulkUpsertReactor : public grpc::ServerReadReactor<StreamRequest> {
  private:
   BulkUpsertReactor(grpc::CallbackServerContext* context, const char* method, absl::StatusOr<auth::Caller> caller,
                     WorkerPool& workers, Response* response, Hooks hooks)
-      : record_(context, method, caller.ok() ? caller->principal : ""),
+      : context_(context),
+        record_(context, method, caller.ok() ? caller->principal : ""),
         workers_(workers),
         response_(response),
         hooks_(std::move(hooks)) {
@@ -173,6 +180,7 @@ class BulkUpsertReactor : public grpc::ServerReadReactor<StreamRequest> {
     if (!queued) Done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is overloaded or draining; retry"));
   }
 
+  const grpc::CallbackServerContext* context_;
   CallRecord record_;
   WorkerPool& workers_;
   Response* response_;

@@ -17,6 +17,7 @@
 #include "common/db/connection.h"
 #include "common/logging/log.h"
 #include "common/metrics/metrics.h"
+#include "common/server/undecodable_requests.h"
 #include "common/tls/credentials.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -137,6 +138,7 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
   // absl::Mutex (which gRPC locks on every call) records lock-order edges for deadlock detection
   // in a graph that is never given back: off, as in a release build of absl.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  RouteProtobufLog();
   SignalWatcher signals;
   auto loaded = LoadServerConfig(argc, argv, definition.defaults);
   if (!loaded.ok()) {
@@ -219,6 +221,9 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
   builder.SetMaxReceiveMessageSize(config.max_message_bytes);
   builder.SetMaxSendMessageSize(config.max_message_bytes);
   for (auto& service : services) builder.RegisterService(service.get());
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(UndecodableRequestInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
     log::Error("cannot listen", {{"address", config.listen_address}});

@@ -3,6 +3,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
@@ -266,6 +267,40 @@ TEST_F(HealthE2eTest, StreamUsageAcceptsALargeFeed) {
   grpc::Status s = writer->Finish();
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(resp.accepted(), 5000);
+}
+
+// A message whose string field is not UTF-8 cannot be decoded; gRPC would take it for the end of
+// the stream and the call would end OK. The stream ends INVALID_ARGUMENT naming the field and
+// where the stream stopped; the message before it is recorded, as for any bad message.
+TEST_F(HealthE2eTest, StreamUsageStopsAtAMessageThatDoesNotDecode) {
+  grpc::ClientContext ctx;
+  hpb::RecordUsageResponse resp;
+  auto writer = stub_->StreamUsage(&ctx, &resp);
+  hpb::RecordUsageRequest good;
+  *good.add_readings() = Reading(utility_, D(2026, 3, 3), "decode_probe", 7);
+  ASSERT_TRUE(writer->Write(good));
+  hpb::RecordUsageRequest bad;
+  *bad.add_readings() = Reading(utility_, D(2026, 3, 4), "decode_probe\xff", 8);
+  writer->Write(bad);  // protobuf serializes it (and logs a complaint); the server cannot parse it
+  writer->WritesDone();
+  grpc::Status s = writer->Finish();
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  std::vector<FieldViolation> violations = GetFieldViolations(FromGrpcStatus(s));
+  ASSERT_EQ(violations.size(), 1u) << s.error_message();
+  EXPECT_EQ(violations[0].field, "flywheel.health.v1.UsageReading.metric");
+  EXPECT_TRUE(absl::StrContains(violations[0].description, "after reading 1")) << violations[0].description;
+
+  hpb::ListSignalsRequest sig;
+  sig.set_account_id(utility_);
+  *sig.mutable_start_day() = D(2026, 3, 1);
+  *sig.mutable_end_day() = D(2026, 3, 31);
+  hpb::ListSignalsResponse signals;
+  ASSERT_TRUE(stub_->ListSignals(Ctx().get(), sig, &signals).ok());
+  std::vector<double> probes;
+  for (const auto& signal : signals.signals()) {
+    if (absl::StartsWith(signal.usage().metric(), "decode_probe")) probes.push_back(signal.usage().value());
+  }
+  EXPECT_EQ(probes, std::vector<double>{7});
 }
 
 TEST_F(HealthE2eTest, OverrideAppliesAndClears) {

@@ -18,6 +18,8 @@
 #include "common/db/connection_pool.h"
 #include "common/db/sql_params.h"
 #include "common/ids/ids.h"
+#include "common/status/errors.h"
+#include "common/status/grpc_status.h"
 #include "common/testing/service_process.h"
 #include "common/testing/test_credentials.h"
 #include "common/testing/test_mariadb.h"
@@ -51,7 +53,7 @@ const std::string kUtf8Marker = "@@not-utf8@@";
 struct Spoiler {
   const char* name;
   std::function<bool(Message&, const FieldDescriptor*)> spoil;
-  // A request gRPC itself cannot decode never reaches a handler: gRPC 1.51 answers UNIMPLEMENTED.
+  // A request gRPC itself cannot decode never reaches a handler (the server answers for it).
   bool undecodable = false;
 };
 
@@ -353,11 +355,16 @@ TEST_F(MalformedRequestsE2eTest, BadRequestsGetClientErrorsAndChangeNothing) {
         bool open_watch = method->server_streaming() && method->name() == "WatchHealth" &&
                           status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
         if (spoiler.undecodable) {
-          // gRPC answers a unary request it cannot decode with UNIMPLEMENTED; in a client stream
-          // the undecodable message ends the stream as if the client had closed it, so the
-          // call ends OK having written nothing (the fingerprint below checks that).
-          EXPECT_EQ(status.error_code(),
-                    method->client_streaming() ? grpc::StatusCode::OK : grpc::StatusCode::UNIMPLEMENTED);
+          // gRPC cannot decode the request; the server still answers INVALID_ARGUMENT naming the
+          // string field (by its full protobuf name), for unary calls and streams alike.
+          EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+          std::vector<FieldViolation> violations = GetFieldViolations(FromGrpcStatus(status));
+          EXPECT_EQ(violations.size(), 1u);
+          for (const FieldViolation& v : violations) {
+            const FieldDescriptor* named = google::protobuf::DescriptorPool::generated_pool()->FindFieldByName(v.field);
+            EXPECT_TRUE(named && named->type() == FieldDescriptor::TYPE_STRING) << v.field;
+            EXPECT_TRUE(absl::StrContains(v.description, "UTF-8")) << v.description;
+          }
           EXPECT_EQ(Changes(before, fingerprint.Take()), "");
         } else {
           EXPECT_TRUE(kAnswersToBadInput.count(status.error_code()) || open_watch);

@@ -17,6 +17,7 @@
 #include "common/paging/page_token.h"
 #include "common/server/call_record.h"
 #include "common/server/stream_writer.h"
+#include "common/server/undecodable_requests.h"
 #include "common/status/grpc_status.h"
 #include "prometheus/counter.h"
 #include "services/health/domain/series.h"
@@ -121,8 +122,8 @@ grpc::ServerUnaryReactor* HealthServiceImpl::RecordUsage(grpc::CallbackServerCon
 }
 
 // Checks and writes each message of the stream on a worker before reading the next, so a
-// large feed flows at the database's pace. A bad message ends the stream with
-// INVALID_ARGUMENT naming the reading by its position in the stream; messages before it are
+// large feed flows at the database's pace. A bad message (or one that does not decode) ends the
+// stream with INVALID_ARGUMENT naming the reading by its position in the stream; messages before it are
 // written (re-sending the corrected feed is safe: readings replace by key).
 class HealthServiceImpl::StreamUsageReactor : public grpc::ServerReadReactor<v1::RecordUsageRequest> {
  public:
@@ -131,7 +132,10 @@ class HealthServiceImpl::StreamUsageReactor : public grpc::ServerReadReactor<v1:
       : StreamUsageReactor(context, service, response, service->context_.gate.Admit(context, "StreamUsage")) {}
   StreamUsageReactor(grpc::CallbackServerContext* context, HealthServiceImpl* service,
                      v1::RecordUsageResponse* response, const absl::StatusOr<auth::Caller>& caller)
-      : record_(context, "StreamUsage", caller.ok() ? caller->principal : ""), service_(service), response_(response) {
+      : context_(context),
+        record_(context, "StreamUsage", caller.ok() ? caller->principal : ""),
+        service_(service),
+        response_(response) {
     if (caller.ok()) {
       StartRead(&request_);
     } else {
@@ -140,7 +144,8 @@ class HealthServiceImpl::StreamUsageReactor : public grpc::ServerReadReactor<v1:
   }
   void OnReadDone(bool ok) override {
     if (!ok) {
-      Done(grpc::Status::OK);
+      auto undecoded = UndecodedStreamMessage(context_, absl::StrCat("the message after reading ", next_index_));
+      Done(undecoded ? ToGrpcStatus(*undecoded) : grpc::Status::OK);
       return;
     }
     bool queued = service_->context_.workers.Submit([this] {
@@ -167,6 +172,7 @@ class HealthServiceImpl::StreamUsageReactor : public grpc::ServerReadReactor<v1:
     record_.Finished(status);
     Finish(status);
   }
+  const grpc::CallbackServerContext* context_;
   CallRecord record_;
   HealthServiceImpl* service_;
   v1::RecordUsageResponse* response_;
