@@ -1,26 +1,22 @@
 // The server side of a client-streaming bulk upsert (CRM sync): reads messages that each
-// carry `dry_run` and a batch of `records`, checks every record as it arrives, writes checked
-// records in batches on a worker (reading on only after a batch is written, so a slow
-// database slows the client instead of filling memory), and answers with one result per
-// record (index in the stream, outcome, id, errors) and the counts. Used by every service
-// that syncs an aggregate from a CRM; the aggregate-specific parts are the Hooks.
+// carry `dry_run` and a batch of `records`, checks every record, writes checked records in
+// batches (on a worker, while the next message is read: see pipelined_read_reactor.h), and
+// answers with one result per record (index in the stream, outcome, id, errors) and the counts.
+// Used by every service that syncs an aggregate from a CRM; the aggregate-specific parts are
+// the Hooks.
 #pragma once
 
 #include <algorithm>
 #include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "common/db/write_context.h"
-#include "common/server/call_record.h"
+#include "common/server/pipelined_read_reactor.h"
 #include "common/server/service_context.h"
-#include "common/server/undecodable_requests.h"
-#include "common/server/worker_pool.h"
 #include "common/status/errors.h"
-#include "common/status/grpc_status.h"
 #include "grpcpp/grpcpp.h"
 
 namespace flywheel {
@@ -35,7 +31,7 @@ struct BulkWritten {
 };
 
 template <typename StreamRequest, typename Response, typename Input>
-class BulkUpsertReactor : public grpc::ServerReadReactor<StreamRequest> {
+class BulkUpsertReactor : public PipelinedReadReactor<StreamRequest> {
  public:
   using Record = typename std::decay_t<decltype(std::declval<StreamRequest>().records(0))>;
   using Result = typename std::decay_t<decltype(std::declval<Response>().results(0))>;
@@ -57,57 +53,39 @@ class BulkUpsertReactor : public grpc::ServerReadReactor<StreamRequest> {
 
   BulkUpsertReactor(grpc::CallbackServerContext* context, const char* method, const ServiceContext& service,
                     Response* response, Hooks hooks)
-      : BulkUpsertReactor(context, method, service.gate.Admit(context, method), service.workers, response,
-                          std::move(hooks)) {}
-
-  void OnReadDone(bool ok) override {
-    if (!ok) {
-      if (auto undecoded = UndecodedStreamMessage(context_, absl::StrCat("the message after record ", next_index_))) {
-        Done(ToGrpcStatus(*undecoded));
-      } else {
-        WriteBatch(/*last=*/true);
-      }
-      return;
-    }
-    if (first_message_) {
-      dry_run_ = request_.dry_run();
-      first_message_ = false;
-    }
-    if (request_.records_size() > kMaxRecordsPerMessage) {
-      Done(ToGrpcStatus(InvalidFieldError(
-          "records", absl::StrCat("at most ", kMaxRecordsPerMessage, " records a message (this one had ",
-                                  request_.records_size(), ")"))));
-      return;
-    }
-    for (const auto& record : request_.records()) Check(record);
-    if (pending_.size() >= kBatch) {
-      WriteBatch(/*last=*/false);
-    } else {
-      this->StartRead(&request_);
-    }
-  }
-
-  void OnDone() override { delete this; }
+      : PipelinedReadReactor<StreamRequest>(context, method, service), response_(response), hooks_(std::move(hooks)) {}
 
  private:
-  BulkUpsertReactor(grpc::CallbackServerContext* context, const char* method, absl::StatusOr<auth::Caller> caller,
-                    WorkerPool& workers, Response* response, Hooks hooks)
-      : context_(context),
-        record_(context, method, caller.ok() ? caller->principal : ""),
-        workers_(workers),
-        response_(response),
-        hooks_(std::move(hooks)) {
-    if (caller.ok()) {
-      this->StartRead(&request_);
-    } else {
-      Done(ToGrpcStatus(caller.status()));
+  absl::Status Handle(const StreamRequest& message) override {
+    if (first_message_) {
+      dry_run_ = message.dry_run();
+      first_message_ = false;
     }
+    if (message.records_size() > kMaxRecordsPerMessage) {
+      return InvalidFieldError("records", absl::StrCat("at most ", kMaxRecordsPerMessage,
+                                                       " records a message (this one had ", message.records_size(), ")"));
+    }
+    for (const auto& record : message.records()) Check(record);
+    return pending_.size() >= kBatch ? WriteBatch() : absl::OkStatus();
   }
 
-  void Done(const grpc::Status& status) {
-    record_.Finished(status);
-    this->Finish(status);
+  absl::Status Complete() override {
+    if (absl::Status written = WriteBatch(); !written.ok()) return written;
+    std::sort(results_.begin(), results_.end(), [](const Result& a, const Result& b) { return a.index() < b.index(); });
+    for (auto& r : results_) {
+      switch (static_cast<int>(r.outcome())) {
+        case kBulkCreated: response_->set_created(response_->created() + 1); break;
+        case kBulkUpdated: response_->set_updated(response_->updated() + 1); break;
+        case kBulkUnchanged: response_->set_unchanged(response_->unchanged() + 1); break;
+        default: response_->set_failed(response_->failed() + 1);
+      }
+      *response_->add_results() = std::move(r);
+    }
+    response_->set_dry_run(dry_run_);
+    return absl::OkStatus();
   }
+
+  std::string Position() const override { return absl::StrCat("the message after record ", next_index_); }
 
   static void SetOutcome(Result& r, int number) { r.set_outcome(static_cast<decltype(r.outcome())>(number)); }
 
@@ -131,61 +109,36 @@ class BulkUpsertReactor : public grpc::ServerReadReactor<StreamRequest> {
     results_.push_back(std::move(result));
   }
 
-  void WriteBatch(bool last) {
-    bool queued = workers_.Submit([this, last] {
-      if (!pending_.empty()) {
-        auto written = hooks_.write(pending_, dry_run_);
-        if (!written.ok()) {
-          Done(ToGrpcStatus(written.status()));
-          return;
-        }
-        for (size_t i = 0; i < written->size(); ++i) {
-          const BulkWritten& w = (*written)[i];
-          Result result;
-          result.set_index(pending_index_[i]);
-          if (w.status.ok()) {
-            SetOutcome(result, w.outcome == UpsertOutcome::kCreated   ? kBulkCreated
-                               : w.outcome == UpsertOutcome::kUpdated ? kBulkUpdated
-                                                                      : kBulkUnchanged);
-            hooks_.set_id(result, w.id);
-          } else {
-            SetOutcome(result, kBulkFailed);
-            auto* e = result.add_errors();
-            auto violations = GetFieldViolations(w.status);
-            e->set_field(violations.empty() ? "" : violations[0].field);
-            e->set_description(std::string(w.status.message()));
-          }
-          results_.push_back(std::move(result));
-        }
-        pending_.clear();
-        pending_index_.clear();
+  // Writes the pending records; their results join results_.
+  absl::Status WriteBatch() {
+    if (pending_.empty()) return absl::OkStatus();
+    auto written = hooks_.write(pending_, dry_run_);
+    if (!written.ok()) return written.status();
+    for (size_t i = 0; i < written->size(); ++i) {
+      const BulkWritten& w = (*written)[i];
+      Result result;
+      result.set_index(pending_index_[i]);
+      if (w.status.ok()) {
+        SetOutcome(result, w.outcome == UpsertOutcome::kCreated   ? kBulkCreated
+                           : w.outcome == UpsertOutcome::kUpdated ? kBulkUpdated
+                                                                  : kBulkUnchanged);
+        hooks_.set_id(result, w.id);
+      } else {
+        SetOutcome(result, kBulkFailed);
+        auto* e = result.add_errors();
+        auto violations = GetFieldViolations(w.status);
+        e->set_field(violations.empty() ? "" : violations[0].field);
+        e->set_description(std::string(w.status.message()));
       }
-      if (!last) {
-        this->StartRead(&request_);
-        return;
-      }
-      std::sort(results_.begin(), results_.end(), [](const Result& a, const Result& b) { return a.index() < b.index(); });
-      for (auto& r : results_) {
-        switch (static_cast<int>(r.outcome())) {
-          case kBulkCreated: response_->set_created(response_->created() + 1); break;
-          case kBulkUpdated: response_->set_updated(response_->updated() + 1); break;
-          case kBulkUnchanged: response_->set_unchanged(response_->unchanged() + 1); break;
-          default: response_->set_failed(response_->failed() + 1);
-        }
-        *response_->add_results() = std::move(r);
-      }
-      response_->set_dry_run(dry_run_);
-      Done(grpc::Status::OK);
-    });
-    if (!queued) Done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is overloaded or draining; retry"));
+      results_.push_back(std::move(result));
+    }
+    pending_.clear();
+    pending_index_.clear();
+    return absl::OkStatus();
   }
 
-  const grpc::CallbackServerContext* context_;
-  CallRecord record_;
-  WorkerPool& workers_;
   Response* response_;
   Hooks hooks_;
-  StreamRequest request_;
   bool first_message_ = true;
   bool dry_run_ = false;
   int64_t next_index_ = 0;

@@ -16,8 +16,8 @@
 #include "common/metrics/metrics.h"
 #include "common/paging/page_token.h"
 #include "common/server/call_record.h"
+#include "common/server/pipelined_read_reactor.h"
 #include "common/server/stream_writer.h"
-#include "common/server/undecodable_requests.h"
 #include "common/status/grpc_status.h"
 #include "prometheus/counter.h"
 #include "services/health/domain/series.h"
@@ -121,62 +121,31 @@ grpc::ServerUnaryReactor* HealthServiceImpl::RecordUsage(grpc::CallbackServerCon
   });
 }
 
-// Checks and writes each message of the stream on a worker before reading the next, so a
-// large feed flows at the database's pace. A bad message (or one that does not decode) ends the
-// stream with INVALID_ARGUMENT naming the reading by its position in the stream; messages before it are
-// written (re-sending the corrected feed is safe: readings replace by key).
-class HealthServiceImpl::StreamUsageReactor : public grpc::ServerReadReactor<v1::RecordUsageRequest> {
+// Checks and writes each message of the stream on a worker while the next one is read. A bad
+// message (or one that does not decode) ends the stream with INVALID_ARGUMENT naming the reading
+// by its position in the stream; messages before it are written (re-sending the corrected feed
+// is safe: readings replace by key).
+class HealthServiceImpl::StreamUsageReactor : public PipelinedReadReactor<v1::RecordUsageRequest> {
  public:
   StreamUsageReactor(grpc::CallbackServerContext* context, HealthServiceImpl* service,
                      v1::RecordUsageResponse* response)
-      : StreamUsageReactor(context, service, response, service->context_.gate.Admit(context, "StreamUsage")) {}
-  StreamUsageReactor(grpc::CallbackServerContext* context, HealthServiceImpl* service,
-                     v1::RecordUsageResponse* response, const absl::StatusOr<auth::Caller>& caller)
-      : context_(context),
-        record_(context, "StreamUsage", caller.ok() ? caller->principal : ""),
-        service_(service),
-        response_(response) {
-    if (caller.ok()) {
-      StartRead(&request_);
-    } else {
-      Done(ToGrpcStatus(caller.status()));
-    }
-  }
-  void OnReadDone(bool ok) override {
-    if (!ok) {
-      auto undecoded = UndecodedStreamMessage(context_, absl::StrCat("the message after reading ", next_index_));
-      Done(undecoded ? ToGrpcStatus(*undecoded) : grpc::Status::OK);
-      return;
-    }
-    bool queued = service_->context_.workers.Submit([this] {
-      auto readings = service_->CheckedReadings(request_, next_index_);
-      absl::Status status = readings.status();
-      if (status.ok()) {
-        auto written = service_->repository_.RecordUsage(*readings);
-        status = written.status();
-        if (written.ok()) response_->set_accepted(response_->accepted() + *written);
-      }
-      if (!status.ok()) {
-        Done(ToGrpcStatus(status));
-        return;
-      }
-      next_index_ += request_.readings_size();
-      StartRead(&request_);
-    });
-    if (!queued) Done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is overloaded or draining; retry"));
-  }
-  void OnDone() override { delete this; }
+      : PipelinedReadReactor(context, "StreamUsage", service->context_), service_(service), response_(response) {}
 
  private:
-  void Done(const grpc::Status& status) {
-    record_.Finished(status);
-    Finish(status);
+  absl::Status Handle(const v1::RecordUsageRequest& message) override {
+    auto readings = service_->CheckedReadings(message, next_index_);
+    if (!readings.ok()) return readings.status();
+    auto written = service_->repository_.RecordUsage(*readings);
+    if (!written.ok()) return written.status();
+    response_->set_accepted(response_->accepted() + *written);
+    next_index_ += message.readings_size();
+    return absl::OkStatus();
   }
-  const grpc::CallbackServerContext* context_;
-  CallRecord record_;
+  absl::Status Complete() override { return absl::OkStatus(); }
+  std::string Position() const override { return absl::StrCat("the message after reading ", next_index_); }
+
   HealthServiceImpl* service_;
   v1::RecordUsageResponse* response_;
-  v1::RecordUsageRequest request_;
   int64_t next_index_ = 0;
 };
 
