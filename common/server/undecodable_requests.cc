@@ -80,16 +80,17 @@ class UndecodableRequestInterceptor : public grpc::experimental::Interceptor {
  public:
   explicit UndecodableRequestInterceptor(ServerRpcInfo* info) : info_(info) {}
   ~UndecodableRequestInterceptor() override {
-    if (error_ && info_->type() == ServerRpcInfo::Type::CLIENT_STREAMING) Streams().Remove(info_->server_context());
+    if (error_ && ClientStreams()) Streams().Remove(info_->server_context());
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE)) {
       std::string field = std::exchange(undecoded_field_on_this_thread, "");
       // No message: in a unary or server-streaming call the one request did not decode; in a
-      // client stream either the client closed it or (with a field named) a message did not decode.
+      // client or bidi stream either the client closed it or (with a field named) a message did
+      // not decode.
       if (methods->GetRecvMessage() == nullptr && !error_) {
-        if (info_->type() != ServerRpcInfo::Type::CLIENT_STREAMING) {
+        if (!ClientStreams()) {
           error_ = UndecodedError(field, info_->method());
         } else if (!field.empty()) {
           error_ = UndecodedError(field, info_->method(), "a message of the stream");
@@ -110,6 +111,11 @@ class UndecodableRequestInterceptor : public grpc::experimental::Interceptor {
   }
 
  private:
+  bool ClientStreams() const {
+    return info_->type() == ServerRpcInfo::Type::CLIENT_STREAMING ||
+           info_->type() == ServerRpcInfo::Type::BIDI_STREAMING;
+  }
+
   ServerRpcInfo* info_;
   std::optional<absl::Status> error_;
 };
