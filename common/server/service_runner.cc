@@ -220,6 +220,12 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
   builder.AddListeningPort(config.listen_address, tls::ServerCredentialsFor(config.security), &port);
   builder.SetMaxReceiveMessageSize(config.max_message_bytes);
   builder.SetMaxSendMessageSize(config.max_message_bytes);
+  // gRPC grows a connection's receive window with its bandwidth-delay estimate, without bound
+  // when no memory quota presses: a client streaming faster than the database takes it then
+  // parks tens of MB in the transport (80 MB in health under the benchmark's usage feed, more
+  // each round on the same connection). Without the probe the window stays at its default and
+  // still opens for a whole message; the streams read one message ahead anyway.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   for (auto& service : services) builder.RegisterService(service.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(UndecodableRequestInterceptorFactory());
