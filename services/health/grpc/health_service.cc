@@ -15,7 +15,6 @@
 #include "common/ids/ids.h"
 #include "common/metrics/metrics.h"
 #include "common/paging/page_token.h"
-#include "common/server/call_record.h"
 #include "common/server/pipelined_read_reactor.h"
 #include "common/server/stream_writer.h"
 #include "common/status/grpc_status.h"
