@@ -8,7 +8,7 @@
 namespace flywheel {
 namespace {
 
-std::string Metadata(const grpc::CallbackServerContext* context, const char* key) {
+std::string Metadata(const grpc::ServerContextBase* context, const char* key) {
   const auto& metadata = context->client_metadata();
   auto it = metadata.find(key);
   return it == metadata.end() ? "" : std::string(it->second.data(), it->second.size());
@@ -23,7 +23,7 @@ bool ServerSide(absl::StatusCode code) {
 
 }  // namespace
 
-CallRecord::CallRecord(const grpc::CallbackServerContext* context, const char* method, std::string principal)
+CallRecord::CallRecord(const grpc::ServerContextBase* context, const char* method, std::string principal)
     : method_(method),
       start_(absl::Now()),
       principal_(std::move(principal)),

@@ -1,5 +1,6 @@
 #include "common/server/undecodable_requests.h"
 
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -9,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/logging/log.h"
+#include "common/server/call_record.h"
 #include "common/status/grpc_status.h"
 #include "google/protobuf/stubs/logging.h"
 
@@ -96,7 +98,8 @@ class UndecodableRequestInterceptor : public grpc::experimental::Interceptor {
           error_ = UndecodedError(field, info_->method(), "a message of the stream");
           Streams().Add(info_->server_context(), field);
         }
-        if (error_) log::Info("undecodable request", {{"method", info_->method()}, {"field", field}});
+        // No handler runs for a request that did not decode: the call is recorded here.
+        if (error_ && !ClientStreams()) record_.emplace(info_->server_context(), ShortName(info_->method()), "");
       }
     }
     // gRPC's own answer to an undecoded request is UNIMPLEMENTED; a client stream's reactor
@@ -105,6 +108,7 @@ class UndecodableRequestInterceptor : public grpc::experimental::Interceptor {
       grpc::StatusCode code = methods->GetSendStatus().error_code();
       if (code == grpc::StatusCode::UNIMPLEMENTED || code == grpc::StatusCode::OK) {
         methods->ModifySendStatus(ToGrpcStatus(*error_));
+        if (record_) record_->Finished(*error_);
       }
     }
     methods->Proceed();
@@ -116,8 +120,16 @@ class UndecodableRequestInterceptor : public grpc::experimental::Interceptor {
            info_->type() == ServerRpcInfo::Type::BIDI_STREAMING;
   }
 
+  // "GetAccount" of "/flywheel.accounts.v1.AccountService/GetAccount" (gRPC keeps the whole
+  // name for the server's life).
+  static const char* ShortName(const char* method) {
+    const char* slash = std::strrchr(method, '/');
+    return slash ? slash + 1 : method;
+  }
+
   ServerRpcInfo* info_;
   std::optional<absl::Status> error_;
+  std::optional<CallRecord> record_;
 };
 
 class UndecodableRequestInterceptorFactoryImpl : public grpc::experimental::ServerInterceptorFactoryInterface {

@@ -15,6 +15,7 @@
 #include "common/ids/ids.h"
 #include "common/metrics/metrics.h"
 #include "common/paging/page_token.h"
+#include "common/server/call_record.h"
 #include "common/server/pipelined_read_reactor.h"
 #include "common/server/stream_writer.h"
 #include "common/status/grpc_status.h"
@@ -617,12 +618,16 @@ grpc::ServerUnaryReactor* HealthServiceImpl::GetPortfolioSummary(grpc::CallbackS
 // the token to resume after it. Runs on its own thread, one write in flight at a time.
 class HealthServiceImpl::WatchReactor : public grpc::ServerWriteReactor<v1::HealthChange> {
  public:
-  WatchReactor(HealthServiceImpl* service, int64_t after, std::string csm_owner)
+  WatchReactor(HealthServiceImpl* service, CallRecord record, int64_t after, std::string csm_owner)
       : service_(service),
+        record_(std::move(record)),
         after_(after),
         csm_owner_(std::move(csm_owner)),
         writer_(1, [this](const v1::HealthChange* change) { StartWrite(change); },
-                [this](const grpc::Status& status) { Finish(status); }) {
+                [this](const grpc::Status& status) {
+                  record_.Finished(status);
+                  Finish(status);
+                }) {
     // Headers go out once the start point is fixed, so a client can wait for them before
     // making changes it expects to see.
     StartSendInitialMetadata();
@@ -669,6 +674,7 @@ class HealthServiceImpl::WatchReactor : public grpc::ServerWriteReactor<v1::Heal
   }
 
   HealthServiceImpl* service_;
+  CallRecord record_;
   int64_t after_;
   std::string csm_owner_;
   StreamWriter<v1::HealthChange> writer_;
@@ -678,7 +684,9 @@ class HealthServiceImpl::WatchReactor : public grpc::ServerWriteReactor<v1::Heal
 grpc::ServerWriteReactor<v1::HealthChange>* HealthServiceImpl::WatchHealth(grpc::CallbackServerContext* ctx,
                                                                           const v1::WatchHealthRequest* request) {
   int64_t after = 0;
-  absl::Status status = context_.gate.Admit(ctx, "WatchHealth").status();
+  absl::StatusOr<auth::Caller> caller = context_.gate.Admit(ctx, "WatchHealth");
+  CallRecord record(ctx, "WatchHealth", caller.ok() ? caller->principal : "");
+  absl::Status status = caller.status();
   FieldViolations v;
   CheckCsmFilter(request->csm_owner(), v);
   if (status.ok()) status = v.ToStatus();
@@ -702,9 +710,10 @@ grpc::ServerWriteReactor<v1::HealthChange>* HealthServiceImpl::WatchHealth(grpc:
       explicit Failed(const grpc::Status& s) { Finish(s); }
       void OnDone() override { delete this; }
     };
+    record.Finished(status);
     return new Failed(ToGrpcStatus(status));
   }
-  return new WatchReactor(this, after, request->csm_owner());
+  return new WatchReactor(this, std::move(record), after, request->csm_owner());
 }
 
 grpc::ServerUnaryReactor* HealthServiceImpl::BatchGetReportInputs(grpc::CallbackServerContext* ctx,
