@@ -1,5 +1,7 @@
 // The real accounts, health and stakeholders binaries, each on a free port with its own
 // database: the utility-company scenario of DESIGN §1 end to end.
+#include <algorithm>
+#include <iterator>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -198,6 +200,75 @@ TEST_F(StakeholdersE2eTest, UtilityScenarioRolesChangeFollowUpsAndOwnerBriefing)
   ASSERT_TRUE(stub_->ListCoverageGaps(Ctx().get(), gaps, &gap_list).ok());
   ASSERT_EQ(gap_list.gaps_size(), 1);
   EXPECT_EQ(gap_list.gaps(0).account_id(), utility_);
+}
+
+// Gaps page through an owner's accounts in id order, across the service's own pages of accounts
+// (500 a page): every account without stakeholders once, an account with every role never,
+// other owners' accounts never.
+TEST_F(StakeholdersE2eTest, CoverageGapsPageThroughTheWholePortfolioInIdOrder) {
+  std::set<std::string> owned;
+  {
+    grpc::ClientContext ctx;
+    apb::BulkUpsertAccountsResponse resp;
+    auto writer = accounts_stub_->BulkUpsertAccounts(&ctx, &resp);
+    for (int m = 0; m < 2; ++m) {
+      apb::BulkUpsertAccountsRequest msg;
+      for (int i = 0; i < 700; ++i) {
+        auto* r = msg.add_records();
+        r->set_source("crm");
+        r->set_external_id(absl::StrCat("gap-", m, "-", i));
+        r->mutable_account()->set_name(absl::StrCat("Gap Co ", m, "-", i));
+        r->mutable_account()->set_csm_owner(i % 7 == 0 ? "other@vendor.example" : "walker@vendor.example");
+      }
+      ASSERT_TRUE(writer->Write(msg));
+    }
+    writer->WritesDone();
+    ASSERT_TRUE(writer->Finish().ok());
+    for (int i = 0; i < resp.results_size(); ++i) {
+      if (resp.results(i).index() % 700 % 7 != 0) owned.insert(resp.results(i).account_id());
+    }
+  }
+  ASSERT_EQ(owned.size(), 1200u);
+  // One owned account has every role filled, so it has no gap.
+  std::string covered = *std::next(owned.begin(), 600);
+  int n = 0;
+  for (spb::Role role : {spb::ROLE_OWNER, spb::ROLE_CHAMPION, spb::ROLE_ENABLER, spb::ROLE_PRODUCER}) {
+    spb::CreateStakeholderRequest req;
+    auto* s = req.mutable_stakeholder();
+    s->set_account_id(covered);
+    s->set_name(absl::StrCat("Person ", n));
+    s->set_email(absl::StrCat("person", n++, "@gapco.example"));
+    s->set_role(role);
+    s->set_engagement(spb::ENGAGEMENT_ENGAGED);
+    spb::Stakeholder out;
+    ASSERT_TRUE(stub_->CreateStakeholder(Ctx().get(), req, &out).ok());
+  }
+  spb::GetCoverageRequest cov;
+  cov.set_account_id(covered);
+  spb::Coverage coverage;
+  ASSERT_TRUE(stub_->GetCoverage(Ctx().get(), cov, &coverage).ok());
+  ASSERT_TRUE(coverage.complete() && !coverage.single_threaded());
+  std::set<std::string> expected = owned;
+  expected.erase(covered);
+
+  std::vector<std::string> walked;
+  spb::ListCoverageGapsRequest req;
+  req.set_csm_owner("walker@vendor.example");
+  req.set_page_size(97);
+  int pages = 0;
+  do {
+    spb::ListCoverageGapsResponse page;
+    grpc::Status s = stub_->ListCoverageGaps(Ctx().get(), req, &page);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_LE(page.gaps_size(), 97);
+    for (const auto& g : page.gaps()) walked.push_back(g.account_id());
+    req.set_page_token(page.next_page_token());
+    ASSERT_LT(++pages, 100);
+  } while (!req.page_token().empty());
+  EXPECT_TRUE(std::is_sorted(walked.begin(), walked.end()));
+  EXPECT_EQ(std::set<std::string>(walked.begin(), walked.end()).size(), walked.size()) << "an account twice";
+  EXPECT_EQ(std::set<std::string>(walked.begin(), walked.end()), expected);
+  EXPECT_EQ(pages, static_cast<int>((expected.size() + 96) / 97));
 }
 
 TEST_F(StakeholdersE2eTest, RaciRulesAreAllReportedAndTheMatrixReadsBack) {

@@ -122,15 +122,21 @@ absl::Status AccountsClient::ForEach(const std::function<bool(const v1::Account&
   v1::ListAccountsRequest req;
   req.set_page_size(1000);
   for (;;) {
-    v1::ListAccountsResponse resp;
-    absl::Status status = FromGrpcStatus(stub_->ListAccounts(NewContext().get(), req, &resp));
-    if (!status.ok()) return absl::UnavailableError(absl::StrCat("accounts service: ", status.message()));
-    for (const auto& a : resp.accounts()) {
+    auto page = ListPage(req);
+    if (!page.ok()) return page.status();
+    for (const auto& a : page->accounts()) {
       if (!visit(a)) return absl::OkStatus();
     }
-    if (resp.next_page_token().empty()) return absl::OkStatus();
-    req.set_page_token(resp.next_page_token());
+    if (page->next_page_token().empty()) return absl::OkStatus();
+    req.set_page_token(page->next_page_token());
   }
+}
+
+absl::StatusOr<v1::ListAccountsResponse> AccountsClient::ListPage(const v1::ListAccountsRequest& request) {
+  v1::ListAccountsResponse resp;
+  absl::Status status = FromGrpcStatus(stub_->ListAccounts(NewContext().get(), request, &resp));
+  if (!status.ok()) return absl::UnavailableError(absl::StrCat("accounts service: ", status.message()));
+  return resp;
 }
 
 }  // namespace flywheel::accounts

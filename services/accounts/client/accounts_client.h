@@ -48,6 +48,9 @@ class AccountsClient {
   // error, or when `visit` returns false.
   absl::Status ForEach(const std::function<bool(const v1::Account&)>& visit);
 
+  // One page of ListAccounts as `request` asks for it; UNAVAILABLE when the service fails.
+  absl::StatusOr<v1::ListAccountsResponse> ListPage(const v1::ListAccountsRequest& request);
+
  private:
   std::unique_ptr<grpc::ClientContext> NewContext() const;
   void Remember(const std::string& id, absl::StatusOr<v1::Account> account, absl::Time now);

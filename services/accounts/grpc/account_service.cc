@@ -196,6 +196,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerC
       case v1::ListAccountsRequest::ORDER_BY_UNSPECIFIED:
       case v1::ListAccountsRequest::ORDER_BY_NAME: query.order = ListOrder::kName; break;
       case v1::ListAccountsRequest::ORDER_BY_UPDATE_TIME: query.order = ListOrder::kUpdateTime; break;
+      case v1::ListAccountsRequest::ORDER_BY_ID: query.order = ListOrder::kId; break;
       default: v.Add("order_by", absl::StrCat(request->order_by(), " is not an order"));
     }
     query.show_deleted = request->show_deleted();

@@ -19,7 +19,7 @@ namespace flywheel::accounts {
 using ::flywheel::AuditEntry;
 using ::flywheel::WriteContext;
 
-enum class ListOrder { kName, kUpdateTime };
+enum class ListOrder { kName, kUpdateTime, kId };
 
 struct AccountQuery {
   std::optional<LifecycleStage> stage;

@@ -397,6 +397,7 @@ bool KeysDistinct(const std::vector<UpsertInput>& inputs, size_t first, size_t l
 
 std::pair<std::string, std::string> CursorOf(const Account& account, ListOrder order) {
   if (order == ListOrder::kUpdateTime) return {absl::StrCat(absl::ToUnixMicros(account.update_time)), account.id};
+  if (order == ListOrder::kId) return {account.id, account.id};
   return {account.name, account.id};
 }
 
@@ -469,6 +470,12 @@ absl::StatusOr<std::vector<Account>> MysqlAccountRepository::List(const AccountQ
       where.push_back("(name > ? OR (name = ? AND account_id > ?))");
       params.emplace_back(q.after->first);
       params.emplace_back(q.after->first);
+      params.emplace_back(q.after->second);
+    }
+  } else if (q.order == ListOrder::kId) {
+    order = "ORDER BY account_id";
+    if (q.after) {
+      where.push_back("account_id > ?");
       params.emplace_back(q.after->second);
     }
   } else {

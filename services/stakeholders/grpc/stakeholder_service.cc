@@ -19,6 +19,8 @@ namespace flywheel::stakeholders {
 namespace {
 
 const absl::TimeZone kUtc = absl::UTCTimeZone();
+// Accounts read at a time while walking the portfolio for coverage gaps.
+constexpr int kAccountsPerGapWalkPage = 500;
 
 void RequireId(const std::string& id, absl::string_view prefix, const std::string& field, FieldViolations& v) {
   if (std::string problem = ids::IdProblem(id, prefix); !problem.empty()) v.Add(field, problem);
@@ -317,37 +319,47 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::ListCoverageGaps(grpc::Callbac
     FieldViolations v;
     auto page_size = paging::NormalizePageSize(request->page_size());
     v.AddFrom(page_size.status());
+    // Gaps are paged by account id: the accounts are walked in id order (the owner's only),
+    // a page of accounts at a time, so each page of gaps reads only as far as it needs. The
+    // cursor is the accounts page being examined (its token) and the last account id given.
     std::string canonical = absl::StrCat("stakeholders.gaps:", request->csm_owner());
-    std::string after;
-    if (auto cursor = context_.page_tokens.DecodeCursor(request->page_token(), canonical, 1, v)) after = (*cursor)[0];
-    if (!v.empty()) return v.ToStatus();
-    // The accounts service lists by name; gaps are paged by account id, so collect the ids
-    // past the cursor, sort them, and examine them in batches until the page is full.
-    std::vector<std::string> ids;
-    absl::Status listed = accounts_.ForEach([&](const flywheel::accounts::v1::Account& a) {
-      if ((request->csm_owner().empty() || a.csm_owner() == request->csm_owner()) && a.id() > after) ids.push_back(a.id());
-      return true;
-    });
-    if (!listed.ok()) return listed;
-    std::sort(ids.begin(), ids.end());
+    flywheel::accounts::v1::ListAccountsRequest accounts_page;
+    accounts_page.set_order_by(flywheel::accounts::v1::ListAccountsRequest::ORDER_BY_ID);
+    accounts_page.set_csm_owner(request->csm_owner());
+    accounts_page.set_page_size(kAccountsPerGapWalkPage);
     std::string last;
-    bool more = false;
-    for (size_t first = 0; first < ids.size() && !more; first += 500) {
-      std::vector<std::string> batch(ids.begin() + first, ids.begin() + std::min(ids.size(), first + 500));
-      auto live = repository_.LiveByAccount(batch);
+    if (auto cursor = context_.page_tokens.DecodeCursor(request->page_token(), canonical, 2, v)) {
+      accounts_page.set_page_token((*cursor)[0]);
+      last = (*cursor)[1];
+    }
+    if (!v.empty()) return v.ToStatus();
+    for (bool full = false; !full;) {
+      auto page = accounts_.ListPage(accounts_page);
+      if (!page.ok()) return page.status();
+      std::vector<std::string> ids;
+      for (const auto& a : page->accounts()) {
+        if (a.id() > last) ids.push_back(a.id());
+      }
+      auto live = repository_.LiveByAccount(ids);
       if (!live.ok()) return live.status();
-      for (const auto& id : batch) {
+      for (const auto& id : ids) {
         Coverage c = ComputeCoverage((*live)[id]);
         if (!c.HasGap()) continue;
         if (response->gaps_size() == *page_size) {
-          more = true;
+          full = true;
           break;
         }
         *response->add_gaps() = ToProto(id, c);
         last = id;
       }
+      if (full) {
+        response->set_next_page_token(context_.page_tokens.Encode(canonical, {accounts_page.page_token(), last}));
+      } else if (page->next_page_token().empty()) {
+        break;
+      } else {
+        accounts_page.set_page_token(page->next_page_token());
+      }
     }
-    if (more) response->set_next_page_token(context_.page_tokens.Encode(canonical, {last}));
     return absl::OkStatus();
   });
 }
