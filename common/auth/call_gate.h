@@ -6,12 +6,14 @@
 // reflection are separate services and never pass through here.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <unordered_map>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/auth/token.h"
+#include "common/auth/verified_tokens.h"
 #include "common/clock/clock.h"
 #include "flywheel/type/v1/access.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -36,11 +38,13 @@ class CallGate {
   std::string PrincipalOf(const grpc::ServerContextBase* context) const;
 
  private:
-  CallGate(VerificationKeys keys, const Clock& clock) : keys_(std::move(keys)), clock_(&clock) {}
+  CallGate(VerificationKeys keys, const Clock& clock)
+      : keys_(std::move(keys)), clock_(&clock), verified_(std::make_unique<VerifiedTokens>()) {}
   absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase* context) const;
 
   VerificationKeys keys_;
   const Clock* clock_;
+  std::unique_ptr<VerifiedTokens> verified_;  // (a pointer keeps the gate movable)
   std::unordered_map<std::string, type::v1::Access> access_;  // by method short name
 };
 

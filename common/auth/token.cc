@@ -71,7 +71,7 @@ absl::StatusOr<Caller> VerifyToken(absl::string_view token_view, const Verificat
   const char* sub = jwt_get_grant(jwt.get(), "sub");
   if (sub == nullptr || *sub == '\0') return Refused("no principal (sub)");
 
-  Caller caller{sub, {}};
+  Caller caller{sub, {}, absl::FromUnixSeconds(*exp + leeway_s)};
   MallocString roles_json(jwt_get_grants_json(jwt.get(), "roles"));
   if (roles_json) {
     google::protobuf::ListValue roles;

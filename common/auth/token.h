@@ -18,6 +18,8 @@ namespace flywheel::auth {
 struct Caller {
   std::string principal;
   std::vector<Role> roles;
+  // When the token stops being accepted (its `exp` plus the leeway verification allows).
+  absl::Time expires = absl::InfiniteFuture();
 };
 
 // The keys incoming tokens are checked against. A token is accepted when it is HS256 and

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/auth/roles.h"
 #include "common/auth/token.h"
+#include "common/auth/verified_tokens.h"
 #include "gtest/gtest.h"
 
 namespace flywheel::auth {
@@ -102,6 +103,40 @@ TEST(Token, RefusesWrongKeysAndAlgorithms) {
   for (const char* junk : {"", "a.b.c", "not a token", "....", "eyJ.eyJ.sig"}) {
     EXPECT_EQ(VerifyToken(junk, {kSecret, ""}, kNow).status().code(), absl::StatusCode::kUnauthenticated) << junk;
   }
+}
+
+TEST(Token, SaysUntilWhenItIsAccepted) {
+  std::string token = Mint(Algorithm::kHs256, kSecret, {Role::kViewer}, absl::Minutes(10));
+  auto caller = VerifyToken(token, {kSecret, ""}, kNow);
+  ASSERT_TRUE(caller.ok()) << caller.status();
+  // exp plus the leeway: verified a moment before that instant, refused at it.
+  EXPECT_TRUE(VerifyToken(token, {kSecret, ""}, caller->expires - absl::Seconds(1)).ok());
+  EXPECT_FALSE(VerifyToken(token, {kSecret, ""}, caller->expires).ok());
+  EXPECT_GT(caller->expires, kNow + absl::Minutes(10));
+}
+
+TEST(VerifiedTokens, RemembersTheExactTokenUntilItExpires) {
+  VerifiedTokens verified;
+  Caller ops{"ops@example.com", {Role::kEditor}, kNow + absl::Minutes(5)};
+  verified.Add("token-a", ops);
+  std::optional<Caller> found = verified.Find("token-a", kNow);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->principal, "ops@example.com");
+  EXPECT_EQ(found->roles, std::vector<Role>{Role::kEditor});
+  EXPECT_FALSE(verified.Find("token-a ", kNow).has_value());  // another string is another token
+  EXPECT_FALSE(verified.Find("token-b", kNow).has_value());
+  EXPECT_TRUE(verified.Find("token-a", kNow + absl::Minutes(5) - absl::Seconds(1)).has_value());
+  EXPECT_FALSE(verified.Find("token-a", kNow + absl::Minutes(5)).has_value());
+}
+
+TEST(VerifiedTokens, StaysWithinItsCapacity) {
+  VerifiedTokens verified(/*capacity=*/3);
+  Caller ops{"ops@example.com", {Role::kViewer}, kNow + absl::Hours(1)};
+  for (int i = 0; i < 3; ++i) verified.Add(absl::StrCat("t", i), ops);
+  EXPECT_TRUE(verified.Find("t0", kNow).has_value());
+  verified.Add("t3", ops);  // full: starts over with the newest
+  EXPECT_FALSE(verified.Find("t0", kNow).has_value());
+  EXPECT_TRUE(verified.Find("t3", kNow).has_value());
 }
 
 TEST(Token, RefusesExpiredAndFutureTokens) {
