@@ -17,7 +17,8 @@
 
 ABSL_FLAG(std::string, listen, "", "address:port to serve on (default 0.0.0.0:<service port>)");
 ABSL_FLAG(std::string, port_file, "", "write the bound port to this file once serving");
-ABSL_FLAG(std::string, db_dsn, "", "database: tcp://host:port/database (default 127.0.0.1:3306/flywheel_<service>)");
+ABSL_FLAG(std::string, db_dsn, "", "database: tcp://host:port/database, or unix:///path/to/socket/database on the same host "
+          "(default 127.0.0.1:3306/flywheel_<service>)");
 ABSL_FLAG(std::string, db_user, "flywheel", "database user");
 ABSL_FLAG(std::string, db_password, "", "database password (prefer FLYWHEEL_DB_PASSWORD or --db_password_file)");
 ABSL_FLAG(std::string, db_password_file, "", "file holding the database password");
@@ -70,6 +71,16 @@ void ReadFlagFile(const char* flag, const std::string& path, bool strip, std::st
 
 absl::Status ParseDatabaseDsn(absl::string_view dsn, DatabaseConfig* config) {
   absl::string_view rest = dsn;
+  if (absl::ConsumePrefix(&rest, "unix://")) {
+    // The database is the last segment; everything before it is the socket's path.
+    size_t slash = rest.rfind('/');
+    if (!absl::StartsWith(rest, "/") || slash == 0 || slash + 1 >= rest.size()) {
+      return InvalidFieldError("db_dsn", "must be unix:///path/to/socket/database");
+    }
+    config->socket = std::string(rest.substr(0, slash));
+    config->database = std::string(rest.substr(slash + 1));
+    return absl::OkStatus();
+  }
   absl::ConsumePrefix(&rest, "tcp://");
   absl::ConsumePrefix(&rest, "mysql://");
   absl::ConsumePrefix(&rest, "mariadb://");
@@ -91,6 +102,11 @@ absl::Status ParseDatabaseDsn(absl::string_view dsn, DatabaseConfig* config) {
   if (host_port.empty()) return InvalidFieldError("db_dsn", "host is empty");
   config->host = std::string(host_port);
   return absl::OkStatus();
+}
+
+std::string DatabaseDsn(const DatabaseConfig& config) {
+  if (!config.socket.empty()) return absl::StrCat("unix://", config.socket, "/", config.database);
+  return absl::StrCat("tcp://", config.host, ":", config.port, "/", config.database);
 }
 
 absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv, const ServiceDefaults& defaults) {

@@ -15,6 +15,7 @@ namespace flywheel {
 struct DatabaseConfig {
   std::string host = "127.0.0.1";
   int port = 3306;
+  std::string socket;  // set: connect through this Unix socket (same host) instead of host:port
   std::string database;
   std::string user;
   std::string password;
@@ -65,7 +66,10 @@ struct ServiceDefaults {
 // Parses flags and environment. INVALID_ARGUMENT names each bad setting.
 absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv, const ServiceDefaults& defaults);
 
-// Parses "tcp://host:port/database" (scheme and port optional) into `config`.
+// Parses "tcp://host:port/database" (scheme and port optional), or "unix:///path/to/socket/database"
+// for a database on the same host, into `config`.
 absl::Status ParseDatabaseDsn(absl::string_view dsn, DatabaseConfig* config);
+// The DSN ParseDatabaseDsn reads back as `config`'s host, port, socket and database.
+std::string DatabaseDsn(const DatabaseConfig& config);
 
 }  // namespace flywheel

@@ -84,8 +84,12 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const DatabaseConfi
                                                              bool use_database) {
   EnsureThreadInitialized();
   sql::ConnectOptionsMap options;
-  options["hostName"] = sql::SQLString(config.host);
-  options["port"] = config.port;
+  if (config.socket.empty()) {
+    options["hostName"] = sql::SQLString(config.host);
+    options["port"] = config.port;
+  } else {
+    options["hostName"] = sql::SQLString("unix://" + config.socket);
+  }
   options["userName"] = sql::SQLString(config.user);
   options["password"] = sql::SQLString(config.password);
   if (use_database) options["schema"] = sql::SQLString(config.database);

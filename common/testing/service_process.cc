@@ -21,7 +21,7 @@ ServiceProcess::ServiceProcess(const std::string& binary, const DatabaseConfig& 
       binary,
       "--listen=127.0.0.1:0",
       absl::StrCat("--port_file=", port_file_),
-      absl::StrCat("--db_dsn=tcp://", database.host, ":", database.port, "/", database.database),
+      absl::StrCat("--db_dsn=", DatabaseDsn(database)),
       absl::StrCat("--db_user=", database.user),
       absl::StrCat("--db_password=", database.password),
       "--health_check_interval_ms=200",

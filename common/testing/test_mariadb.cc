@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "common/db/connection.h"
@@ -26,6 +27,8 @@ TestMariaDb::TestMariaDb() {
   dir_ = absl::StrCat(FLYWHEEL_BUILD_DIR, "/test-mariadb/", getpid());
   port_ = FreeLoopbackPort();
   RunScript(absl::StrCat("start '", dir_, "' ", port_));
+  std::ifstream socket_file(absl::StrCat(dir_, "/socket"));
+  std::getline(socket_file, socket_);
 }
 
 TestMariaDb::~TestMariaDb() {
@@ -41,10 +44,11 @@ void TestMariaDb::RunScript(const std::string& args) {
   }
 }
 
-DatabaseConfig TestMariaDb::NewDatabaseConfig() {
+DatabaseConfig TestMariaDb::NewDatabaseConfig(Transport transport) {
   DatabaseConfig config;
   config.host = "127.0.0.1";
   config.port = port_;
+  if (transport == Transport::kUnixSocket) config.socket = socket_;
   config.user = "flywheel";
   config.password = "flywheel";
   config.database = ids::NewId("test");
@@ -52,8 +56,8 @@ DatabaseConfig TestMariaDb::NewDatabaseConfig() {
   return config;
 }
 
-DatabaseConfig TestMariaDb::CreateDatabase() {
-  DatabaseConfig config = NewDatabaseConfig();
+DatabaseConfig TestMariaDb::CreateDatabase(Transport transport) {
+  DatabaseConfig config = NewDatabaseConfig(transport);
   auto conn = db::Connection::Open(config, /*use_database=*/false);
   if (!conn.ok()) {
     std::fprintf(stderr, "test MariaDB: %s\n", std::string(conn.status().message()).c_str());

@@ -15,11 +15,14 @@ class TestMariaDb {
   // MariaDB cannot start (a test that needs it could not run honestly).
   static TestMariaDb& Shared();
 
+  // How a connection reaches the instance: loopback TCP, or its Unix socket.
+  enum class Transport { kTcp, kUnixSocket };
+
   // Connection settings for a new, empty, uniquely named database on this instance
   // (the database itself is created by whoever applies migrations or by CreateDatabase).
-  DatabaseConfig NewDatabaseConfig();
+  DatabaseConfig NewDatabaseConfig(Transport transport = Transport::kTcp);
   // As NewDatabaseConfig, and creates the database.
-  DatabaseConfig CreateDatabase();
+  DatabaseConfig CreateDatabase(Transport transport = Transport::kTcp);
 
   void Stop();     // clean shutdown
   void Kill();     // kill -9
@@ -33,6 +36,7 @@ class TestMariaDb {
   void RunScript(const std::string& args);
   std::string dir_;
   int port_ = 0;
+  std::string socket_;  // as mariadb.sh chose it (the data directory's path may be too long for one)
 };
 
 }  // namespace flywheel::testing

@@ -72,7 +72,7 @@ start_service() {
   [ -f "$run/page_token_secret" ] || head -c 32 /dev/urandom | base64 >"$run/page_token_secret"
   FLYWHEEL_PAGE_TOKEN_SECRET=$(cat "$run/page_token_secret") \
   setsid "$build/services/$name/flywheel-$name" serve \
-    --listen="127.0.0.1:$port" --db_dsn="tcp://127.0.0.1:$db_port/flywheel_$name" --db_user=flywheel \
+    --listen="127.0.0.1:$port" --db_dsn="unix://$(cat "$run/mariadb/socket")/flywheel_$name" --db_user=flywheel \
     --accounts_addr="$FLYWHEEL_ACCOUNTS_ADDR" --health_addr="$FLYWHEEL_HEALTH_ADDR" \
     --stakeholders_addr="$FLYWHEEL_STAKEHOLDERS_ADDR" \
     --tls_cert_file="$credentials/server.pem" --tls_key_file="$credentials/server.key" \

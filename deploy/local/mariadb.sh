@@ -4,6 +4,7 @@
 #   mariadb.sh start DIR PORT   initialise DIR if new, start, create the flywheel user
 #   mariadb.sh stop DIR         shut down (waits until it has)
 #   mariadb.sh kill DIR         kill -9 (fault tests)
+# DIR/port and DIR/socket name where it listens (TCP on loopback, and a Unix socket).
 # The user is flywheel / $FLYWHEEL_DB_PASSWORD (default "flywheel") with rights on every database.
 # FLYWHEEL_DB_BUFFER_POOL sizes the InnoDB buffer pool (default 1G: the 100,000-account
 # benchmark portfolio must fit, or rescoring turns into random disk reads).
@@ -21,6 +22,7 @@ running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 case "$cmd" in
   start)
     port=${3:?PORT required}
+    echo "$socket" >"$dir/socket"
     if running; then echo "mariadb already running in $dir"; exit 0; fi
     user_opt=()
     [ "$(id -u)" -ne 0 ] || user_opt=(--user=root)

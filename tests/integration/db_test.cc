@@ -10,6 +10,7 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/db/connection_pool.h"
 #include "common/db/migrations.h"
@@ -229,6 +230,36 @@ TEST(Connection, CachedStatementsWithManyParametersStayBounded) {
   }).ok());
   size_t after = HeapInUse();
   EXPECT_LT(after, before + (8u << 20)) << "heap grew from " << before << " to " << after << " bytes";
+}
+
+// The client's host as the server sees it: "localhost" over the Unix socket, "127.0.0.1:PORT" over TCP.
+std::string ClientHost(ConnectionPool& pool) {
+  std::string host;
+  EXPECT_TRUE(RunOnConnection(pool, [&](Connection& c) {
+    std::unique_ptr<sql::ResultSet> rs(
+        c.Prepare("SELECT HOST FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()").executeQuery());
+    if (rs->next()) host = rs->getString(1);
+    return absl::OkStatus();
+  }).ok());
+  return host;
+}
+
+TEST(Pool, ConnectsOverTheUnixSocketOrTcpAsConfigured) {
+  using Transport = testing::TestMariaDb::Transport;
+  DatabaseConfig over_socket = testing::TestMariaDb::Shared().CreateDatabase(Transport::kUnixSocket);
+  ASSERT_FALSE(over_socket.socket.empty());
+  over_socket.port = 1;  // nothing listens there: only the socket can work
+  ConnectionPool socket_pool(over_socket);
+  EXPECT_EQ(ClientHost(socket_pool), "localhost");
+  DatabaseConfig over_tcp = over_socket;
+  over_tcp.socket.clear();
+  over_tcp.port = testing::TestMariaDb::Shared().port();
+  ConnectionPool tcp_pool(over_tcp);
+  EXPECT_TRUE(absl::StartsWith(ClientHost(tcp_pool), "127.0.0.1:")) << ClientHost(tcp_pool);
+  DatabaseConfig missing_socket = over_socket;
+  missing_socket.socket += ".missing";
+  ConnectionPool missing_pool(missing_socket);
+  EXPECT_EQ(missing_pool.Acquire().status().code(), absl::StatusCode::kUnavailable);
 }
 
 TEST(Pool, UnreachableDatabaseIsUnavailable) {

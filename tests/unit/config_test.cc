@@ -16,6 +16,24 @@ TEST(DatabaseDsn, ParsesHostPortAndDatabase) {
   EXPECT_EQ(d.port, 3306);
 }
 
+TEST(DatabaseDsn, ParsesUnixSocketAndDatabase) {
+  DatabaseConfig c;
+  ASSERT_TRUE(ParseDatabaseDsn("unix:///run/mysqld/mysqld.sock/flywheel_health", &c).ok());
+  EXPECT_EQ(c.socket, "/run/mysqld/mysqld.sock");
+  EXPECT_EQ(c.database, "flywheel_health");
+  EXPECT_EQ(GetFieldViolations(ParseDatabaseDsn("unix:///mysqld.sock", &c)).at(0).field, "db_dsn");
+  EXPECT_FALSE(ParseDatabaseDsn("unix:///run/mysqld.sock/", &c).ok());
+  EXPECT_FALSE(ParseDatabaseDsn("unix://relative/sock/db", &c).ok());
+}
+
+TEST(DatabaseDsn, FormatsWhatItParses) {
+  for (const char* dsn : {"tcp://db.flywheel.svc:3307/flywheel_accounts", "unix:///run/mysqld/mysqld.sock/x"}) {
+    DatabaseConfig c;
+    ASSERT_TRUE(ParseDatabaseDsn(dsn, &c).ok());
+    EXPECT_EQ(DatabaseDsn(c), dsn);
+  }
+}
+
 TEST(DatabaseDsn, RejectsMissingDatabaseAndBadPort) {
   DatabaseConfig c;
   EXPECT_EQ(GetFieldViolations(ParseDatabaseDsn("tcp://host:3306", &c)).at(0).field, "db_dsn");
