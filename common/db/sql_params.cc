@@ -78,11 +78,30 @@ void ForEachRow(Connection& conn, const std::string& sql, const std::vector<SqlP
 
 std::string FormatDay(absl::CivilDay day) { return absl::FormatCivilTime(day); }
 
+std::optional<absl::CivilDay> ParseDay(absl::string_view text) {
+  // Read digit by digit: absl::ParseCivilTime goes through a general time parser, which was a
+  // visible share of a page of accounts (two dates a row) in the profile.
+  auto digits = [&](size_t from, size_t count, int* out) {
+    *out = 0;
+    for (size_t i = from; i < from + count; ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      *out = *out * 10 + (text[i] - '0');
+    }
+    return true;
+  };
+  int year = 0, month = 0, day = 0;
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !digits(0, 4, &year) || !digits(5, 2, &month) ||
+      !digits(8, 2, &day)) {
+    return std::nullopt;
+  }
+  absl::CivilDay parsed(year, month, day);  // normalises 02-30 to 03-02: only an exact match is a day
+  if (parsed.month() != month || parsed.day() != day) return std::nullopt;
+  return parsed;
+}
+
 std::optional<absl::CivilDay> ReadDay(sql::ResultSet& rs, int column) {
   if (rs.isNull(column)) return std::nullopt;
-  absl::CivilDay day;
-  if (!absl::ParseCivilTime(std::string(rs.getString(column)), &day)) return std::nullopt;
-  return day;
+  return ParseDay(rs.getString(column).asStdString());
 }
 
 }  // namespace flywheel::db

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 
 namespace sql {
@@ -64,6 +65,8 @@ struct WhereClause {
 
 // 'YYYY-MM-DD', the text form MariaDB takes and gives for DATE columns.
 std::string FormatDay(absl::CivilDay day);
+// The day written 'YYYY-MM-DD' (as MariaDB gives a DATE), or nullopt when it is not one.
+std::optional<absl::CivilDay> ParseDay(absl::string_view text);
 // The DATE in `column`, or nullopt when NULL.
 std::optional<absl::CivilDay> ReadDay(sql::ResultSet& rs, int column);
 

@@ -48,9 +48,11 @@ bool ParseLevel(absl::string_view name, Level* level) {
 
 void SetLevel(Level level) { g_level = static_cast<int>(level); }
 
+bool Enabled(Level level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
+
 template <typename Fields>
 void WriteLine(Level level, absl::string_view message, const Fields& fields) {
-  if (static_cast<int>(level) < g_level.load(std::memory_order_relaxed)) return;
+  if (!Enabled(level)) return;
   std::string line = "{\"ts\":";
   AppendJsonString(&line, absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone()));
   absl::StrAppend(&line, ",\"level\":\"", kNames[static_cast<int>(level)], "\",\"msg\":");

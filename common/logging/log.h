@@ -14,6 +14,8 @@ enum class Level { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
 // Parses "debug", "info", "warning" or "error"; false when the name is unknown.
 bool ParseLevel(absl::string_view name, Level* level);
 void SetLevel(Level level);
+// True when lines at `level` are written (callers can skip building fields otherwise).
+bool Enabled(Level level);
 
 // Writes {"ts":…,"level":…,"msg":…, key: value…} when `level` is enabled.
 void Write(Level level, absl::string_view message,

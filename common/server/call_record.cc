@@ -32,6 +32,8 @@ CallRecord::CallRecord(const grpc::ServerContextBase* context, const char* metho
 void CallRecord::Finished(const absl::Status& status) const {
   double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
   metrics::RecordRpc(method_, status.code(), seconds);
+  log::Level level = ServerSide(status.code()) ? log::Level::kWarning : log::Level::kInfo;
+  if (!log::Enabled(level)) return;
   std::vector<std::pair<std::string, std::string>> fields = {
       {"method", method_},
       {"code", absl::StatusCodeToString(status.code())},
@@ -39,7 +41,7 @@ void CallRecord::Finished(const absl::Status& status) const {
   if (!principal_.empty()) fields.push_back({"principal", principal_});
   if (!request_id_.empty()) fields.push_back({"request_id", request_id_});
   if (!status.ok()) fields.push_back({"error", std::string(status.message())});
-  log::Write(ServerSide(status.code()) ? log::Level::kWarning : log::Level::kInfo, "rpc", fields);
+  log::Write(level, "rpc", fields);
 }
 
 void CallRecord::Finished(const grpc::Status& status) const {

@@ -64,7 +64,7 @@ int Load(pb::StakeholderService::Stub& stub, AccountResolver& accounts, const Op
   while (std::getline(in, line)) {
     if (row++ == 0 || absl::StripAsciiWhitespace(line).empty()) continue;
     std::vector<std::string> c = absl::StrSplit(line, ',');
-    pb::Role role;
+    pb::Role role = pb::ROLE_UNSPECIFIED;
     pb::Engagement engagement = pb::ENGAGEMENT_UNKNOWN;
     if (c.size() != 8 || !pb::Role_Parse(absl::StrCat("ROLE_", absl::AsciiStrToUpper(c[5])), &role) ||
         (!c[6].empty() && !pb::Engagement_Parse(absl::StrCat("ENGAGEMENT_", absl::AsciiStrToUpper(c[6])), &engagement))) {
