@@ -78,6 +78,8 @@ void ForEachRow(Connection& conn, const std::string& sql, const std::vector<SqlP
 
 std::string FormatDay(absl::CivilDay day) { return absl::FormatCivilTime(day); }
 
+size_t IdChunkFor(size_t n) { return n <= 16 ? 16 : 100; }
+
 std::optional<absl::CivilDay> ParseDay(absl::string_view text) {
   // Read digit by digit: absl::ParseCivilTime goes through a general time parser, which was a
   // visible share of a page of accounts (two dates a row) in the profile.

@@ -95,7 +95,7 @@ class ReadPipeline {
         Next(lock);
       }
     });
-    if (!queued) Finish(absl::UnavailableError("server is overloaded or draining; retry"));
+    if (!queued) Finish(OverloadedError());
   }
 
   WorkerPool& workers_;

@@ -7,27 +7,33 @@
 
 namespace flywheel {
 
-grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* context, const ServiceContext& service,
-                                   const char* method, std::function<absl::Status()> work) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+std::optional<CallRecord> AdmitUnary(grpc::CallbackServerContext* context, const ServiceContext& service,
+                                     const char* method, grpc::ServerUnaryReactor* reactor) {
   absl::StatusOr<auth::Caller> caller = service.gate.Admit(context, method);
   CallRecord record(context, method, caller.ok() ? caller->principal : "");
   if (!caller.ok()) {
-    record.Finished(caller.status());
-    reactor->Finish(ToGrpcStatus(caller.status()));
-    return reactor;
+    FinishUnary(reactor, record, caller.status());
+    return std::nullopt;
   }
-  bool queued = service.workers.Submit([reactor, context, record, work = std::move(work)] {
+  return record;
+}
+
+void FinishUnary(grpc::ServerUnaryReactor* reactor, const CallRecord& record, const absl::Status& status) {
+  record.Finished(status);
+  reactor->Finish(ToGrpcStatus(status));
+}
+
+grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* context, const ServiceContext& service,
+                                   const char* method, std::function<absl::Status()> work) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::optional<CallRecord> record = AdmitUnary(context, service, method, reactor);
+  if (!record) return reactor;
+  bool queued = service.workers.Submit([reactor, context, record = *record, work = std::move(work)] {
     absl::Status status = context->IsCancelled() ? absl::CancelledError("call cancelled before it ran")
                                                  : work();
-    record.Finished(status);
-    reactor->Finish(ToGrpcStatus(status));
+    FinishUnary(reactor, record, status);
   });
-  if (!queued) {
-    grpc::Status busy(grpc::StatusCode::UNAVAILABLE, "server is overloaded or draining; retry");
-    record.Finished(busy);
-    reactor->Finish(busy);
-  }
+  if (!queued) FinishUnary(reactor, *record, OverloadedError());
   return reactor;
 }
 

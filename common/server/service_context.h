@@ -1,8 +1,10 @@
 // What a service's gRPC adapter is given by the bootstrap: configuration, the database
 // pool, the workers that run blocking calls, the page-token codec and the clock, plus
-// the helper that runs one unary call on a worker and finishes it with a mapped status.
+// the helpers that run one unary call on a worker (or batch its point read with others') and
+// finish it with a mapped status.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -12,6 +14,8 @@
 #include "common/config/server_config.h"
 #include "common/db/connection_pool.h"
 #include "common/paging/page_token.h"
+#include "common/server/call_record.h"
+#include "common/server/read_coalescer.h"
 #include "common/server/worker_pool.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/service_type.h"
@@ -33,5 +37,39 @@ struct ServiceContext {
 // converted status. Logs one line per call.
 grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* context, const ServiceContext& service,
                                    const char* method, std::function<absl::Status()> work);
+
+// As RunUnary, for a read of one value by `key` that `reads` may batch with other calls' reads
+// (see ReadCoalescer). `invalid` holds the request's field violations (OK when none) and is
+// answered at once; otherwise `respond` fills the response from the value read, on a worker,
+// and its status finishes the call.
+template <typename Value>
+grpc::ServerUnaryReactor* RunCoalescedRead(grpc::CallbackServerContext* context, const ServiceContext& service,
+                                           const char* method, ReadCoalescer<Value>& reads, std::string key,
+                                           const absl::Status& invalid, std::function<absl::Status(const Value&)> respond);
+
+// The parts of a unary call: admission through the gate and its call record (nullopt, with the
+// call already finished, when refused); and the finish, recorded and converted.
+std::optional<CallRecord> AdmitUnary(grpc::CallbackServerContext* context, const ServiceContext& service,
+                                     const char* method, grpc::ServerUnaryReactor* reactor);
+void FinishUnary(grpc::ServerUnaryReactor* reactor, const CallRecord& record, const absl::Status& status);
+
+template <typename Value>
+grpc::ServerUnaryReactor* RunCoalescedRead(grpc::CallbackServerContext* context, const ServiceContext& service,
+                                           const char* method, ReadCoalescer<Value>& reads, std::string key,
+                                           const absl::Status& invalid, std::function<absl::Status(const Value&)> respond) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::optional<CallRecord> record = AdmitUnary(context, service, method, reactor);
+  if (!record) return reactor;
+  if (!invalid.ok()) {
+    FinishUnary(reactor, *record, invalid);
+    return reactor;
+  }
+  bool queued = reads.Read(std::move(key), [reactor, record = *record, respond = std::move(respond)](
+                                               absl::StatusOr<Value> value) {
+    FinishUnary(reactor, record, value.ok() ? respond(*value) : value.status());
+  });
+  if (!queued) FinishUnary(reactor, *record, OverloadedError());
+  return reactor;
+}
 
 }  // namespace flywheel

@@ -2,6 +2,8 @@
 
 namespace flywheel {
 
+absl::Status OverloadedError() { return absl::UnavailableError("server is overloaded or draining; retry"); }
+
 WorkerPool::WorkerPool(int threads, size_t max_queued) : max_queued_(max_queued) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
 }

@@ -9,7 +9,12 @@
 #include <thread>
 #include <vector>
 
+#include "absl/status/status.h"
+
 namespace flywheel {
+
+// What a call is answered when the workers refuse its work (queue full, or stopping to drain).
+absl::Status OverloadedError();
 
 class WorkerPool {
  public:

@@ -110,9 +110,18 @@ TEST_F(HealthStorageTest, StoringScoresKeepsLatestHistoryAndRecordsChangesOnce) 
   EXPECT_FALSE((*latest)[1].overall.has_value());
   auto history = repo_->History("acc_a", kDay - 10, kDay + 10);
   ASSERT_EQ(history->size(), 3u);
-  auto stored = repo_->GetScore("acc_a", kDay);
-  ASSERT_TRUE(stored.ok() && stored->has_value());
-  EXPECT_EQ((*stored)->detail, std::string("\x01\x00\x02", 3));
+  auto stored = repo_->GetScores({"acc_a"}, kDay);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ((*stored)[0].detail, std::string("\x01\x00\x02", 3));
+  // Several ids (one padded IN list): each stored score once, none for an id without one or for another day.
+  auto several = repo_->GetScores({"acc_b", "acc_none", "acc_a"}, kDay);
+  ASSERT_TRUE(several.ok());
+  std::vector<std::string> ids;
+  for (const auto& s : *several) ids.push_back(s.account_id);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"acc_a", "acc_b"}));
+  EXPECT_TRUE(repo_->GetScores({"acc_a", "acc_b"}, kDay - 365)->empty());
   auto changes = repo_->ChangesAfter(0, "", 10);
   ASSERT_EQ(changes->size(), 2u);
   EXPECT_EQ((*changes)[1].previous_band, Band::kGreen);

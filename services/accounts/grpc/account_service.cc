@@ -126,17 +126,29 @@ grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServer
   });
 }
 
+AccountServiceImpl::AccountServiceImpl(ServiceContext& context, AccountRepository& repository)
+    : context_(context),
+      repository_(repository),
+      account_reads_(
+          context.workers, kCoalescedReadsPerBatch,
+          [this](const std::vector<std::string>& ids) -> absl::StatusOr<absl::flat_hash_map<std::string, Account>> {
+            auto found = repository_.BatchGet(ids);
+            if (!found.ok()) return found.status();
+            absl::flat_hash_map<std::string, Account> by_id;
+            for (auto& a : *found) by_id.emplace(a.id, std::move(a));
+            return by_id;
+          },
+          [](const std::string& id) -> absl::StatusOr<Account> { return NotFoundError("account", id); }) {}
+
 grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerContext* ctx,
                                                          const v1::GetAccountRequest* request, v1::Account* response) {
-  return RunUnary(ctx, context_, "GetAccount", [=]() -> absl::Status {
-    FieldViolations v;
-    RequireId(request->id(), "id", v);
-    if (!v.empty()) return v.ToStatus();
-    auto account = repository_.Get(request->id());
-    if (!account.ok()) return account.status();
-    *response = ToProto(*account);
-    return absl::OkStatus();
-  });
+  FieldViolations v;
+  RequireId(request->id(), "id", v);
+  return RunCoalescedRead<Account>(ctx, context_, "GetAccount", account_reads_, request->id(), v.ToStatus(),
+                                   [response](const Account& account) {
+                                     *response = ToProto(account);
+                                     return absl::OkStatus();
+                                   });
 }
 
 grpc::ServerUnaryReactor* AccountServiceImpl::BatchGetAccounts(grpc::CallbackServerContext* ctx,

@@ -11,8 +11,7 @@ namespace flywheel::accounts {
 
 class AccountServiceImpl final : public v1::AccountService::CallbackService {
  public:
-  AccountServiceImpl(ServiceContext& context, AccountRepository& repository)
-      : context_(context), repository_(repository) {}
+  AccountServiceImpl(ServiceContext& context, AccountRepository& repository);
 
   grpc::ServerUnaryReactor* CreateAccount(grpc::CallbackServerContext* ctx, const v1::CreateAccountRequest* request,
                                           v1::Account* response) override;
@@ -44,6 +43,7 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
 
   ServiceContext& context_;
   AccountRepository& repository_;
+  ReadCoalescer<Account> account_reads_;  // GetAccount's reads, batched under load
 };
 
 }  // namespace flywheel::accounts

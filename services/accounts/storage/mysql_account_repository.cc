@@ -40,7 +40,7 @@ constexpr char kColumns[] =
     " delete_time_us, children";
 constexpr int kColumnCount = 21;
 constexpr int kBulkBatchSize = 500;
-constexpr size_t kInChunk = 100;  // ids per IN list (one statement shape)
+constexpr size_t kInChunk = 100;  // values per IN list or multi-row write (one statement shape)
 
 std::optional<Money> ReadMoney(sql::ResultSet& rs, int currency_column) {
   if (rs.isNull(currency_column)) return std::nullopt;
@@ -103,7 +103,7 @@ std::vector<Account> LoadByIds(Connection& conn, const std::vector<std::string>&
   const char* lock = for_update ? " FOR UPDATE" : "";
   if (ids.size() == 1) return SelectAccounts(conn, absl::StrCat("WHERE account_id = ?", lock), {ids[0]});
   std::vector<Account> out;
-  db::ForEachInChunk(std::vector<Param>(ids.begin(), ids.end()), kInChunk,
+  db::ForEachInChunk(std::vector<Param>(ids.begin(), ids.end()), db::IdChunkFor(ids.size()),
                      [&](const std::string& in, const std::vector<Param>& params) {
                        std::vector<Account> rows = SelectAccounts(conn, absl::StrCat("WHERE account_id", in, lock), params);
                        std::move(rows.begin(), rows.end(), std::back_inserter(out));

@@ -70,7 +70,21 @@ void PutMoney(const std::map<std::string, int64_t>& totals, RepeatedMoney* out) 
 
 HealthServiceImpl::HealthServiceImpl(ServiceContext& context, HealthRepository& repository,
                                      accounts::AccountsClient& accounts)
-    : context_(context), repository_(repository), accounts_(accounts), engine_(repository, context.clock) {}
+    : context_(context),
+      repository_(repository),
+      accounts_(accounts),
+      engine_(repository, context.clock),
+      stored_reads_(
+          context.workers, kCoalescedReadsPerBatch,
+          [this](const std::vector<std::string>& ids)
+              -> absl::StatusOr<absl::flat_hash_map<std::string, std::optional<std::string>>> {
+            auto scores = repository_.GetScores(ids, Today());
+            if (!scores.ok()) return scores.status();
+            absl::flat_hash_map<std::string, std::optional<std::string>> details;
+            for (auto& s : *scores) details.emplace(s.account_id, std::move(s.detail));
+            return details;
+          },
+          [](const std::string&) -> absl::StatusOr<std::optional<std::string>> { return std::nullopt; }) {}
 
 absl::CivilDay HealthServiceImpl::Today() const { return absl::ToCivilDay(context_.clock.Now(), kUtc); }
 
@@ -345,24 +359,29 @@ grpc::ServerUnaryReactor* HealthServiceImpl::AssignScorecard(grpc::CallbackServe
 grpc::ServerUnaryReactor* HealthServiceImpl::GetHealth(grpc::CallbackServerContext* ctx,
                                                        const v1::GetHealthRequest* request,
                                                        v1::AccountHealth* response) {
-  return RunUnary(ctx, context_, "GetHealth", [=]() -> absl::Status {
-    FieldViolations v;
-    RequireAccountId(request->account_id(), "account_id", v);
-    std::optional<absl::CivilDay> as_of = OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
-    if (!v.empty()) return v.ToStatus();
-    if (!as_of) {
-      // Today's stored score, when the portfolio has been rescored today.
-      auto stored = repository_.GetScore(request->account_id(), Today());
-      if (!stored.ok()) return stored.status();
-      if (*stored && response->ParseFromString((*stored)->detail)) return absl::OkStatus();
-    }
+  FieldViolations v;
+  RequireAccountId(request->account_id(), "account_id", v);
+  std::optional<absl::CivilDay> as_of = OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
+  // Scores the account as of `day` from its signals.
+  auto compute = [=](absl::CivilDay day) -> absl::Status {
     auto facts = Facts(request->account_id(), "account_id");
     if (!facts.ok()) return facts.status();
-    auto scored = engine_.Score({*facts}, as_of.value_or(Today()));
+    auto scored = engine_.Score({*facts}, day);
     if (!scored.ok()) return scored.status();
     *response = ToProto(facts->id, (*scored)[0].score, *facts, context_.clock.Now());
     return absl::OkStatus();
-  });
+  };
+  if (as_of || !v.empty()) {
+    absl::Status invalid = v.ToStatus();
+    return RunUnary(ctx, context_, "GetHealth", [=]() { return invalid.ok() ? compute(*as_of) : invalid; });
+  }
+  // Today's stored score, when the portfolio has been rescored today; else computed now.
+  return RunCoalescedRead<std::optional<std::string>>(
+      ctx, context_, "GetHealth", stored_reads_, request->account_id(), absl::OkStatus(),
+      [=](const std::optional<std::string>& detail) {
+        if (detail && response->ParseFromString(*detail)) return absl::OkStatus();
+        return compute(Today());
+      });
 }
 
 grpc::ServerUnaryReactor* HealthServiceImpl::SetOverride(grpc::CallbackServerContext* ctx,

@@ -69,6 +69,9 @@ class HealthServiceImpl final : public v1::HealthService::CallbackService {
   HealthRepository& repository_;
   accounts::AccountsClient& accounts_;
   ScoringEngine engine_;
+  // GetHealth's reads of today's stored score (its detail; none when not rescored today),
+  // batched under load.
+  ReadCoalescer<std::optional<std::string>> stored_reads_;
 };
 
 }  // namespace flywheel::health

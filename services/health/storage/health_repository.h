@@ -107,7 +107,9 @@ class HealthRepository {
   // forward and records a change when band or quadrant differ from the previous latest.
   // Returns the number of changes recorded.
   virtual absl::StatusOr<int64_t> StoreScores(const std::vector<StoredScore>& scores) = 0;
-  virtual absl::StatusOr<std::optional<StoredScore>> GetScore(const std::string& account_id, absl::CivilDay day) = 0;
+  // The scores stored for `day` of those of `account_ids` that have one, with their detail.
+  virtual absl::StatusOr<std::vector<StoredScore>> GetScores(const std::vector<std::string>& account_ids,
+                                                             absl::CivilDay day) = 0;
   // Overall scores stored for `day`, for the trend.
   virtual absl::StatusOr<std::map<std::string, std::optional<double>>> OverallOn(
       const std::vector<std::string>& account_ids, absl::CivilDay day) = 0;

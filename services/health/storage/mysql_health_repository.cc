@@ -511,17 +511,29 @@ absl::StatusOr<int64_t> MysqlHealthRepository::StoreScores(const std::vector<Sto
   return changes;
 }
 
-absl::StatusOr<std::optional<StoredScore>> MysqlHealthRepository::GetScore(const std::string& account_id,
+absl::StatusOr<std::vector<StoredScore>> MysqlHealthRepository::GetScores(const std::vector<std::string>& account_ids,
                                                                           absl::CivilDay day) {
-  std::optional<StoredScore> found;
+  std::vector<StoredScore> found;
+  if (account_ids.empty()) return found;
+  const std::string head =
+      absl::StrCat("SELECT ", kScoreColumns, ", detail, compute_time_us FROM health_scores WHERE as_of = ? AND account_id");
+  auto read = [&](sql::ResultSet& rs) {
+    StoredScore score = ReadScore(rs);
+    score.detail = rs.getString(17);
+    score.compute_time = absl::FromUnixMicros(rs.getInt64(18));
+    found.push_back(std::move(score));
+  };
   absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
-    ForEachRow(conn,
-               absl::StrCat("SELECT ", kScoreColumns, ", detail, compute_time_us FROM health_scores WHERE account_id = ? AND as_of = ?"),
-               {account_id, FormatDay(day)}, [&](sql::ResultSet& rs) {
-                 found = ReadScore(rs);
-                 found->detail = rs.getString(17);
-                 found->compute_time = absl::FromUnixMicros(rs.getInt64(18));
-               });
+    if (account_ids.size() == 1) {
+      ForEachRow(conn, head + " = ?", {FormatDay(day), account_ids[0]}, read);
+      return absl::OkStatus();
+    }
+    db::ForEachInChunk(IdParams(account_ids), db::IdChunkFor(account_ids.size()),
+                       [&](const std::string& in, const std::vector<SqlParam>& ids) {
+                         std::vector<SqlParam> params = {FormatDay(day)};
+                         params.insert(params.end(), ids.begin(), ids.end());
+                         ForEachRow(conn, head + in, params, read);
+                       });
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

@@ -33,7 +33,8 @@ class MysqlHealthRepository : public HealthRepository {
   absl::StatusOr<bool> ClearOverride(const std::string& account_id) override;
   absl::StatusOr<std::map<std::string, Override>> Overrides(const std::vector<std::string>& account_ids) override;
   absl::StatusOr<int64_t> StoreScores(const std::vector<StoredScore>& scores) override;
-  absl::StatusOr<std::optional<StoredScore>> GetScore(const std::string& account_id, absl::CivilDay day) override;
+  absl::StatusOr<std::vector<StoredScore>> GetScores(const std::vector<std::string>& account_ids,
+                                                     absl::CivilDay day) override;
   absl::StatusOr<std::map<std::string, std::optional<double>>> OverallOn(const std::vector<std::string>& account_ids,
                                                                          absl::CivilDay day) override;
   absl::StatusOr<std::vector<StoredScore>> ListLatest(const LatestFilter& filter) override;

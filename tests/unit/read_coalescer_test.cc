@@ -1,0 +1,180 @@
+// ReadCoalescer: reads queued while the workers are busy share one fetch (capped at the batch
+// size), a lone read is fetched at once, every read is answered exactly once with its own key's
+// value, a missing key or a failed fetch is answered as such, a refusing pool refuses. Also built
+// under ThreadSanitizer (label "tsan").
+#include "common/server/read_coalescer.h"
+
+#include <atomic>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "gtest/gtest.h"
+
+namespace flywheel {
+namespace {
+
+// A fetch that finds every key except those starting with "missing", as "value of KEY", and
+// records the keys of each call.
+struct RecordingFetch {
+  absl::Mutex mu;
+  std::vector<std::vector<std::string>> calls;
+  absl::Status fail = absl::OkStatus();
+
+  ReadCoalescer<std::string>::Fetch AsFetch() {
+    return [this](const std::vector<std::string>& keys) -> absl::StatusOr<absl::flat_hash_map<std::string, std::string>> {
+      absl::MutexLock lock(&mu);
+      calls.push_back(keys);
+      if (!fail.ok()) return fail;
+      absl::flat_hash_map<std::string, std::string> found;
+      for (const auto& k : keys) {
+        if (k.rfind("missing", 0) != 0) found[k] = "value of " + k;
+      }
+      return found;
+    };
+  }
+};
+
+absl::StatusOr<std::string> NotFound(const std::string& key) { return absl::NotFoundError(key); }
+
+// Answers, by the index of the read, and a count that tells when all have arrived.
+struct Answers {
+  explicit Answers(size_t n) : results(n) {}
+  absl::Mutex mu;
+  std::vector<std::vector<absl::StatusOr<std::string>>> results;
+  size_t answered = 0;
+  ReadCoalescer<std::string>::Done For(size_t i) {
+    return [this, i](absl::StatusOr<std::string> value) {
+      absl::MutexLock lock(&mu);
+      results[i].push_back(std::move(value));
+      ++answered;
+    };
+  }
+  void AwaitAll() {
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(
+        +[](Answers* a) { return a->answered == a->results.size(); }, this));
+  }
+};
+
+// Occupies the pool's only worker until the returned promise is set.
+std::promise<void> BlockTheWorker(WorkerPool& pool) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> started;
+  EXPECT_TRUE(pool.Submit([released, &started] {
+    started.set_value();
+    released.wait();
+  }));
+  started.get_future().wait();
+  return release;
+}
+
+TEST(ReadCoalescerTest, ReadsQueuedWhileTheWorkerIsBusyShareOneFetch) {
+  WorkerPool pool(1, 100);
+  RecordingFetch fetch;
+  ReadCoalescer<std::string> reads(pool, 16, fetch.AsFetch(), NotFound);
+  const std::vector<std::string> keys = {"k3", "k1", "missing-9", "k2", "k1", "k4", "k5", "k6", "k7", "k8"};
+  Answers answers(keys.size());
+  std::promise<void> release = BlockTheWorker(pool);
+  for (size_t i = 0; i < keys.size(); ++i) ASSERT_TRUE(reads.Read(keys[i], answers.For(i)));
+  release.set_value();
+  answers.AwaitAll();
+  ASSERT_EQ(fetch.calls.size(), 1u);
+  EXPECT_EQ(fetch.calls[0], (std::vector<std::string>{"k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "missing-9"}));
+  for (size_t i = 0; i < keys.size(); ++i) {
+    ASSERT_EQ(answers.results[i].size(), 1u) << keys[i];
+    const absl::StatusOr<std::string>& answer = answers.results[i][0];
+    if (keys[i] == "missing-9") {
+      EXPECT_EQ(answer.status().code(), absl::StatusCode::kNotFound);
+      EXPECT_EQ(answer.status().message(), "missing-9");
+    } else {
+      ASSERT_TRUE(answer.ok()) << answer.status();
+      EXPECT_EQ(*answer, "value of " + keys[i]);
+    }
+  }
+}
+
+TEST(ReadCoalescerTest, BatchesAreCappedAndALoneReadIsFetchedAtOnce) {
+  WorkerPool pool(1, 100);
+  RecordingFetch fetch;
+  ReadCoalescer<std::string> reads(pool, 4, fetch.AsFetch(), NotFound);
+  Answers answers(10);
+  std::promise<void> release = BlockTheWorker(pool);
+  for (size_t i = 0; i < 10; ++i) ASSERT_TRUE(reads.Read("k" + std::to_string(i), answers.For(i)));
+  release.set_value();
+  answers.AwaitAll();
+  std::vector<size_t> sizes;
+  for (const auto& call : fetch.calls) sizes.push_back(call.size());
+  EXPECT_EQ(sizes, (std::vector<size_t>{4, 4, 2}));
+
+  Answers lone(1);
+  ASSERT_TRUE(reads.Read("alone", lone.For(0)));
+  lone.AwaitAll();
+  ASSERT_EQ(fetch.calls.size(), 4u);
+  EXPECT_EQ(fetch.calls.back(), std::vector<std::string>{"alone"});
+  EXPECT_EQ(*lone.results[0][0], "value of alone");
+}
+
+TEST(ReadCoalescerTest, AFailedFetchAnswersEveryReadOfItsBatch) {
+  WorkerPool pool(1, 100);
+  RecordingFetch fetch;
+  fetch.fail = absl::UnavailableError("database down");
+  ReadCoalescer<std::string> reads(pool, 16, fetch.AsFetch(), NotFound);
+  Answers answers(3);
+  std::promise<void> release = BlockTheWorker(pool);
+  for (size_t i = 0; i < 3; ++i) ASSERT_TRUE(reads.Read("k" + std::to_string(i), answers.For(i)));
+  release.set_value();
+  answers.AwaitAll();
+  for (const auto& r : answers.results) EXPECT_EQ(r.at(0).status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(ReadCoalescerTest, ARefusingPoolRefusesTheRead) {
+  WorkerPool pool(1, 1);  // one running task and one queued fill it
+  RecordingFetch fetch;
+  ReadCoalescer<std::string> reads(pool, 16, fetch.AsFetch(), NotFound);
+  std::promise<void> release = BlockTheWorker(pool);
+  ASSERT_TRUE(pool.Submit([] {}));  // the queue is now full
+  Answers answers(1);
+  EXPECT_FALSE(reads.Read("k", answers.For(0)));
+  release.set_value();
+  pool.Stop();
+  EXPECT_EQ(answers.answered, 0u);  // a refused read is answered by its caller
+  EXPECT_TRUE(fetch.calls.empty());
+  EXPECT_FALSE(reads.Read("after-stop", answers.For(0)));
+}
+
+TEST(ReadCoalescerTest, ManyReadersEachGetTheirOwnValueOnce) {
+  constexpr int kReaders = 4, kPerReader = 2000;
+  WorkerPool pool(4, 100000);
+  RecordingFetch fetch;
+  ReadCoalescer<std::string> reads(pool, 16, fetch.AsFetch(), NotFound);
+  Answers answers(kReaders * kPerReader);
+  std::vector<std::thread> readers;
+  for (int r = 0; r < kReaders; ++r) {
+    readers.emplace_back([&, r] {
+      for (int i = 0; i < kPerReader; ++i) {
+        size_t index = static_cast<size_t>(r * kPerReader + i);
+        ASSERT_TRUE(reads.Read("k" + std::to_string(index % 500), answers.For(index)));
+      }
+    });
+  }
+  for (auto& t : readers) t.join();
+  answers.AwaitAll();
+  for (size_t i = 0; i < answers.results.size(); ++i) {
+    ASSERT_EQ(answers.results[i].size(), 1u) << i;
+    ASSERT_EQ(*answers.results[i][0], "value of k" + std::to_string(i % 500)) << i;
+  }
+  absl::MutexLock lock(&fetch.mu);
+  size_t fetched = 0;
+  for (const auto& call : fetch.calls) {
+    EXPECT_LE(call.size(), 16u);
+    fetched += call.size();
+  }
+  EXPECT_LE(fetch.calls.size(), answers.results.size());
+  EXPECT_GE(fetched, 500u);  // every key at least once
+}
+
+}  // namespace
+}  // namespace flywheel
