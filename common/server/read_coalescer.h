@@ -1,13 +1,15 @@
 // Coalesces concurrent point reads by key (GetAccount by id) into batched database reads. A
-// read joins a queue; a drain submitted to the worker pool takes every read queued by the time a
-// worker runs it (at most max_batch), fetches their distinct keys with one batched read, and
-// answers each. Nothing waits for company: an idle service drains a lone read at once, as a
-// batch of one; under load, reads arriving while the workers are busy share one statement
-// instead of paying for one each. Every answer is read from the database after its call
-// arrived, so coalescing changes no consistency guarantee.
+// read joins a queue; a few drains on the worker pool (two by default) each take what is queued
+// (at most max_batch), fetch the distinct keys with one batched read, answer each read, and go
+// round again until the queue is empty. Nothing waits for company: an idle service reads a lone
+// key at once, as a batch of one; reads that arrive while the drains are fetching share the next
+// fetch instead of paying for a statement each. Every answer is read from the database after its
+// call arrived, so coalescing changes no consistency guarantee.
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 #include <utility>
@@ -37,53 +39,64 @@ class ReadCoalescer {
   // Receives one read's answer, on a worker thread.
   using Done = std::function<void(absl::StatusOr<Value>)>;
 
-  ReadCoalescer(WorkerPool& workers, size_t max_batch, Fetch fetch, Missing missing)
-      : workers_(workers), max_batch_(std::max<size_t>(1, max_batch)), fetch_(std::move(fetch)),
-        missing_(std::move(missing)) {}
+  // At most `max_drains` drains at a time, each answering at most `max_batch` reads per fetch.
+  ReadCoalescer(WorkerPool& workers, size_t max_batch, Fetch fetch, Missing missing, int max_drains = 2)
+      : workers_(workers), max_batch_(std::max<size_t>(1, max_batch)), max_drains_(std::max(1, max_drains)),
+        fetch_(std::move(fetch)), missing_(std::move(missing)) {}
 
   // Queues a read of `key`; `done` is called exactly once. False (and `done` not called) when
   // the worker pool refuses work (overloaded or stopping): the caller answers UNAVAILABLE.
   bool Read(std::string key, Done done) {
+    uint64_t ticket;
     {
       absl::MutexLock lock(&mu_);
-      if (drain_queued_) {
-        pending_.push_back({std::move(key), std::move(done)});
-        return true;
-      }
-      drain_queued_ = true;
-      pending_.push_back({std::move(key), std::move(done)});
+      ticket = next_ticket_++;
+      pending_.push_back({ticket, std::move(key), std::move(done)});
+      if (drains_ >= max_drains_) return true;  // a running drain takes it on its next round
+      ++drains_;
     }
     if (workers_.Submit([this] { Drain(); })) return true;
-    // Refused. While the drain was thought queued, other reads queued behind it: they were told
-    // yes, so they are answered here. This read came first (nothing is pending while no drain is
-    // queued) and learns from the return value.
-    std::vector<Queued> refused = TakeAll();
-    Refuse(refused.begin() + 1, refused.end());
+    std::deque<Queued> refused;
+    {
+      absl::MutexLock lock(&mu_);
+      if (--drains_ > 0) return true;  // another drain is still there to serve the queue
+      refused.swap(pending_);
+    }
+    // No drain left: every queued read is refused. The others were told yes, so they are
+    // answered here; this one learns from the return value.
+    for (auto& r : refused) {
+      if (r.ticket != ticket) r.done(OverloadedError());
+    }
     return false;
   }
 
  private:
   struct Queued {
+    uint64_t ticket;
     std::string key;
     Done done;
   };
 
+  // Serves the queue a batch at a time until it is empty: reads that arrive during a fetch wait
+  // for the next round and share it.
   void Drain() {
-    std::vector<Queued> batch;
-    bool more = false;
-    {
-      absl::MutexLock lock(&mu_);
-      size_t n = std::min(pending_.size(), max_batch_);
-      batch.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.begin() + n));
-      pending_.erase(pending_.begin(), pending_.begin() + n);
-      // Reads left over (more than one batch) get a drain of their own; new reads queue one.
-      more = !pending_.empty();
-      drain_queued_ = more;
+    for (;;) {
+      std::vector<Queued> batch;
+      {
+        absl::MutexLock lock(&mu_);
+        if (pending_.empty()) {
+          --drains_;
+          return;
+        }
+        size_t n = std::min(pending_.size(), max_batch_);
+        batch.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.begin() + n));
+        pending_.erase(pending_.begin(), pending_.begin() + n);
+      }
+      Answer(batch);
     }
-    if (more && !workers_.Submit([this] { Drain(); })) {
-      std::vector<Queued> refused = TakeAll();
-      Refuse(refused.begin(), refused.end());
-    }
+  }
+
+  void Answer(std::vector<Queued>& batch) {
     std::vector<std::string> keys;
     keys.reserve(batch.size());
     for (const auto& r : batch) keys.push_back(r.key);
@@ -104,26 +117,15 @@ class ReadCoalescer {
     }
   }
 
-  std::vector<Queued> TakeAll() {
-    std::vector<Queued> all;
-    absl::MutexLock lock(&mu_);
-    all.swap(pending_);
-    drain_queued_ = false;
-    return all;
-  }
-
-  template <typename It>
-  static void Refuse(It begin, It end) {
-    for (It r = begin; r != end; ++r) r->done(OverloadedError());
-  }
-
   WorkerPool& workers_;
   const size_t max_batch_;
+  const int max_drains_;
   const Fetch fetch_;
   const Missing missing_;
   absl::Mutex mu_;
-  std::vector<Queued> pending_ ABSL_GUARDED_BY(mu_);
-  bool drain_queued_ ABSL_GUARDED_BY(mu_) = false;  // a Drain is submitted and has not taken its batch
+  std::deque<Queued> pending_ ABSL_GUARDED_BY(mu_);
+  int drains_ ABSL_GUARDED_BY(mu_) = 0;  // submitted or running
+  uint64_t next_ticket_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace flywheel

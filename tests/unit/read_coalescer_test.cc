@@ -4,6 +4,7 @@
 // under ThreadSanitizer (label "tsan").
 #include "common/server/read_coalescer.h"
 
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <thread>
@@ -115,6 +116,51 @@ TEST(ReadCoalescerTest, BatchesAreCappedAndALoneReadIsFetchedAtOnce) {
   ASSERT_EQ(fetch.calls.size(), 4u);
   EXPECT_EQ(fetch.calls.back(), std::vector<std::string>{"alone"});
   EXPECT_EQ(*lone.results[0][0], "value of alone");
+}
+
+TEST(ReadCoalescerTest, AtMostTwoDrainsFetchAtOnceAndTheRestShareTheirNextRound) {
+  WorkerPool pool(4, 100);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  absl::Mutex mu;
+  int active = 0, most_active = 0;
+  std::vector<size_t> batch_sizes;
+  ReadCoalescer<std::string> reads(
+      pool, 16,
+      [&](const std::vector<std::string>& keys) -> absl::StatusOr<absl::flat_hash_map<std::string, std::string>> {
+        {
+          absl::MutexLock lock(&mu);
+          most_active = std::max(most_active, ++active);
+          batch_sizes.push_back(keys.size());
+        }
+        released.wait();
+        absl::MutexLock lock(&mu);
+        --active;
+        absl::flat_hash_map<std::string, std::string> found;
+        for (const auto& k : keys) found[k] = k;
+        return found;
+      },
+      NotFound);
+  Answers answers(12);
+  auto await_active = [&](int n) {
+    std::pair<int*, int> want(&active, n);
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(+[](std::pair<int*, int>* w) { return *w->first == w->second; }, &want));
+  };
+  ASSERT_TRUE(reads.Read("k0", answers.For(0)));
+  await_active(1);  // the first drain is fetching k0
+  ASSERT_TRUE(reads.Read("k1", answers.For(1)));
+  await_active(2);  // a second drain is fetching k1
+  for (size_t i = 2; i < 12; ++i) ASSERT_TRUE(reads.Read("k" + std::to_string(i), answers.For(i)));
+  release.set_value();
+  answers.AwaitAll();
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(most_active, 2);
+  size_t total = 0;
+  for (size_t n : batch_sizes) total += n;
+  EXPECT_EQ(total, 12u);
+  std::sort(batch_sizes.begin(), batch_sizes.end());
+  EXPECT_EQ(batch_sizes, (std::vector<size_t>{1, 1, 10}));  // the ten queued meanwhile shared one round
 }
 
 TEST(ReadCoalescerTest, AFailedFetchAnswersEveryReadOfItsBatch) {
