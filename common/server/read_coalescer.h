@@ -11,15 +11,14 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "common/server/worker_pool.h"
 
 namespace flywheel {
@@ -49,7 +48,7 @@ class ReadCoalescer {
   bool Read(std::string key, Done done) {
     uint64_t ticket;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       ticket = next_ticket_++;
       pending_.push_back({ticket, std::move(key), std::move(done)});
       if (drains_ >= max_drains_) return true;  // a running drain takes it on its next round
@@ -58,7 +57,7 @@ class ReadCoalescer {
     if (workers_.Submit([this] { Drain(); })) return true;
     std::deque<Queued> refused;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       if (--drains_ > 0) return true;  // another drain is still there to serve the queue
       refused.swap(pending_);
     }
@@ -83,7 +82,7 @@ class ReadCoalescer {
     for (;;) {
       std::vector<Queued> batch;
       {
-        absl::MutexLock lock(&mu_);
+        std::lock_guard<std::mutex> lock(mu_);
         if (pending_.empty()) {
           --drains_;
           return;
@@ -122,10 +121,12 @@ class ReadCoalescer {
   const int max_drains_;
   const Fetch fetch_;
   const Missing missing_;
-  absl::Mutex mu_;
-  std::deque<Queued> pending_ ABSL_GUARDED_BY(mu_);
-  int drains_ ABSL_GUARDED_BY(mu_) = 0;  // submitted or running
-  uint64_t next_ticket_ ABSL_GUARDED_BY(mu_) = 0;
+  // A std::mutex, not absl::Mutex: Debian's absl is not built with ThreadSanitizer, which then
+  // cannot see an absl::Mutex order anything (the tests of this class run under it).
+  std::mutex mu_;
+  std::deque<Queued> pending_;  // guarded by mu_
+  int drains_ = 0;              // drains submitted or running; guarded by mu_
+  uint64_t next_ticket_ = 0;    // guarded by mu_
 };
 
 }  // namespace flywheel
