@@ -461,6 +461,51 @@ TEST_F(AccountsE2eTest, SoftDeleteUndeleteAndAuditTrail) {
   EXPECT_EQ(history.entries(2).sequence(), 3);
 }
 
+// GetAccount reads arriving together share statements (ReadCoalescer); each call must still get
+// its own account, a missing id its own NOT_FOUND, and a read after a write the written value.
+TEST_F(AccountsE2eTest, ConcurrentGetAccountsEachGetTheirOwnAccount) {
+  std::vector<pb::Account> accounts;
+  for (int i = 0; i < 20; ++i) accounts.push_back(Create(ValidAccount(absl::StrCat("Concurrent ", i))));
+  const std::string missing = "acc_0000000000000000000000000z";
+  std::atomic<int> wrong{0}, ok{0}, not_found{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 8; ++t) {
+    readers.emplace_back([&, t] {
+      for (int n = 0; n < 200; ++n) {
+        size_t pick = static_cast<size_t>(t * 7 + n) % (accounts.size() + 1);
+        pb::GetAccountRequest req;
+        req.set_id(pick == accounts.size() ? missing : accounts[pick].id());
+        pb::Account out;
+        grpc::Status s = stub_->GetAccount(Context().get(), req, &out);
+        if (pick == accounts.size()) {
+          bool named = s.error_code() == grpc::StatusCode::NOT_FOUND && s.error_message().find(missing) != std::string::npos;
+          named ? ++not_found : ++wrong;
+        } else {
+          bool same = s.ok() && out.id() == accounts[pick].id() && out.name() == accounts[pick].name();
+          same ? ++ok : ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& r : readers) r.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(ok.load() + not_found.load(), 1600);
+  EXPECT_GT(not_found.load(), 0);
+
+  pb::UpdateAccountRequest rename;
+  *rename.mutable_account() = accounts[3];
+  rename.mutable_account()->set_name("Renamed");
+  rename.mutable_update_mask()->add_paths("name");
+  pb::Account renamed;
+  ASSERT_TRUE(stub_->UpdateAccount(Context().get(), rename, &renamed).ok());
+  pb::GetAccountRequest get;
+  get.set_id(accounts[3].id());
+  pb::Account after;
+  ASSERT_TRUE(stub_->GetAccount(Context().get(), get, &after).ok());
+  EXPECT_EQ(after.name(), "Renamed");
+  EXPECT_EQ(after.etag(), renamed.etag());
+}
+
 TEST_F(AccountsE2eTest, UpsertByExternalIdAndBatchGet) {
   pb::UpsertAccountRequest up;
   up.set_source("hubspot");
