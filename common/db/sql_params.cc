@@ -78,7 +78,7 @@ void ForEachRow(Connection& conn, const std::string& sql, const std::vector<SqlP
 
 std::string FormatDay(absl::CivilDay day) { return absl::FormatCivilTime(day); }
 
-size_t IdChunkFor(size_t n) { return n <= 16 ? 16 : 100; }
+size_t IdChunkFor(size_t n) { return n <= kSmallIdChunk ? kSmallIdChunk : 100; }
 
 std::optional<absl::CivilDay> ParseDay(absl::string_view text) {
   // Read digit by digit: absl::ParseCivilTime goes through a general time parser, which was a

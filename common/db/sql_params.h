@@ -42,8 +42,10 @@ void InsertRows(Connection& conn, const std::string& sql_head, const std::string
 void ForEachInChunk(const std::vector<SqlParam>& values, size_t chunk,
                     const std::function<void(const std::string& in, const std::vector<SqlParam>& params)>& run);
 
-// The chunk for reading `n` rows by id with ForEachInChunk: up to 16 ids (point reads coalesced
-// under load) pad to 16, more to 100, so reads by id prepare two IN-list shapes in all.
+// The chunk for reading `n` rows by id with ForEachInChunk: up to kSmallIdChunk ids (point reads
+// coalesced under load) pad to kSmallIdChunk, more to 100, so reads by id prepare two IN-list
+// shapes in all.
+inline constexpr size_t kSmallIdChunk = 16;
 size_t IdChunkFor(size_t n);
 
 // Results with more rows than this close their statement after reading (see ForEachRow).

@@ -19,13 +19,14 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/db/sql_params.h"
 #include "common/server/worker_pool.h"
 
 namespace flywheel {
 
-// Reads one batch answers at most, by default: db::IdChunkFor's small IN-list shape, so a batch
+// Reads one batch answers at most, by default: the small IN-list shape of reads by id, so a batch
 // of coalesced reads by id is one statement.
-inline constexpr size_t kCoalescedReadsPerBatch = 16;
+inline constexpr size_t kCoalescedReadsPerBatch = db::kSmallIdChunk;
 
 template <typename Value>
 class ReadCoalescer {
