@@ -24,10 +24,11 @@ struct LoadOptions {
 };
 
 struct LoadResult {
-  double qps = 0;
+  double qps = 0;                        // OK calls a second
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0;
   int64_t ok = 0;
-  std::map<std::string, int64_t> codes;  // measured calls by status code name
+  std::map<std::string, int64_t> codes;  // measured calls by status code name, or "wrong answer"
+                                         // for an OK call whose response does not match its request
   std::string error;                      // set when the load could not run (unknown method)
 
   std::string Summary() const;  // one human line

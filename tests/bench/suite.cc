@@ -391,6 +391,9 @@ bench::LoadResult Load(const std::string& target, const std::string& method, con
   if (rate > 0) o.concurrency = std::max(o.concurrency, 64);
   bench::LoadResult r = bench::RunLoad(o);
   if (!r.error.empty()) Die(r.error);
+  int64_t calls = 0;
+  for (const auto& [code, count] : r.codes) calls += count;
+  if (r.ok < calls) Die(absl::StrCat(method, " load: calls failed: ", r.Summary()));
   std::printf("  %-12s %s%s\n", method.c_str(), rate > 0 ? absl::StrFormat("(paced %.0f/s) ", rate).c_str() : "",
               r.Summary().c_str());
   std::fflush(stdout);
@@ -576,6 +579,7 @@ int RunSuite() {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each phase's line as it finishes, also into a file or pipe
   try {
     return RunSuite();
   } catch (const std::runtime_error& e) {

@@ -16,8 +16,7 @@ std::optional<LifecycleStage> StageFromProto(int value, const std::string& field
   return static_cast<LifecycleStage>(value);
 }
 
-pb::Account ToProto(const Account& a) {
-  pb::Account m;
+void ToProto(const Account& a, pb::Account& m) {
   m.set_id(a.id);
   m.set_name(a.name);
   for (const auto& [k, v] : a.external_ids) (*m.mutable_external_ids())[k] = v;
@@ -40,6 +39,11 @@ pb::Account ToProto(const Account& a) {
   *m.mutable_create_time() = convert::ToTimestamp(a.create_time);
   *m.mutable_update_time() = convert::ToTimestamp(a.update_time);
   if (a.delete_time) *m.mutable_delete_time() = convert::ToTimestamp(*a.delete_time);
+}
+
+pb::Account ToProto(const Account& a) {
+  pb::Account m;
+  ToProto(a, m);
   return m;
 }
 

@@ -15,6 +15,8 @@ namespace flywheel::accounts {
 namespace pb = ::flywheel::accounts::v1;
 
 pb::Account ToProto(const Account& account);
+// Writes into `out` (which may live on an arena).
+void ToProto(const Account& account, pb::Account& out);
 // The writable fields of `message` (output-only fields are ignored); an unspecified stage
 // becomes SALES.
 Account FromProto(const pb::Account& message, FieldViolations& violations);

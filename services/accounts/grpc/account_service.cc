@@ -138,7 +138,10 @@ AccountServiceImpl::AccountServiceImpl(ServiceContext& context, AccountRepositor
             for (auto& a : *found) by_id.emplace(a.id, std::move(a));
             return by_id;
           },
-          [](const std::string& id) -> absl::StatusOr<Account> { return NotFoundError("account", id); }) {}
+          [](const std::string& id) -> absl::StatusOr<Account> { return NotFoundError("account", id); }) {
+  SetMessageAllocatorFor_ListAccounts(&list_messages_);
+  SetMessageAllocatorFor_BatchGetAccounts(&batch_get_messages_);
+}
 
 grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerContext* ctx,
                                                          const v1::GetAccountRequest* request, v1::Account* response) {
@@ -172,7 +175,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::BatchGetAccounts(grpc::CallbackSer
       if (it == by_id.end()) {
         missing.push_back(id);
       } else {
-        *response->add_accounts() = ToProto(*it->second);
+        ToProto(*it->second, *response->add_accounts());
       }
     }
     if (!missing.empty()) {
@@ -222,7 +225,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerC
     if (!rows.ok()) return rows.status();
     bool more = static_cast<int>(rows->size()) > *page_size;
     if (more) rows->resize(*page_size);
-    for (const auto& a : *rows) *response->add_accounts() = ToProto(a);
+    for (const auto& a : *rows) ToProto(a, *response->add_accounts());
     if (more) {
       auto [key, id] = CursorOf(rows->back(), query.order);
       response->set_next_page_token(context_.page_tokens.Encode(canonical, {key, id}));

@@ -3,6 +3,7 @@
 // through the one status conversion.
 #pragma once
 
+#include "common/server/arena_messages.h"
 #include "common/server/service_context.h"
 #include "flywheel/accounts/v1/accounts.grpc.pb.h"
 #include "services/accounts/storage/account_repository.h"
@@ -44,6 +45,9 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
   ServiceContext& context_;
   AccountRepository& repository_;
   ReadCoalescer<Account> account_reads_;  // GetAccount's reads, batched under load
+  // Pages and batches of accounts are built on an arena: ~1.5 kB of fields per account in memory.
+  ArenaMessages<v1::ListAccountsRequest, v1::ListAccountsResponse> list_messages_{64 * 1024};
+  ArenaMessages<v1::BatchGetAccountsRequest, v1::BatchGetAccountsResponse> batch_get_messages_{64 * 1024};
 };
 
 }  // namespace flywheel::accounts

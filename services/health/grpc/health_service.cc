@@ -17,6 +17,7 @@
 #include "common/paging/page_token.h"
 #include "common/server/call_record.h"
 #include "common/server/pipelined_read_reactor.h"
+#include "common/server/side_by_side.h"
 #include "common/server/stream_writer.h"
 #include "common/status/grpc_status.h"
 #include "prometheus/counter.h"
@@ -36,6 +37,10 @@ constexpr int kMaxSeriesDays = 730;
 constexpr int kMaxSeriesNames = 20;
 constexpr int kDefaultDetractorDays = 30;
 constexpr absl::Duration kWatchPollInterval = absl::Milliseconds(200);
+// Readings from which a write is split in two: one connection's statements run on one database
+// core, and a batch this large keeps two busy (below it, a second transaction costs more than
+// it saves).
+constexpr size_t kSplitReadingsFrom = 2000;
 constexpr size_t kMaxCsmOwnerLength = 200;  // as long as an account's csm_owner may be
 
 // A csm_owner filter longer than any account's csm_owner can only be a mistake.
@@ -122,13 +127,39 @@ absl::StatusOr<std::vector<UsageReading>> HealthServiceImpl::CheckedReadings(con
   return readings;
 }
 
+absl::StatusOr<int64_t> HealthServiceImpl::WriteReadings(std::vector<UsageReading> readings) {
+  if (readings.size() < kSplitReadingsFrom) return repository_.RecordUsage(readings);
+  // Grouped by account (stable: a key given twice keeps its last value), then cut between two
+  // accounts near the middle, so the halves share no key and their order does not matter.
+  std::stable_sort(readings.begin(), readings.end(),
+                   [](const UsageReading& a, const UsageReading& b) { return a.account_id < b.account_id; });
+  size_t cut = readings.size() / 2;
+  while (cut < readings.size() && readings[cut].account_id == readings[cut - 1].account_id) ++cut;
+  if (cut == readings.size()) return repository_.RecordUsage(readings);
+  std::vector<UsageReading> second(std::make_move_iterator(readings.begin() + static_cast<std::ptrdiff_t>(cut)),
+                                   std::make_move_iterator(readings.end()));
+  readings.resize(cut);
+  int64_t written[2] = {0, 0};
+  auto write = [this](const std::vector<UsageReading>& part, int64_t& count) {
+    return [this, &part, &count]() -> absl::Status {
+      auto n = repository_.RecordUsage(part);
+      if (!n.ok()) return n.status();
+      count = *n;
+      return absl::OkStatus();
+    };
+  };
+  absl::Status status = RunSideBySide(context_.workers, {write(readings, written[0]), write(second, written[1])});
+  if (!status.ok()) return status;
+  return written[0] + written[1];
+}
+
 grpc::ServerUnaryReactor* HealthServiceImpl::RecordUsage(grpc::CallbackServerContext* ctx,
                                                          const v1::RecordUsageRequest* request,
                                                          v1::RecordUsageResponse* response) {
   return RunUnary(ctx, context_, "RecordUsage", [=]() -> absl::Status {
     auto readings = CheckedReadings(*request, 0);
     if (!readings.ok()) return readings.status();
-    auto written = repository_.RecordUsage(*readings);
+    auto written = WriteReadings(*std::move(readings));
     if (!written.ok()) return written.status();
     response->set_accepted(*written);
     return absl::OkStatus();
@@ -137,8 +168,9 @@ grpc::ServerUnaryReactor* HealthServiceImpl::RecordUsage(grpc::CallbackServerCon
 
 // Checks and writes each message of the stream on a worker while the next one is read. A bad
 // message (or one that does not decode) ends the stream with INVALID_ARGUMENT naming the reading
-// by its position in the stream; messages before it are written (re-sending the corrected feed
-// is safe: readings replace by key).
+// by its position in the stream; messages before it are written, and a message the database
+// fails may be half written (a large one is two transactions). Re-sending the feed from the
+// failed message is safe: readings replace by key.
 class HealthServiceImpl::StreamUsageReactor : public PipelinedReadReactor<v1::RecordUsageRequest> {
  public:
   StreamUsageReactor(grpc::CallbackServerContext* context, HealthServiceImpl* service,
@@ -149,7 +181,7 @@ class HealthServiceImpl::StreamUsageReactor : public PipelinedReadReactor<v1::Re
   absl::Status Handle(const v1::RecordUsageRequest& message) override {
     auto readings = service_->CheckedReadings(message, next_index_);
     if (!readings.ok()) return readings.status();
-    auto written = service_->repository_.RecordUsage(*readings);
+    auto written = service_->WriteReadings(*std::move(readings));
     if (!written.ok()) return written.status();
     response_->set_accepted(response_->accepted() + *written);
     next_index_ += message.readings_size();
