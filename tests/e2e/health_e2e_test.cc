@@ -1,5 +1,6 @@
 // The real accounts and health binaries, each on a free port with its own database, called
 // through the generated clients: ingest → score → explanation → summary → drill-down.
+#include <map>
 #include <set>
 #include <thread>
 
@@ -267,6 +268,52 @@ TEST_F(HealthE2eTest, StreamUsageAcceptsALargeFeed) {
   grpc::Status s = writer->Finish();
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(resp.accepted(), 5000);
+}
+
+// A large set of readings is written as two transactions, split between accounts: every reading
+// lands once, and a key given twice keeps the value given last, wherever its account falls.
+TEST_F(HealthE2eTest, ALargeInterleavedFeedIsStoredWholeWithTheLastValueOfARepeatedKey) {
+  std::vector<std::string> accounts = {utility_};
+  for (int i = 1; i < 4; ++i) accounts.push_back(CreateAccount(absl::StrCat("Feed account ", i), 50, 0));
+  const char* metrics[] = {"logins", "active_users_28d", "use_case.reporting"};
+  hpb::RecordUsageRequest usage;
+  for (int d = 0; d < 200; ++d) {
+    absl::CivilDay day = absl::CivilDay(2026, 1, 1) + d;
+    for (const auto& account : accounts) {
+      for (int m = 0; m < 3; ++m) {
+        *usage.add_readings() = Reading(account, D(day.year(), day.month(), day.day()), metrics[m], d + 1000 * m);
+      }
+    }
+  }
+  for (const auto& account : accounts) {
+    *usage.add_readings() = Reading(account, D(2026, 1, 1), "logins", 777);  // replaces the first one
+  }
+  hpb::RecordUsageResponse accepted;
+  grpc::Status s = stub_->RecordUsage(Ctx().get(), usage, &accepted);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(accepted.accepted(), 2404);
+
+  for (const auto& account : accounts) {
+    hpb::ListSignalsRequest req;
+    req.set_account_id(account);
+    req.set_kind(hpb::SIGNAL_KIND_USAGE);
+    *req.mutable_start_day() = D(2026, 1, 1);
+    *req.mutable_end_day() = D(2026, 12, 31);
+    req.set_page_size(1000);
+    hpb::ListSignalsResponse signals;
+    ASSERT_TRUE(stub_->ListSignals(Ctx().get(), req, &signals).ok());
+    ASSERT_EQ(signals.signals_size(), 600) << account;
+    std::map<std::pair<std::string, int>, double> by_key;  // (metric, day of year) -> value
+    for (const auto& sig : signals.signals()) {
+      const auto& u = sig.usage();
+      absl::CivilDay day(u.day().year(), u.day().month(), u.day().day());
+      by_key[{u.metric(), static_cast<int>(day - absl::CivilDay(2026, 1, 1))}] = u.value();
+    }
+    EXPECT_EQ(by_key.size(), 600u) << account;
+    EXPECT_EQ((by_key[{"logins", 0}]), 777) << account;
+    EXPECT_EQ((by_key[{"logins", 1}]), 1) << account;
+    EXPECT_EQ((by_key[{"use_case.reporting", 199}]), 2199) << account;
+  }
 }
 
 // A message whose string field is not UTF-8 cannot be decoded; gRPC would take it for the end of
