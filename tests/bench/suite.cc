@@ -117,7 +117,7 @@ std::vector<std::string> UpsertAccounts(apb::AccountService::Stub& stub, int n, 
     r->set_source("bench");
     r->set_external_id(absl::StrCat("b", i));
     auto* a = r->mutable_account();
-    a->set_name(round == 1 ? absl::StrCat("Customer ", i) : absl::StrCat("Customer ", i, " (", round, ")"));
+    a->set_name(round == 0 ? absl::StrCat("Customer ", i) : absl::StrCat("Customer ", i, " (", round, ")"));
     a->set_licensed_seats(50 + i % 400);
     a->mutable_arr()->set_currency_code("GBP");
     a->mutable_arr()->set_minor_units(1000000 + 1000 * (i % 997));
@@ -403,19 +403,20 @@ bench::LoadResult Load(const std::string& target, const std::string& method, con
 RoundFigures RunRound(Suite& suite, std::vector<std::string>& ids, int round) {
   const int n = absl::GetFlag(FLAGS_accounts);
   RoundFigures f;
-  std::printf("round %d\n", round);
+  std::printf(round == 0 ? "round 0 (warm-up: creates the portfolio; not in the medians or the growth)\n" : "round %d\n",
+              round);
   TakePeaks(suite.services());
   // Bulk upsert: creates in the first round, updates (a new name) in the others.
   absl::Time start = absl::Now();
   std::vector<std::string> written = UpsertAccounts(*suite.account_stub, n, round);
   if (written.size() != static_cast<size_t>(n)) Die("bulk upsert failed");
   f.upsert_per_s = n / Seconds(start);
-  if (round == 1) ids = written;
+  if (round == 0) ids = written;
   std::printf("  BulkUpsertAccounts %.0f records/s\n", f.upsert_per_s);
   f.phase_peak_kb["upsert"] = TakePeaks(suite.services());
   f.usage_per_s = StreamUsage(*suite.health_stub, ids, absl::GetFlag(FLAGS_days), round);
   std::printf("  StreamUsage %.0f readings/s\n", f.usage_per_s);
-  if (round == 1) LoadReportInputs(suite, ids, absl::GetFlag(FLAGS_threads));
+  if (round == 0) LoadReportInputs(suite, ids, absl::GetFlag(FLAGS_threads));
   f.phase_peak_kb["usage"] = TakePeaks(suite.services());
 
   hpb::RescorePortfolioRequest rreq;
@@ -495,14 +496,14 @@ int RunSuite() {
   std::vector<RoundFigures> figures;
   double load_data_per_s = 0;
   int64_t load_data_rows = 0;
-  for (int round = 1; round <= rounds; ++round) {
-    figures.push_back(RunRound(suite, ids, round));
-    if (round == 1) {
-      load_data_per_s = LoadDataFloor(suite.accounts_db, &load_data_rows);
-      std::printf("  LOAD DATA floor %.0f records/s (%lld rows in 3 tables)\n", load_data_per_s,
-                  static_cast<long long>(load_data_rows));
-    }
-  }
+  // Round 0 creates what the measured rounds then repeat the same work on (updates, replacing
+  // readings), so that memory across rounds 1..N compares like with like.
+  const RoundFigures warm_up = RunRound(suite, ids, 0);
+  // The floor for the creates: the rows they wrote, loaded into empty tables of the same layout.
+  load_data_per_s = LoadDataFloor(suite.accounts_db, &load_data_rows);
+  std::printf("  LOAD DATA floor %.0f records/s (%lld rows in 3 tables)\n", load_data_per_s,
+              static_cast<long long>(load_data_rows));
+  for (int round = 1; round <= rounds; ++round) figures.push_back(RunRound(suite, ids, round));
 
   auto median = [&](const std::function<double(const RoundFigures&)>& of) {
     std::vector<double> v;
@@ -529,18 +530,16 @@ int RunSuite() {
   double paced = median([](const RoundFigures& f) { return f.paced_get.qps; });
   rows.push_back({"GetAccount p99 at half its peak", absl::StrFormat("%.2f ms", p99), num(paced, "/s paced"), "-",
                   "<= 5 ms", p99 <= 5});
-  const double create = figures[0].upsert_per_s;
+  const double create = warm_up.upsert_per_s;
   rows.push_back({"BulkUpsertAccounts (create) records/s", num(create), num(load_data_per_s, " LOAD"),
                   pct(create / load_data_per_s), ">= 50000, 40%", create >= 50000 && create >= 0.4 * load_data_per_s});
-  if (rounds > 1) {
-    std::vector<double> updates;
-    for (size_t i = 1; i < figures.size(); ++i) updates.push_back(figures[i].upsert_per_s);
-    double update = Median(updates);
-    rows.push_back({"BulkUpsertAccounts (update) records/s", num(update), num(load_data_per_s, " LOAD"),
-                    pct(update / load_data_per_s), ">= 50000", update >= 50000});
-  }
+  const double update = median([](const RoundFigures& f) { return f.upsert_per_s; });
+  rows.push_back({"BulkUpsertAccounts (update) records/s", num(update), num(load_data_per_s, " LOAD"),
+                  pct(update / load_data_per_s), ">= 50000", update >= 50000});
+  rows.push_back({"StreamUsage readings/s, new", num(warm_up.usage_per_s), "-", "-", ">= 100000",
+                  warm_up.usage_per_s >= 100000});
   double usage = median([](const RoundFigures& f) { return f.usage_per_s; });
-  rows.push_back({"StreamUsage readings/s", num(usage), "-", "-", ">= 100000", usage >= 100000});
+  rows.push_back({"StreamUsage readings/s, replacing", num(usage), "-", "-", ">= 100000", usage >= 100000});
   double rescore = median([](const RoundFigures& f) { return f.rescore_s; });
   double select_floor = median([](const RoundFigures& f) { return f.select_floor_s; });
   rows.push_back({absl::StrCat("RescorePortfolio, ", n, " accounts"), absl::StrFormat("%.1f s", rescore),
@@ -552,8 +551,7 @@ int RunSuite() {
                   "-", "-", "<= 60 s", report_worst <= 60});
   for (auto& [name, process] : suite.services()) {
     (void)process;
-    // Growth from round 1 (which also fills the caches: accounts, statements) to the last, and
-    // from round 2 to the last.
+    // Growth from the first measured round to the last, and from the second to the last.
     long first = figures.front().peak_kb.at(name), last = figures.back().peak_kb.at(name), highest = 0;
     long second = figures.size() > 1 ? figures[1].peak_kb.at(name) : first;
     for (const auto& f : figures) highest = std::max(highest, f.peak_kb.at(name));
