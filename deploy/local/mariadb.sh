@@ -39,7 +39,7 @@ case "$cmd" in
     fi
     setsid mariadbd --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --socket="$socket" --port="$port" \
       --bind-address=127.0.0.1 --pid-file="$pidfile" --log-error="$dir/mysqld.err" \
-      --skip-name-resolve --innodb-buffer-pool-size=${FLYWHEEL_DB_BUFFER_POOL:-1G} --max-connections=500 ${FLYWHEEL_DB_EXTRA:-} \
+      --skip-name-resolve --innodb-buffer-pool-size=${FLYWHEEL_DB_BUFFER_POOL:-1G} --max-connections=500 \
       "${user_opt[@]}" </dev/null >/dev/null 2>&1 &
     for _ in $(seq 1 300); do
       if mariadb-admin --no-defaults --socket="$socket" -uroot ping >/dev/null 2>&1; then break; fi
