@@ -47,7 +47,10 @@ absl::Status RunSideBySide(WorkerPool& workers, std::vector<std::function<absl::
   absl::Status first_failure;
   for (Piece& p : shared->items) {
     shared->finished.wait(lock, [&] { return p.done; });
-    if (first_failure.ok()) first_failure = p.status;
+    // Moved out, not copied: a worker may drop the last reference to `shared` after this call
+    // returns, and the status must not be shared with it.
+    absl::Status status = std::move(p.status);
+    if (first_failure.ok()) first_failure = std::move(status);
   }
   return first_failure;
 }

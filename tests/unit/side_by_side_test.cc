@@ -61,6 +61,7 @@ TEST(SideBySideTest, EveryWorkerBusyMeansTheCallerRunsEveryPiece) {
   EXPECT_TRUE(RunSideBySide(pool, std::move(pieces)).ok());  // returns with the one worker still blocked
   for (const auto& id : threads) EXPECT_EQ(id, std::this_thread::get_id());
   release.set_value();
+  pool.Stop();  // joins the worker before the promise it waits on goes
 }
 
 TEST(SideBySideTest, ACallFromTheOnlyWorkerCompletes) {
