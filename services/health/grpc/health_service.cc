@@ -37,9 +37,10 @@ constexpr int kMaxSeriesDays = 730;
 constexpr int kMaxSeriesNames = 20;
 constexpr int kDefaultDetractorDays = 30;
 constexpr absl::Duration kWatchPollInterval = absl::Milliseconds(200);
-// Readings from which a write is split in two: one connection's statements run on one database
-// core, and a batch this large keeps two busy (below it, a second transaction costs more than
-// it saves).
+// A large write of readings is split between this many transactions side by side: one
+// connection's statements run on one database core. From kSplitReadingsFrom readings on (below,
+// another transaction costs more than it saves).
+constexpr size_t kUsageWriters = 3;
 constexpr size_t kSplitReadingsFrom = 2000;
 constexpr size_t kMaxCsmOwnerLength = 200;  // as long as an account's csm_owner may be
 
@@ -129,28 +130,35 @@ absl::StatusOr<std::vector<UsageReading>> HealthServiceImpl::CheckedReadings(con
 
 absl::StatusOr<int64_t> HealthServiceImpl::WriteReadings(std::vector<UsageReading> readings) {
   if (readings.size() < kSplitReadingsFrom) return repository_.RecordUsage(readings);
-  // Grouped by account (stable: a key given twice keeps its last value), then cut between two
-  // accounts near the middle, so the halves share no key and their order does not matter.
+  // Grouped by account (stable: a key given twice keeps its last value), then cut between
+  // accounts into parts of about equal size, which share no key, so their order does not matter.
   std::stable_sort(readings.begin(), readings.end(),
                    [](const UsageReading& a, const UsageReading& b) { return a.account_id < b.account_id; });
-  size_t cut = readings.size() / 2;
-  while (cut < readings.size() && readings[cut].account_id == readings[cut - 1].account_id) ++cut;
-  if (cut == readings.size()) return repository_.RecordUsage(readings);
-  std::vector<UsageReading> second(std::make_move_iterator(readings.begin() + static_cast<std::ptrdiff_t>(cut)),
-                                   std::make_move_iterator(readings.end()));
-  readings.resize(cut);
-  int64_t written[2] = {0, 0};
-  auto write = [this](const std::vector<UsageReading>& part, int64_t& count) {
-    return [this, &part, &count]() -> absl::Status {
-      auto n = repository_.RecordUsage(part);
+  std::vector<std::vector<UsageReading>> parts;
+  size_t begin = 0;
+  for (size_t k = 1; k <= kUsageWriters && begin < readings.size(); ++k) {
+    size_t end = readings.size() * k / kUsageWriters;
+    while (end > begin && end < readings.size() && readings[end].account_id == readings[end - 1].account_id) ++end;
+    if (end <= begin) continue;
+    parts.emplace_back(std::make_move_iterator(readings.begin() + static_cast<std::ptrdiff_t>(begin)),
+                       std::make_move_iterator(readings.begin() + static_cast<std::ptrdiff_t>(end)));
+    begin = end;
+  }
+  std::vector<int64_t> written(parts.size(), 0);
+  std::vector<std::function<absl::Status()>> writes;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    writes.push_back([this, &parts, &written, i]() -> absl::Status {
+      auto n = repository_.RecordUsage(parts[i]);
       if (!n.ok()) return n.status();
-      count = *n;
+      written[i] = *n;
       return absl::OkStatus();
-    };
-  };
-  absl::Status status = RunSideBySide(context_.workers, {write(readings, written[0]), write(second, written[1])});
+    });
+  }
+  absl::Status status = RunSideBySide(context_.workers, std::move(writes));
   if (!status.ok()) return status;
-  return written[0] + written[1];
+  int64_t total = 0;
+  for (int64_t n : written) total += n;
+  return total;
 }
 
 grpc::ServerUnaryReactor* HealthServiceImpl::RecordUsage(grpc::CallbackServerContext* ctx,
