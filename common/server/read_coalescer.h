@@ -46,12 +46,14 @@ class ReadCoalescer {
 
   // Queues a read of `key`; `done` is called exactly once. False (and `done` not called) when
   // the worker pool refuses work (overloaded or stopping): the caller answers UNAVAILABLE.
-  bool Read(std::string key, Done done) {
+  // `cancelled`, if given, is asked when the read's batch is taken: a read whose call has gone
+  // is answered CANCELLED and left out of the fetch (a batch of only such reads fetches nothing).
+  bool Read(std::string key, Done done, std::function<bool()> cancelled = nullptr) {
     uint64_t ticket;
     {
       std::lock_guard<std::mutex> lock(mu_);
       ticket = next_ticket_++;
-      pending_.push_back({ticket, std::move(key), std::move(done)});
+      pending_.push_back({ticket, std::move(key), std::move(done), std::move(cancelled)});
       if (drains_ >= max_drains_) return true;  // a running drain takes it on its next round
       ++drains_;
     }
@@ -75,6 +77,7 @@ class ReadCoalescer {
     uint64_t ticket;
     std::string key;
     Done done;
+    std::function<bool()> cancelled;  // may be empty
   };
 
   // Serves the queue a batch at a time until it is empty: reads that arrive during a fetch wait
@@ -97,6 +100,10 @@ class ReadCoalescer {
   }
 
   void Answer(std::vector<Queued>& batch) {
+    auto gone = std::partition(batch.begin(), batch.end(), [](const Queued& r) { return !r.cancelled || !r.cancelled(); });
+    for (auto it = gone; it != batch.end(); ++it) it->done(CancelledBeforeRunError());
+    batch.erase(gone, batch.end());
+    if (batch.empty()) return;
     std::vector<std::string> keys;
     keys.reserve(batch.size());
     for (const auto& r : batch) keys.push_back(r.key);

@@ -29,7 +29,7 @@ grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* context, const S
   std::optional<CallRecord> record = AdmitUnary(context, service, method, reactor);
   if (!record) return reactor;
   bool queued = service.workers.Submit([reactor, context, record = *record, work = std::move(work)] {
-    absl::Status status = context->IsCancelled() ? absl::CancelledError("call cancelled before it ran")
+    absl::Status status = context->IsCancelled() ? CancelledBeforeRunError()
                                                  : work();
     FinishUnary(reactor, record, status);
   });

@@ -67,7 +67,7 @@ grpc::ServerUnaryReactor* RunCoalescedRead(grpc::CallbackServerContext* context,
   bool queued = reads.Read(std::move(key), [reactor, record = *record, respond = std::move(respond)](
                                                absl::StatusOr<Value> value) {
     FinishUnary(reactor, record, value.ok() ? respond(*value) : value.status());
-  });
+  }, [context] { return context->IsCancelled(); });
   if (!queued) FinishUnary(reactor, *record, OverloadedError());
   return reactor;
 }

@@ -3,6 +3,7 @@
 namespace flywheel {
 
 absl::Status OverloadedError() { return absl::UnavailableError("server is overloaded or draining; retry"); }
+absl::Status CancelledBeforeRunError() { return absl::CancelledError("call cancelled before it ran"); }
 
 WorkerPool::WorkerPool(int threads, size_t max_queued) : max_queued_(max_queued) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });

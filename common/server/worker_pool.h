@@ -15,6 +15,8 @@ namespace flywheel {
 
 // What a call is answered when the workers refuse its work (queue full, or stopping to drain).
 absl::Status OverloadedError();
+// What a call is answered when it was cancelled while its work waited for a worker.
+absl::Status CancelledBeforeRunError();
 
 class WorkerPool {
  public:

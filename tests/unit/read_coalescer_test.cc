@@ -1,6 +1,7 @@
 // ReadCoalescer: reads queued while the workers are busy share one fetch (capped at the batch
 // size), a lone read is fetched at once, every read is answered exactly once with its own key's
-// value, a missing key or a failed fetch is answered as such, a refusing pool refuses. Also built
+// value, a missing key or a failed fetch is answered as such, a read whose call went while it was
+// queued is answered CANCELLED without a fetch, a refusing pool refuses. Also built
 // under ThreadSanitizer (label "tsan").
 #include "common/server/read_coalescer.h"
 
@@ -197,6 +198,39 @@ TEST(ReadCoalescerTest, ARefusingPoolRefusesTheRead) {
   EXPECT_EQ(answers.Answered(), 0u);  // a refused read is answered by its caller
   EXPECT_TRUE(fetch.calls.empty());
   EXPECT_FALSE(reads.Read("after-stop", answers.For(0)));
+}
+
+TEST(ReadCoalescerTest, ReadsWhoseCallWentWhileQueuedAreAnsweredCancelledAndNotFetched) {
+  WorkerPool pool(1, 100);
+  RecordingFetch fetch;
+  ReadCoalescer<std::string> reads(pool, 16, fetch.AsFetch(), NotFound);
+  std::promise<void> release = BlockTheWorker(pool);
+  Answers answers(3);
+  auto gone = [] { return true; };
+  auto live = [] { return false; };
+  ASSERT_TRUE(reads.Read("a", answers.For(0), gone));
+  ASSERT_TRUE(reads.Read("b", answers.For(1), live));
+  ASSERT_TRUE(reads.Read("c", answers.For(2), gone));
+  release.set_value();
+  answers.AwaitAll();
+  pool.Stop();
+  EXPECT_EQ(answers.results[0][0].status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(answers.results[1][0].value(), "value of b");
+  EXPECT_EQ(answers.results[2][0].status().code(), absl::StatusCode::kCancelled);
+  ASSERT_EQ(fetch.calls.size(), 1u);
+  EXPECT_EQ(fetch.calls[0], std::vector<std::string>{"b"});
+}
+
+TEST(ReadCoalescerTest, ABatchOfOnlyCancelledReadsFetchesNothing) {
+  WorkerPool pool(1, 100);
+  RecordingFetch fetch;
+  ReadCoalescer<std::string> reads(pool, 16, fetch.AsFetch(), NotFound);
+  Answers answers(1);
+  ASSERT_TRUE(reads.Read("a", answers.For(0), [] { return true; }));
+  answers.AwaitAll();
+  pool.Stop();
+  EXPECT_EQ(answers.results[0][0].status().code(), absl::StatusCode::kCancelled);
+  EXPECT_TRUE(fetch.calls.empty());
 }
 
 TEST(ReadCoalescerTest, ManyReadersEachGetTheirOwnValueOnce) {
