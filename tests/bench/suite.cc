@@ -1,9 +1,11 @@
 // flywheel-bench: every benchmark of the suite in one run on one machine, so each figure can
 // be set against its floor measured minutes apart under the same conditions. Starts a private
 // MariaDB, the echo floor and the four services; loads a synthetic portfolio through the
-// public APIs; then runs three rounds of the same work (bulk upsert, usage ingest, RPC load,
-// rescore, exception report) and prints one table: benchmark, figure, floor, ratio, target,
-// pass/short. Figures are the median of the rounds; peak RSS is taken per phase of every round
+// public APIs in a warm-up round 0 (creates, new readings); then runs three rounds of the same
+// work on it (bulk upsert updates, usage ingest replacing readings, RPC load, rescore, exception
+// report) and prints one table: benchmark, figure, floor, ratio, target, pass/short. Figures are
+// the median of the measured rounds (creates and new readings: round 0); peak RSS is taken per
+// phase of every round
 // (the peak is reset between phases), and a round's peak is the highest of its phases.
 //   flywheel-bench [--accounts=100000] [--days=30] [--rounds=3] [--rpc_seconds=8] [--concurrency=32]
 //                  [--db_socket=true]
@@ -106,7 +108,7 @@ long RssKb(pid_t pid, const char* field) {
 
 // Upserts `n` accounts through BulkUpsertAccounts (1,000 a message), keyed bench/b0…: seats
 // 50–449, ARR, a CSM of 25, contract starts over 120 days from 2026-01-01, a £500,000 value
-// target; from round 2 on the names change, so every record is an update. The ids in order.
+// target; after round 0 the names change, so every record is an update. The ids in order.
 std::vector<std::string> UpsertAccounts(apb::AccountService::Stub& stub, int n, int round) {
   grpc::ClientContext ctx;
   apb::BulkUpsertAccountsResponse resp;
