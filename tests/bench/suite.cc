@@ -5,8 +5,8 @@
 // work on it (bulk upsert updates, usage ingest replacing readings, RPC load, rescore, exception
 // report) and prints one table: benchmark, figure, floor, ratio, target, pass/short. Figures are
 // the median of the measured rounds (creates and new readings: round 0); peak RSS is taken per
-// phase of every round
-// (the peak is reset between phases), and a round's peak is the highest of its phases.
+// phase of every round (the peak is reset between phases), and a round's peak is the highest of
+// its phases.
 //   flywheel-bench [--accounts=100000] [--days=30] [--rounds=3] [--rpc_seconds=8] [--concurrency=32]
 //                  [--db_socket=true]
 #include <cppconn/prepared_statement.h>
