@@ -100,7 +100,8 @@ class ReadCoalescer {
   }
 
   void Answer(std::vector<Queued>& batch) {
-    auto gone = std::partition(batch.begin(), batch.end(), [](const Queued& r) { return !r.cancelled || !r.cancelled(); });
+    auto gone =
+        std::partition(batch.begin(), batch.end(), [](const Queued& r) { return !r.cancelled || !r.cancelled(); });
     for (auto it = gone; it != batch.end(); ++it) it->done(CancelledBeforeRunError());
     batch.erase(gone, batch.end());
     if (batch.empty()) return;

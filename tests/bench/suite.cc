@@ -405,8 +405,11 @@ bench::LoadResult Load(const std::string& target, const std::string& method, con
 RoundFigures RunRound(Suite& suite, std::vector<std::string>& ids, int round) {
   const int n = absl::GetFlag(FLAGS_accounts);
   RoundFigures f;
-  std::printf(round == 0 ? "round 0 (warm-up: creates the portfolio; not in the medians or the growth)\n" : "round %d\n",
-              round);
+  if (round == 0) {
+    std::printf("round 0 (warm-up: creates the portfolio; not in the medians or the growth)\n");
+  } else {
+    std::printf("round %d\n", round);
+  }
   TakePeaks(suite.services());
   // Bulk upsert: creates in the first round, updates (a new name) in the others.
   absl::Time start = absl::Now();

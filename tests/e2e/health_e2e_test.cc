@@ -281,7 +281,8 @@ TEST_F(HealthE2eTest, ALargeInterleavedFeedIsStoredWholeWithTheLastValueOfARepea
     absl::CivilDay day = absl::CivilDay(2026, 1, 1) + d;
     for (const auto& account : accounts) {
       for (int m = 0; m < 3; ++m) {
-        *usage.add_readings() = Reading(account, D(day.year(), day.month(), day.day()), metrics[m], d + 1000 * m);
+        *usage.add_readings() =
+            Reading(account, D(day.year(), day.month(), day.day()), metrics[m], d + 1000 * m);
       }
     }
   }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/unit/blocked_worker.h"
 
 namespace flywheel {
 namespace {
@@ -66,19 +67,6 @@ struct Answers {
     return answered;
   }
 };
-
-// Occupies the pool's only worker until the returned promise is set.
-std::promise<void> BlockTheWorker(WorkerPool& pool) {
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::promise<void> started;
-  EXPECT_TRUE(pool.Submit([released, &started] {
-    started.set_value();
-    released.wait();
-  }));
-  started.get_future().wait();
-  return release;
-}
 
 TEST(ReadCoalescerTest, ReadsQueuedWhileTheWorkerIsBusyShareOneFetch) {
   WorkerPool pool(1, 100);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/unit/blocked_worker.h"
 
 namespace flywheel {
 namespace {
@@ -42,14 +43,7 @@ TEST(SideBySideTest, PiecesRunAtTheSameTimeWhenAWorkerIsFree) {
 
 TEST(SideBySideTest, EveryWorkerBusyMeansTheCallerRunsEveryPiece) {
   WorkerPool pool(1, 100);
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::promise<void> busy;
-  ASSERT_TRUE(pool.Submit([&] {
-    busy.set_value();
-    released.wait();
-  }));
-  busy.get_future().wait();
+  std::promise<void> release = BlockTheWorker(pool);
   std::vector<std::thread::id> threads(3);
   std::vector<std::function<absl::Status()>> pieces;
   for (int i = 0; i < 3; ++i) {
@@ -61,7 +55,6 @@ TEST(SideBySideTest, EveryWorkerBusyMeansTheCallerRunsEveryPiece) {
   EXPECT_TRUE(RunSideBySide(pool, std::move(pieces)).ok());  // returns with the one worker still blocked
   for (const auto& id : threads) EXPECT_EQ(id, std::this_thread::get_id());
   release.set_value();
-  pool.Stop();  // joins the worker before the promise it waits on goes
 }
 
 TEST(SideBySideTest, ACallFromTheOnlyWorkerCompletes) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/unit/blocked_worker.h"
 
 namespace flywheel {
 namespace {
@@ -36,14 +37,7 @@ TEST(WorkerPoolTest, RunsEveryTaskOnceFromManySubmitters) {
 
 TEST(WorkerPoolTest, AFullQueueRefuses) {
   WorkerPool pool(1, 3);
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::promise<void> started;
-  ASSERT_TRUE(pool.Submit([&] {
-    started.set_value();
-    released.wait();
-  }));
-  started.get_future().wait();  // the one worker is busy
+  std::promise<void> release = BlockTheWorker(pool);  // the one worker is busy
   std::atomic<int> ran{0};
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(pool.Submit([&] { ++ran; }));
   EXPECT_FALSE(pool.Submit([&] { ++ran; }));

@@ -177,8 +177,8 @@ grpc::ServerUnaryReactor* HealthServiceImpl::RecordUsage(grpc::CallbackServerCon
 // Checks and writes each message of the stream on a worker while the next one is read. A bad
 // message (or one that does not decode) ends the stream with INVALID_ARGUMENT naming the reading
 // by its position in the stream; messages before it are written, and a message the database
-// fails may be half written (a large one is two transactions). Re-sending the feed from the
-// failed message is safe: readings replace by key.
+// fails may be partly written (a large one is several transactions: see WriteReadings).
+// Re-sending the feed from the failed message is safe: readings replace by key.
 class HealthServiceImpl::StreamUsageReactor : public PipelinedReadReactor<v1::RecordUsageRequest> {
  public:
   StreamUsageReactor(grpc::CallbackServerContext* context, HealthServiceImpl* service,
