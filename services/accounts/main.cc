@@ -1,5 +1,6 @@
 // flywheel-accounts: wires the accounts repository and gRPC adapter into the common server.
 #include "common/server/service_runner.h"
+#include "common/server/side_by_side.h"
 #include "services/accounts/grpc/account_service.h"
 #include "services/accounts/storage/mysql_account_repository.h"
 
@@ -15,7 +16,10 @@ int main(int argc, char** argv) {
   definition.service_full_name = accounts::v1::AccountService::service_full_name();
   definition.migrations = &AccountsMigrations();
   definition.make_services = [](ServiceContext& context) {
-    repository = std::make_unique<accounts::MysqlAccountRepository>(context.pool);
+    repository = std::make_unique<accounts::MysqlAccountRepository>(
+        context.pool, [&context](std::vector<std::function<absl::Status()>> pieces) {
+          return RunSideBySide(context.workers, std::move(pieces));
+        });
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(std::make_unique<accounts::AccountServiceImpl>(context, *repository));
     return services;

@@ -3,6 +3,9 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <atomic>
+#include <chrono>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -290,6 +293,87 @@ TEST_F(AccountsStorageTest, BulkUpsertBatchMixesCreatesUpdatesUnchangedAndConfli
   EXPECT_EQ((*twice)[1]->outcome, UpsertOutcome::kUpdated);
   EXPECT_EQ((*twice)[1]->account.id, (*twice)[0]->account.id);
   EXPECT_EQ(repo_->Get((*twice)[0]->account.id)->name, "D again");
+}
+
+// Runs each piece on a thread of its own, the first one late, so that later batches overtake it
+// unless something holds them back. Counts its calls.
+MysqlAccountRepository::RunPieces OvertakingPieces(std::atomic<int>& calls) {
+  return [&calls](std::vector<std::function<absl::Status()>> pieces) {
+    ++calls;
+    std::vector<absl::Status> statuses(pieces.size());
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < pieces.size(); ++i) {
+      threads.emplace_back([&, i] {
+        if (i == 0) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        statuses[i] = pieces[i]();
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (auto& s : statuses) {
+      if (!s.ok()) return s;
+    }
+    return absl::OkStatus();
+  };
+}
+
+UpsertInput KeyedInput(const std::string& source, const std::string& key, const Account& fields) {
+  UpsertInput in;
+  in.source = source;
+  in.external_id = key;
+  in.fields = fields;
+  return in;
+}
+
+TEST_F(AccountsStorageTest, BatchesWrittenSideBySideApplyRecordsOfOneAccountInTheirOrder) {
+  std::atomic<int> side_by_side{0};
+  MysqlAccountRepository repo(*pool_, OvertakingPieces(side_by_side));
+  // One account known by two keys: crm/a and erp/x.
+  UpsertInput known = KeyedInput("crm", "a", NewAccount("Known"));
+  known.fields.external_ids = {{"erp", "x"}};
+  auto created = repo_->Upsert(known, ctx_);
+  ASSERT_TRUE(created.ok()) << created.status();
+
+  std::vector<UpsertInput> inputs;
+  for (int i = 0; i < 1000; ++i) inputs.push_back(KeyedInput("crm", "n" + std::to_string(i), NewAccount("New")));
+  inputs[10] = KeyedInput("crm", "a", NewAccount("first"));    // first batch
+  inputs[700] = KeyedInput("erp", "x", NewAccount("second"));  // second batch, same account
+  inputs[10].paths = inputs[700].paths = {"name"};
+  auto r = repo.BulkUpsert(inputs, /*dry_run=*/false, ctx_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(side_by_side.load(), 1);
+  ASSERT_EQ(r->size(), 1000u);
+  for (const auto& one : *r) ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ((*r)[10]->outcome, UpsertOutcome::kUpdated);
+  EXPECT_EQ((*r)[10]->account.version, 2);
+  EXPECT_EQ((*r)[700]->outcome, UpsertOutcome::kUpdated);
+  EXPECT_EQ((*r)[700]->account.version, 3);
+  auto stored = repo_->Get(created->account.id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->name, "second");
+  EXPECT_EQ(stored->version, 3);
+  EXPECT_EQ(CountRows("accounts"), 999);  // the known one and 998 new
+}
+
+TEST_F(AccountsStorageTest, RecordsThatSetAParentAreWrittenBatchAfterBatch) {
+  std::atomic<int> side_by_side{0};
+  MysqlAccountRepository repo(*pool_, OvertakingPieces(side_by_side));
+  auto a = repo_->Upsert(KeyedInput("crm", "a", NewAccount("A")), ctx_);
+  auto b = repo_->Upsert(KeyedInput("crm", "b", NewAccount("B")), ctx_);
+  ASSERT_TRUE(a.ok() && b.ok());
+  std::vector<UpsertInput> inputs;
+  for (int i = 0; i < 1000; ++i) inputs.push_back(KeyedInput("crm", "n" + std::to_string(i), NewAccount("New")));
+  std::vector<std::string> parent_only{"parent_id"};
+  inputs[10] = KeyedInput("crm", "a", NewAccount("A", b->account.id));  // A under B
+  inputs[10].paths = parent_only;
+  inputs[700] = KeyedInput("crm", "b", NewAccount("B", a->account.id));  // then B under A: a cycle
+  inputs[700].paths = parent_only;
+  auto r = repo.BulkUpsert(inputs, /*dry_run=*/false, ctx_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(side_by_side.load(), 0);
+  ASSERT_TRUE((*r)[10].ok()) << (*r)[10].status();
+  EXPECT_EQ((*r)[700].status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(repo_->Get(a->account.id)->parent_id, b->account.id);
+  EXPECT_TRUE(repo_->Get(b->account.id)->parent_id.empty());
 }
 
 TEST_F(AccountsStorageTest, ListFiltersAndPagesByKeyset) {

@@ -85,8 +85,10 @@ class AccountRepository {
   // Creates or updates the account that `source` knows as `external_id`.
   virtual absl::StatusOr<UpsertResult> Upsert(const UpsertInput& input, const WriteContext& context) = 0;
 
-  // Upserts a batch in one transaction; one record's failure does not undo the others.
-  // With `dry_run` every outcome is computed and the transaction rolled back.
+  // Upserts `inputs` in transactions of up to 500 records; one record's failure does not undo
+  // the others, and records that name the same account are applied in their order. When the
+  // database fails, some transactions may have committed (re-sending is safe). With `dry_run`
+  // every outcome is computed and every transaction rolled back.
   virtual absl::StatusOr<std::vector<absl::StatusOr<UpsertResult>>> BulkUpsert(
       const std::vector<UpsertInput>& inputs, bool dry_run, const WriteContext& context) = 0;
 

@@ -4,6 +4,7 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <algorithm>
 #include <functional>
 #include <iterator>
 #include <map>
@@ -17,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/db/batch_claims.h"
 #include "common/db/record_batches.h"
 #include "common/db/request_log.h"
 #include "common/db/sql_params.h"
@@ -281,8 +283,17 @@ absl::StatusOr<std::vector<std::string>> WriteChanges(Connection& conn, const Ac
 // they name (both locking), then one multi-row write per table. Only records that change a
 // parent or carry other external ids run their own checks. A record that fails a check
 // (missing parent, external id taken) gets its error and is not written; the others are.
-std::vector<absl::StatusOr<UpsertResult>> UpsertBatch(Connection& conn, const std::vector<UpsertInput>& inputs,
-                                                      size_t first, size_t last, const WriteContext& context) {
+//
+// With `claim` (batches written side by side, see BulkUpsert), the ids of the existing accounts
+// the keys name are passed to it once they are known and before any of them is locked; when it
+// answers false, nothing is written and nullopt returned.
+using ClaimAccounts = std::function<bool(const std::vector<std::string>& account_ids)>;
+
+std::optional<std::vector<absl::StatusOr<UpsertResult>>> UpsertBatch(Connection& conn,
+                                                                     const std::vector<UpsertInput>& inputs,
+                                                                     size_t first, size_t last,
+                                                                     const WriteContext& context,
+                                                                     const ClaimAccounts& claim = nullptr) {
   // Which keys exist, and their accounts, locked until the transaction ends.
   std::map<std::string, std::vector<Param>> ids_by_source;
   for (size_t i = first; i < last; ++i) ids_by_source[inputs[i].source].emplace_back(inputs[i].external_id);
@@ -299,6 +310,7 @@ std::vector<absl::StatusOr<UpsertResult>> UpsertBatch(Connection& conn, const st
   }
   std::vector<std::string> existing_ids;
   for (const auto& [key, id] : owner) existing_ids.push_back(id);
+  if (claim && !claim(existing_ids)) return std::nullopt;
   std::map<std::string, Account> existing;
   for (Account& a : LoadByIds(conn, existing_ids, /*for_update=*/true)) existing.emplace(a.id, std::move(a));
 
@@ -393,12 +405,81 @@ bool KeysDistinct(const std::vector<UpsertInput>& inputs, size_t first, size_t l
   return true;
 }
 
+// True when a record writes the field at `path` (every field when it names no paths).
+bool Writes(const UpsertInput& input, absl::string_view path) {
+  return input.paths.empty() || std::find(input.paths.begin(), input.paths.end(), path) != input.paths.end();
+}
+
+// True when the batches of `inputs` can be written side by side with their order kept by
+// BatchClaims, which sees only the existing accounts that the records' keys name. Records that
+// reach other rows are left out: a key given twice (both records would create), a parent set
+// (two batches could each pass the cycle check without the other's change), or external ids
+// besides the key (another batch's key could name the account this one creates).
+bool MayWriteSideBySide(const std::vector<UpsertInput>& inputs) {
+  for (const UpsertInput& input : inputs) {
+    if (!input.fields.parent_id.empty() && Writes(input, "parent_id")) return false;
+    for (const auto& [source, id] : input.fields.external_ids) {
+      if (source != input.source && Writes(input, "external_ids")) return false;
+    }
+  }
+  return KeysDistinct(inputs, 0, inputs.size());
+}
+
+enum class BatchOutcome { kWritten, kRefused };
+
+// Writes inputs[first, last) in one transaction into `out` (one result per record), or record by
+// record when a statement fails for one of them. kRefused when `claim` refused (nothing written).
+absl::StatusOr<BatchOutcome> WriteUpsertBatch(db::ConnectionPool& pool, const std::vector<UpsertInput>& inputs,
+                                              size_t first, size_t last, bool dry_run, const WriteContext& context,
+                                              const ClaimAccounts& claim,
+                                              std::vector<absl::StatusOr<UpsertResult>>& out) {
+  const db::TransactionEnd end = dry_run ? db::TransactionEnd::kRollback : db::TransactionEnd::kCommit;
+  bool refused = false;
+  absl::Status status = absl::InternalError("not attempted");
+  if (KeysDistinct(inputs, first, last)) {
+    status = db::RunInTransaction(
+        pool,
+        [&](Connection& conn) {
+          auto batch = UpsertBatch(conn, inputs, first, last, context, claim);
+          refused = !batch;
+          if (refused) return absl::AbortedError("an earlier batch writes one of these accounts");
+          out = std::move(*batch);
+          return absl::OkStatus();
+        },
+        end);
+    if (refused) return BatchOutcome::kRefused;
+    if (!status.ok() && (status.code() == absl::StatusCode::kUnavailable || status.code() == absl::StatusCode::kAborted)) {
+      return status;
+    }
+  }
+  if (status.ok()) return BatchOutcome::kWritten;
+  // A repeated key, or a statement that failed for one record: record by record, each under its
+  // own savepoint, so one failure is reported alone and the rest are written. (The accounts
+  // are those the batch claimed, so this keeps the order too.)
+  auto one_by_one = db::RunRecordBatches<UpsertResult>(
+      pool, last - first, kBulkBatchSize, end, [&](Connection& conn, size_t i) {
+        return std::move((*UpsertBatch(conn, inputs, first + i, first + i + 1, context))[0]);
+      });
+  if (!one_by_one.ok()) return one_by_one.status();
+  out = std::move(*one_by_one);
+  return BatchOutcome::kWritten;
+}
+
 }  // namespace
 
 std::pair<std::string, std::string> CursorOf(const Account& account, ListOrder order) {
   if (order == ListOrder::kUpdateTime) return {absl::StrCat(absl::ToUnixMicros(account.update_time)), account.id};
   if (order == ListOrder::kId) return {account.id, account.id};
   return {account.name, account.id};
+}
+
+absl::Status MysqlAccountRepository::RunInOrder(std::vector<std::function<absl::Status()>> pieces) {
+  absl::Status first_failure;
+  for (auto& piece : pieces) {
+    absl::Status s = piece();
+    if (first_failure.ok()) first_failure = std::move(s);
+  }
+  return first_failure;
 }
 
 absl::StatusOr<CreateResult> MysqlAccountRepository::Create(const Account& account, const WriteContext& context,
@@ -521,43 +602,48 @@ absl::StatusOr<Account> MysqlAccountRepository::Update(const std::string& id,
 absl::StatusOr<UpsertResult> MysqlAccountRepository::Upsert(const UpsertInput& input, const WriteContext& context) {
   std::vector<UpsertInput> one{input};
   return db::TransactionValue<UpsertResult>(
-      pool_, [&](Connection& conn) { return std::move(UpsertBatch(conn, one, 0, 1, context)[0]); });
+      pool_, [&](Connection& conn) { return std::move((*UpsertBatch(conn, one, 0, 1, context))[0]); });
 }
 
 absl::StatusOr<std::vector<absl::StatusOr<UpsertResult>>> MysqlAccountRepository::BulkUpsert(
     const std::vector<UpsertInput>& inputs, bool dry_run, const WriteContext& context) {
-  const db::TransactionEnd end = dry_run ? db::TransactionEnd::kRollback : db::TransactionEnd::kCommit;
+  std::vector<std::pair<size_t, size_t>> batches;
+  for (size_t first = 0; first < inputs.size(); first += kBulkBatchSize) {
+    batches.emplace_back(first, std::min(inputs.size(), first + kBulkBatchSize));
+  }
+  std::vector<std::vector<absl::StatusOr<UpsertResult>>> written(batches.size());
+  std::vector<size_t> in_order;  // batches still to write one after another
+  if (batches.size() > 1 && MayWriteSideBySide(inputs)) {
+    db::BatchClaims claims(batches.size());
+    std::vector<char> refused(batches.size(), 0);
+    std::vector<std::function<absl::Status()>> pieces;
+    for (size_t b = 0; b < batches.size(); ++b) {
+      pieces.push_back([&, b]() -> absl::Status {
+        claims.WaitForEarlier(b);
+        auto outcome = WriteUpsertBatch(
+            pool_, inputs, batches[b].first, batches[b].second, dry_run, context,
+            [&](const std::vector<std::string>& ids) { return claims.Claim(b, ids); }, written[b]);
+        claims.Release(b);
+        if (!outcome.ok()) return outcome.status();
+        refused[b] = *outcome == BatchOutcome::kRefused;
+        return absl::OkStatus();
+      });
+    }
+    if (absl::Status s = run_pieces_(std::move(pieces)); !s.ok()) return s;
+    for (size_t b = 0; b < batches.size(); ++b) {
+      if (refused[b]) in_order.push_back(b);
+    }
+  } else {
+    for (size_t b = 0; b < batches.size(); ++b) in_order.push_back(b);
+  }
+  for (size_t b : in_order) {
+    auto outcome =
+        WriteUpsertBatch(pool_, inputs, batches[b].first, batches[b].second, dry_run, context, nullptr, written[b]);
+    if (!outcome.ok()) return outcome.status();
+  }
   std::vector<absl::StatusOr<UpsertResult>> results;
   results.reserve(inputs.size());
-  for (size_t first = 0; first < inputs.size(); first += kBulkBatchSize) {
-    size_t last = std::min(inputs.size(), first + kBulkBatchSize);
-    std::vector<absl::StatusOr<UpsertResult>> batch;
-    absl::Status status = absl::InternalError("not attempted");
-    if (KeysDistinct(inputs, first, last)) {
-      status = db::RunInTransaction(
-          pool_, [&](Connection& conn) {
-            batch = UpsertBatch(conn, inputs, first, last, context);
-            return absl::OkStatus();
-          },
-          end);
-      if (!status.ok() && (status.code() == absl::StatusCode::kUnavailable || status.code() == absl::StatusCode::kAborted)) {
-        return status;
-      }
-    }
-    if (!status.ok()) {
-      // A repeated key, or a statement that failed for one record: record by record, each
-      // under its own savepoint, so one failure is reported alone and the rest are written.
-      auto one_by_one = db::RunRecordBatches<UpsertResult>(pool_, last - first, kBulkBatchSize, end,
-                                                          [&](Connection& conn, size_t i) {
-                                                            return std::move(
-                                                                UpsertBatch(conn, inputs, first + i, first + i + 1,
-                                                                            context)[0]);
-                                                          });
-      if (!one_by_one.ok()) return one_by_one.status();
-      batch = std::move(*one_by_one);
-    }
-    std::move(batch.begin(), batch.end(), std::back_inserter(results));
-  }
+  for (auto& batch : written) std::move(batch.begin(), batch.end(), std::back_inserter(results));
   return results;
 }
 

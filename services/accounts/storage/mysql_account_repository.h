@@ -1,6 +1,9 @@
 // AccountRepository on MariaDB (tables of migrations/0001_create_accounts.sql).
 #pragma once
 
+#include <functional>
+#include <vector>
+
 #include "absl/strings/string_view.h"
 #include "common/db/connection_pool.h"
 #include "services/accounts/storage/account_repository.h"
@@ -9,7 +12,14 @@ namespace flywheel::accounts {
 
 class MysqlAccountRepository : public AccountRepository {
  public:
-  explicit MysqlAccountRepository(db::ConnectionPool& pool) : pool_(pool) {}
+  // Runs independent pieces of one call, each once, and returns OK or the first failure in
+  // piece order once all have finished. BulkUpsert writes its batches through it (side by side
+  // when it runs them on other threads, each with its own connection); by default in order.
+  using RunPieces = std::function<absl::Status(std::vector<std::function<absl::Status()>>)>;
+  static absl::Status RunInOrder(std::vector<std::function<absl::Status()>> pieces);
+
+  explicit MysqlAccountRepository(db::ConnectionPool& pool, RunPieces run_pieces = RunInOrder)
+      : pool_(pool), run_pieces_(std::move(run_pieces)) {}
 
   absl::StatusOr<CreateResult> Create(const Account& account, const WriteContext& context,
                                       const std::optional<IdempotencyRecord>& idempotency) override;
@@ -28,6 +38,7 @@ class MysqlAccountRepository : public AccountRepository {
 
  private:
   db::ConnectionPool& pool_;
+  RunPieces run_pieces_;
 };
 
 }  // namespace flywheel::accounts
