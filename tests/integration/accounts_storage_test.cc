@@ -376,6 +376,25 @@ TEST_F(AccountsStorageTest, RecordsThatSetAParentAreWrittenBatchAfterBatch) {
   EXPECT_TRUE(repo_->Get(b->account.id)->parent_id.empty());
 }
 
+TEST_F(AccountsStorageTest, RecordsThatBringOtherExternalIdsAreWrittenBatchAfterBatch) {
+  std::atomic<int> side_by_side{0};
+  MysqlAccountRepository repo(*pool_, OvertakingPieces(side_by_side));
+  std::vector<UpsertInput> inputs;
+  for (int i = 0; i < 1000; ++i) inputs.push_back(KeyedInput("crm", "n" + std::to_string(i), NewAccount("New")));
+  inputs[10].fields.external_ids = {{"erp", "x"}};            // created with a second key
+  inputs[700] = KeyedInput("erp", "x", NewAccount("renamed"));  // which a later batch names
+  inputs[700].paths = {"name"};
+  auto r = repo.BulkUpsert(inputs, /*dry_run=*/false, ctx_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(side_by_side.load(), 0);
+  ASSERT_TRUE((*r)[10].ok() && (*r)[700].ok());
+  EXPECT_EQ((*r)[10]->outcome, UpsertOutcome::kCreated);
+  EXPECT_EQ((*r)[700]->outcome, UpsertOutcome::kUpdated);
+  EXPECT_EQ((*r)[700]->account.id, (*r)[10]->account.id);
+  EXPECT_EQ(repo_->Get((*r)[10]->account.id)->name, "renamed");
+  EXPECT_EQ(CountRows("accounts"), 999);
+}
+
 TEST_F(AccountsStorageTest, ListFiltersAndPagesByKeyset) {
   Account parent = MustCreate("Parent");
   for (int i = 0; i < 25; ++i) {

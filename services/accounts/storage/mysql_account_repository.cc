@@ -413,13 +413,14 @@ bool Writes(const UpsertInput& input, absl::string_view path) {
 // True when the batches of `inputs` can be written side by side with their order kept by
 // BatchClaims, which sees only the existing accounts that the records' keys name. Records that
 // reach other rows are left out: a key given twice (both records would create), a parent set
-// (two batches could each pass the cycle check without the other's change), or external ids
-// besides the key (another batch's key could name the account this one creates).
+// on update (two batches could each pass the cycle check without the other's change), or
+// external ids besides the key (a create writes them whatever its paths, and another batch's
+// key could name the account it creates).
 bool MayWriteSideBySide(const std::vector<UpsertInput>& inputs) {
   for (const UpsertInput& input : inputs) {
     if (!input.fields.parent_id.empty() && Writes(input, "parent_id")) return false;
     for (const auto& [source, id] : input.fields.external_ids) {
-      if (source != input.source && Writes(input, "external_ids")) return false;
+      if (source != input.source) return false;
     }
   }
   return KeysDistinct(inputs, 0, inputs.size());
