@@ -6,7 +6,6 @@
 // the Hooks.
 #pragma once
 
-#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -71,15 +70,13 @@ class BulkUpsertReactor : public PipelinedReadReactor<StreamRequest> {
 
   absl::Status Complete() override {
     if (absl::Status written = WriteBatch(); !written.ok()) return written;
-    std::sort(results_.begin(), results_.end(), [](const Result& a, const Result& b) { return a.index() < b.index(); });
-    for (auto& r : results_) {
+    for (const Result& r : response_->results()) {
       switch (static_cast<int>(r.outcome())) {
         case kBulkCreated: response_->set_created(response_->created() + 1); break;
         case kBulkUpdated: response_->set_updated(response_->updated() + 1); break;
         case kBulkUnchanged: response_->set_unchanged(response_->unchanged() + 1); break;
         default: response_->set_failed(response_->failed() + 1);
       }
-      *response_->add_results() = std::move(r);
     }
     response_->set_dry_run(dry_run_);
     return absl::OkStatus();
@@ -89,35 +86,35 @@ class BulkUpsertReactor : public PipelinedReadReactor<StreamRequest> {
 
   static void SetOutcome(Result& r, int number) { r.set_outcome(static_cast<decltype(r.outcome())>(number)); }
 
+  // Each record's result goes into the response at once, in stream order (so the answer needs
+  // no second copy of them and no sort); a written record's outcome is filled in by WriteBatch.
   void Check(const Record& record) {
-    int64_t index = next_index_++;
+    int slot = response_->results_size();
+    Result& result = *response_->add_results();
+    result.set_index(next_index_++);
     FieldViolations v;
     Input input = hooks_.check(record, v);
     if (v.empty()) {
       pending_.push_back(std::move(input));
-      pending_index_.push_back(index);
+      pending_slot_.push_back(slot);
       return;
     }
-    Result result;
-    result.set_index(index);
     SetOutcome(result, kBulkFailed);
     for (const auto& item : v.items()) {
       auto* e = result.add_errors();
       e->set_field(item.field);
       e->set_description(item.description);
     }
-    results_.push_back(std::move(result));
   }
 
-  // Writes the pending records; their results join results_.
+  // Writes the pending records and fills in their results.
   absl::Status WriteBatch() {
     if (pending_.empty()) return absl::OkStatus();
     auto written = hooks_.write(pending_, dry_run_);
     if (!written.ok()) return written.status();
     for (size_t i = 0; i < written->size(); ++i) {
       const BulkWritten& w = (*written)[i];
-      Result result;
-      result.set_index(pending_index_[i]);
+      Result& result = *response_->mutable_results(pending_slot_[i]);
       if (w.status.ok()) {
         SetOutcome(result, w.outcome == UpsertOutcome::kCreated   ? kBulkCreated
                            : w.outcome == UpsertOutcome::kUpdated ? kBulkUpdated
@@ -130,10 +127,9 @@ class BulkUpsertReactor : public PipelinedReadReactor<StreamRequest> {
         e->set_field(violations.empty() ? "" : violations[0].field);
         e->set_description(std::string(w.status.message()));
       }
-      results_.push_back(std::move(result));
     }
     pending_.clear();
-    pending_index_.clear();
+    pending_slot_.clear();
     return absl::OkStatus();
   }
 
@@ -143,8 +139,7 @@ class BulkUpsertReactor : public PipelinedReadReactor<StreamRequest> {
   bool dry_run_ = false;
   int64_t next_index_ = 0;
   std::vector<Input> pending_;
-  std::vector<int64_t> pending_index_;
-  std::vector<Result> results_;
+  std::vector<int> pending_slot_;  // where each pending record's result is in the response
 };
 
 }  // namespace flywheel
