@@ -606,6 +606,8 @@ absl::StatusOr<UpsertResult> MysqlAccountRepository::Upsert(const UpsertInput& i
       pool_, [&](Connection& conn) { return std::move((*UpsertBatch(conn, one, 0, 1, context))[0]); });
 }
 
+// Batches of kBulkBatchSize, side by side through run_pieces_ when MayWriteSideBySide (a batch
+// that BatchClaims refuses is written again after the others, in order), else one after another.
 absl::StatusOr<std::vector<absl::StatusOr<UpsertResult>>> MysqlAccountRepository::BulkUpsert(
     const std::vector<UpsertInput>& inputs, bool dry_run, const WriteContext& context) {
   std::vector<std::pair<size_t, size_t>> batches;
