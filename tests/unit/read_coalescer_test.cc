@@ -1,8 +1,8 @@
 // ReadCoalescer: reads queued while the workers are busy share one fetch (capped at the batch
 // size), a lone read is fetched at once, every read is answered exactly once with its own key's
 // value, a missing key or a failed fetch is answered as such, a read whose call went while it was
-// queued is answered CANCELLED without a fetch, a refusing pool refuses. Also built
-// under ThreadSanitizer (label "tsan").
+// queued is answered CANCELLED without a fetch, a refusing pool refuses (unless a drain already
+// queued will serve the read). Also built under ThreadSanitizer (label "tsan").
 #include "common/server/read_coalescer.h"
 
 #include <algorithm>
@@ -186,6 +186,22 @@ TEST(ReadCoalescerTest, ARefusingPoolRefusesTheRead) {
   EXPECT_EQ(answers.Answered(), 0u);  // a refused read is answered by its caller
   EXPECT_TRUE(fetch.calls.empty());
   EXPECT_FALSE(reads.Read("after-stop", answers.For(0)));
+}
+
+TEST(ReadCoalescerTest, AReadWhoseDrainIsRefusedIsServedByTheDrainAlreadyQueued) {
+  WorkerPool pool(1, 1);
+  RecordingFetch fetch;
+  ReadCoalescer<std::string> reads(pool, 16, fetch.AsFetch(), NotFound);  // two drains allowed
+  std::promise<void> release = BlockTheWorker(pool);
+  Answers answers(2);
+  ASSERT_TRUE(reads.Read("first", answers.For(0)));   // its drain fills the pool's queue
+  ASSERT_TRUE(reads.Read("second", answers.For(1)));  // a second drain is refused: the first serves it
+  release.set_value();
+  answers.AwaitAll();
+  ASSERT_EQ(fetch.calls.size(), 1u);
+  EXPECT_EQ(fetch.calls[0], (std::vector<std::string>{"first", "second"}));
+  EXPECT_EQ(*answers.results[0][0], "value of first");
+  EXPECT_EQ(*answers.results[1][0], "value of second");
 }
 
 TEST(ReadCoalescerTest, ReadsWhoseCallWentWhileQueuedAreAnsweredCancelledAndNotFetched) {
