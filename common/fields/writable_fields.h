@@ -42,17 +42,22 @@ std::vector<std::string> ChangedFieldNames(const std::vector<WritableField<T>>& 
   return changed;
 }
 
-// Copies the fields named in `paths` (every field when empty) from `from` to `to`; unknown
-// names are skipped (masks are validated before).
+// True when an update with `paths` writes the field `name`: an empty list names every field.
+inline bool PathsName(const std::vector<std::string>& paths, absl::string_view name) {
+  if (paths.empty()) return true;
+  for (const auto& p : paths) {
+    if (p == name) return true;
+  }
+  return false;
+}
+
+// Copies the fields that `paths` names (see PathsName) from `from` to `to`; unknown names are
+// skipped (masks are validated before).
 template <typename T>
 void CopyFields(const std::vector<WritableField<T>>& fields, const T& from, const std::vector<std::string>& paths,
                 T& to) {
-  if (paths.empty()) {
-    for (const auto& f : fields) f.copy(from, to);
-    return;
-  }
-  for (const auto& p : paths) {
-    if (const auto* f = FindField(fields, p)) f->copy(from, to);
+  for (const auto& f : fields) {
+    if (PathsName(paths, f.name)) f.copy(from, to);
   }
 }
 

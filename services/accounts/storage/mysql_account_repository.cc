@@ -22,6 +22,7 @@
 #include "common/db/record_batches.h"
 #include "common/db/request_log.h"
 #include "common/db/sql_params.h"
+#include "common/fields/writable_fields.h"
 #include "common/ids/ids.h"
 #include "common/status/errors.h"
 #include "services/accounts/domain/hierarchy.h"
@@ -405,11 +406,6 @@ bool KeysDistinct(const std::vector<UpsertInput>& inputs, size_t first, size_t l
   return true;
 }
 
-// True when a record writes the field at `path` (every field when it names no paths).
-bool Writes(const UpsertInput& input, absl::string_view path) {
-  return input.paths.empty() || std::find(input.paths.begin(), input.paths.end(), path) != input.paths.end();
-}
-
 // True when the batches of `inputs` can be written side by side with their order kept by
 // BatchClaims, which sees only the existing accounts that the records' keys name. Records that
 // reach other rows are left out: a key given twice (both records would create), a parent set
@@ -418,7 +414,7 @@ bool Writes(const UpsertInput& input, absl::string_view path) {
 // key could name the account it creates).
 bool MayWriteSideBySide(const std::vector<UpsertInput>& inputs) {
   for (const UpsertInput& input : inputs) {
-    if (!input.fields.parent_id.empty() && Writes(input, "parent_id")) return false;
+    if (!input.fields.parent_id.empty() && PathsName(input.paths, "parent_id")) return false;
     for (const auto& [source, id] : input.fields.external_ids) {
       if (source != input.source) return false;
     }
