@@ -67,6 +67,12 @@ DatabaseConfig TestMariaDb::CreateDatabase(Transport transport) {
   return config;
 }
 
+int TestMariaDb::pid() const {
+  int pid = -1;
+  std::ifstream(absl::StrCat(dir_, "/mysqld.pid")) >> pid;
+  return pid;
+}
+
 void TestMariaDb::Stop() { RunScript(absl::StrCat("stop '", dir_, "'")); }
 void TestMariaDb::Kill() { RunScript(absl::StrCat("kill '", dir_, "'")); }
 void TestMariaDb::Restart() { RunScript(absl::StrCat("start '", dir_, "' ", port_)); }

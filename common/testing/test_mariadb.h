@@ -29,6 +29,8 @@ class TestMariaDb {
   void Restart();  // start again on the same port and data
 
   int port() const { return port_; }
+  // The server's process id (from its pid file); -1 when it is not running.
+  int pid() const;
   ~TestMariaDb();
 
  private:

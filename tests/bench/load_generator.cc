@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <unistd.h>
+
 #include <condition_variable>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -10,7 +13,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/arena.h"
 #include "flywheel/accounts/v1/accounts.grpc.pb.h"
@@ -98,6 +103,22 @@ std::string CodeName(grpc::StatusCode code) {
   return n >= 0 && n < 17 ? kNames[n] : absl::StrCat(n);
 }
 
+// CPU time (user + system) the process `pid` (0: this one) has used, in microseconds; -1 when
+// it cannot be read.
+double CpuMicros(int pid) {
+  std::ifstream in(pid == 0 ? std::string("/proc/self/stat") : absl::StrCat("/proc/", pid, "/stat"));
+  std::string line;
+  if (!std::getline(in, line)) return -1;
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  size_t close = line.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::vector<absl::string_view> fields = absl::StrSplit(absl::string_view(line).substr(close + 2), ' ');
+  // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+  double utime = 0, stime = 0;
+  if (fields.size() < 13 || !absl::SimpleAtod(fields[11], &utime) || !absl::SimpleAtod(fields[12], &stime)) return -1;
+  return (utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 double Percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
   size_t i = static_cast<size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
@@ -117,6 +138,14 @@ class Run {
   }
 
   LoadResult Execute() {
+    // Samples the watched processes' CPU time as the measured window opens and closes.
+    std::map<std::string, double> cpu_at_start, cpu_used;
+    std::thread cpu_sampler([&] {
+      absl::SleepFor(measure_from_ - absl::Now());
+      for (const auto& [name, pid] : options_.cpu_of) cpu_at_start[name] = CpuMicros(pid);
+      absl::SleepFor(end_ - absl::Now());
+      for (const auto& [name, pid] : options_.cpu_of) cpu_used[name] = CpuMicros(pid) - cpu_at_start[name];
+    });
     if (options_.rate > 0) {
       Paced();
     } else {
@@ -124,6 +153,7 @@ class Run {
     }
     std::unique_lock<std::mutex> lock(mu_);
     idle_.wait(lock, [&] { return in_flight_ == 0 && (options_.rate > 0 || loops_left_ == 0); });
+    cpu_sampler.join();
     LoadResult result;
     std::sort(latencies_ms_.begin(), latencies_ms_.end());
     result.codes = codes_;
@@ -133,6 +163,11 @@ class Run {
     result.p90_ms = Percentile(latencies_ms_, 0.9);
     result.p99_ms = Percentile(latencies_ms_, 0.99);
     result.max_ms = latencies_ms_.empty() ? 0 : latencies_ms_.back();
+    for (const auto& [name, used] : cpu_used) {
+      if (result.ok > 0 && cpu_at_start[name] >= 0 && used >= 0) {
+        result.cpu_us_per_call[name] = used / static_cast<double>(result.ok);
+      }
+    }
     return result;
   }
 
@@ -233,18 +268,22 @@ LoadResult RunLoad(const LoadOptions& options) {
 std::string LoadResult::Summary() const {
   std::vector<std::string> by_code;
   for (const auto& [code, n] : codes) by_code.push_back(absl::StrCat(code, " ", n));
-  return absl::StrFormat("QPS %.0f  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  calls {%s}", qps, p50_ms,
-                         p90_ms, p99_ms, max_ms, absl::StrJoin(by_code, ", "));
+  std::vector<std::string> cpu;
+  for (const auto& [name, us] : cpu_us_per_call) cpu.push_back(absl::StrFormat("%s %.0f", name, us));
+  return absl::StrFormat("QPS %.0f  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  calls {%s}%s", qps, p50_ms,
+                         p90_ms, p99_ms, max_ms, absl::StrJoin(by_code, ", "),
+                         cpu.empty() ? "" : absl::StrCat("  CPU µs/call {", absl::StrJoin(cpu, ", "), "}"));
 }
 
 std::string LoadResult::Json(const LoadOptions& o) const {
-  std::vector<std::string> by_code;
+  std::vector<std::string> by_code, cpu;
   for (const auto& [code, n] : codes) by_code.push_back(absl::StrCat("\"", code, "\":", n));
+  for (const auto& [name, us] : cpu_us_per_call) cpu.push_back(absl::StrFormat("\"%s\":%.1f", name, us));
   return absl::StrFormat(
       "{\"method\":\"%s\",\"concurrency\":%d,\"channels\":%d,\"rate\":%.0f,\"seconds\":%.1f,\"qps\":%.1f,"
-      "\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"codes\":{%s}}",
+      "\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"codes\":{%s},\"cpu_us_per_call\":{%s}}",
       o.method, o.concurrency, o.channels, o.rate, o.duration_seconds, qps, p50_ms, p90_ms, p99_ms, max_ms,
-      absl::StrJoin(by_code, ","));
+      absl::StrJoin(by_code, ","), absl::StrJoin(cpu, ","));
 }
 
 }  // namespace flywheel::bench

@@ -2,7 +2,8 @@
 // gRPC callback-client channels for a warm-up and then a measured duration. Closed loop (each
 // finished call is replaced at once, which finds the peak) or, with `rate`, paced (calls start
 // on a fixed schedule and latency counts from the scheduled start, so a stalled server cannot
-// hide its queueing). Reports QPS, latency percentiles and calls by status code.
+// hide its queueing). Reports QPS, latency percentiles, calls by status code and, for the
+// processes named, CPU time per call.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,9 @@ struct LoadOptions {
   double duration_seconds = 10;
   double warmup_seconds = 2;
   double rate = 0;                 // calls per second; 0 = closed loop
+  // Processes whose CPU time over the measured window is reported per answered call, by name;
+  // pid 0 is the generator's own process. CPU per call is steadier than QPS on a shared machine.
+  std::map<std::string, int> cpu_of;
 };
 
 struct LoadResult {
@@ -30,6 +34,7 @@ struct LoadResult {
   std::map<std::string, int64_t> codes;  // measured calls by status code name, or "wrong answer"
                                          // for an OK call whose response does not match its request
   std::string error;                      // set when the load could not run (unknown method)
+  std::map<std::string, double> cpu_us_per_call;  // by the names of LoadOptions::cpu_of
 
   std::string Summary() const;  // one human line
   std::string Json(const LoadOptions& options) const;

@@ -380,10 +380,13 @@ struct RoundFigures {
   std::map<std::string, std::map<std::string, long>> phase_peak_kb;  // by phase, then service
 };
 
-bench::LoadResult Load(const std::string& target, const std::string& method, const std::vector<std::string>& ids,
-                       double rate = 0) {
+// Runs `method` against `server`; reports the CPU per call of the server, MariaDB and the
+// generator beside QPS and latency.
+bench::LoadResult Load(Suite& suite, testing::ServiceProcess& server, const std::string& method,
+                       const std::vector<std::string>& ids, double rate = 0) {
   bench::LoadOptions o;
-  o.target = target;
+  o.target = server.address();
+  o.cpu_of = {{"service", server.pid()}, {"mariadb", suite.mariadb.pid()}, {"generator", 0}};
   o.method = method;
   o.ids = ids;
   o.concurrency = absl::GetFlag(FLAGS_concurrency);
@@ -438,13 +441,13 @@ RoundFigures RunRound(Suite& suite, std::vector<std::string>& ids, int round) {
   f.phase_peak_kb["rescore"] = TakePeaks(suite.services());
 
   for (const char* method : {"Echo", "GetAccount", "ListAccounts"}) {
-    f.rpc[method] = Load(std::string(method) == "Echo" ? suite.echo.address() : suite.accounts.address(), method, ids);
+    f.rpc[method] = Load(suite, std::string(method) == "Echo" ? suite.echo : suite.accounts, method, ids);
   }
   if (suite.accounts_over_tcp) {
-    f.rpc["GetAccount over TCP"] = Load(suite.accounts_over_tcp->address(), "GetAccount", ids);
+    f.rpc["GetAccount over TCP"] = Load(suite, *suite.accounts_over_tcp, "GetAccount", ids);
   }
-  f.rpc["GetHealth"] = Load(suite.health.address(), "GetHealth", ids);
-  f.paced_get = Load(suite.accounts.address(), "GetAccount", ids, f.rpc["GetAccount"].qps / 2);
+  f.rpc["GetHealth"] = Load(suite, suite.health, "GetHealth", ids);
+  f.paced_get = Load(suite, suite.accounts, "GetAccount", ids, f.rpc["GetAccount"].qps / 2);
   f.phase_peak_kb["rpc"] = TakePeaks(suite.services());
 
   pb::RunExceptionReportRequest run_req;
