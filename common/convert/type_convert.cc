@@ -2,20 +2,28 @@
 
 namespace flywheel::convert {
 
-flywheel::type::v1::Money ToProto(const Money& money) {
-  flywheel::type::v1::Money out;
+void ToProto(const Money& money, flywheel::type::v1::Money& out) {
   out.set_currency_code(money.currency_code);
   out.set_minor_units(money.minor_units);
+}
+
+flywheel::type::v1::Money ToProto(const Money& money) {
+  flywheel::type::v1::Money out;
+  ToProto(money, out);
   return out;
 }
 
 Money FromProto(const flywheel::type::v1::Money& money) { return Money{money.currency_code(), money.minor_units()}; }
 
-flywheel::type::v1::Date ToProto(absl::CivilDay day) {
-  flywheel::type::v1::Date out;
+void ToProto(absl::CivilDay day, flywheel::type::v1::Date& out) {
   out.set_year(static_cast<int32_t>(day.year()));
   out.set_month(day.month());
   out.set_day(day.day());
+}
+
+flywheel::type::v1::Date ToProto(absl::CivilDay day) {
+  flywheel::type::v1::Date out;
+  ToProto(day, out);
   return out;
 }
 
@@ -30,8 +38,7 @@ std::optional<absl::CivilDay> FromProto(const flywheel::type::v1::Date& date, co
   return day;
 }
 
-google::protobuf::Timestamp ToTimestamp(absl::Time time) {
-  google::protobuf::Timestamp out;
+void ToTimestamp(absl::Time time, google::protobuf::Timestamp& out) {
   int64_t micros = absl::ToUnixMicros(time);
   int64_t seconds = micros / 1000000;
   int64_t rest = micros % 1000000;
@@ -41,6 +48,11 @@ google::protobuf::Timestamp ToTimestamp(absl::Time time) {
   }
   out.set_seconds(seconds);
   out.set_nanos(static_cast<int32_t>(rest * 1000));
+}
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  google::protobuf::Timestamp out;
+  ToTimestamp(time, out);
   return out;
 }
 

@@ -1,5 +1,7 @@
 // Conversions between the shared protobuf value types (flywheel.type.v1 Money and Date,
-// google.protobuf.Timestamp) and their domain forms. Each conversion is written once here.
+// google.protobuf.Timestamp) and their domain forms. Each conversion is written once here; the
+// forms that write into `out` fill a message in place (one that lives on an arena, say) without
+// building and copying a temporary.
 #pragma once
 
 #include <optional>
@@ -15,14 +17,17 @@
 namespace flywheel::convert {
 
 flywheel::type::v1::Money ToProto(const Money& money);
+void ToProto(const Money& money, flywheel::type::v1::Money& out);
 Money FromProto(const flywheel::type::v1::Money& money);
 
 flywheel::type::v1::Date ToProto(absl::CivilDay day);
+void ToProto(absl::CivilDay day, flywheel::type::v1::Date& out);
 // The day, or a violation on `field` when it is not a real calendar day.
 std::optional<absl::CivilDay> FromProto(const flywheel::type::v1::Date& date, const std::string& field,
                                         FieldViolations& violations);
 
 google::protobuf::Timestamp ToTimestamp(absl::Time time);
+void ToTimestamp(absl::Time time, google::protobuf::Timestamp& out);
 absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp);
 
 }  // namespace flywheel::convert

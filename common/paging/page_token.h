@@ -3,13 +3,16 @@
 // replayed against a different filter or order.
 #pragma once
 
-#include <string>
-#include "absl/strings/string_view.h"
+#include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
 #include "common/status/errors.h"
+
+typedef struct evp_mac_ctx_st EVP_MAC_CTX;
 
 namespace flywheel::paging {
 
@@ -23,6 +26,7 @@ class PageTokenCodec {
  public:
   // `secret` keys the HMAC; replicas that serve the same clients must share it.
   explicit PageTokenCodec(std::string secret);
+  ~PageTokenCodec();
 
   // A token holding `cursor` (the sort key of the last row returned) for `query`, a canonical
   // description of every filter and the order of the list call.
@@ -41,7 +45,10 @@ class PageTokenCodec {
 
  private:
   std::string Mac(absl::string_view query, absl::string_view payload) const;
-  std::string secret_;
+  struct FreeMac {
+    void operator()(EVP_MAC_CTX* ctx) const;
+  };
+  std::unique_ptr<EVP_MAC_CTX, FreeMac> keyed_mac_;  // HMAC-SHA256 keyed with the secret
 };
 
 }  // namespace flywheel::paging

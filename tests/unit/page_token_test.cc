@@ -1,5 +1,11 @@
 #include "common/paging/page_token.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <thread>
+#include <vector>
+
 #include "absl/strings/escaping.h"
 #include "common/status/errors.h"
 #include "gtest/gtest.h"
@@ -45,6 +51,42 @@ TEST(PageToken, RejectsAlteredAndForgedTokens) {
   // Same content signed with another key.
   PageTokenCodec other("other secret");
   EXPECT_FALSE(codec.Decode(other.Encode("q", {"name", "acc_1"}), "q").ok());
+}
+
+// The token's last 16 bytes are HMAC-SHA256 over the query's length (4 bytes, little-endian),
+// the query and the payload. Computed here with OpenSSL's one-shot HMAC, independently of the
+// codec's keyed context: tokens stay valid between replicas of older and newer builds.
+TEST(PageToken, IsSignedWithHmacSha256OfQueryAndCursor) {
+  PageTokenCodec codec("secret");
+  std::string raw;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(codec.Encode("q1", {"Acme", "acc_1"}), &raw));
+  ASSERT_GT(raw.size(), 16u);
+  std::string payload = raw.substr(0, raw.size() - 16);
+  std::string message = std::string("\x02\0\0\0q1", 6) + payload;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), "secret", 6, reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest,
+       &length);
+  EXPECT_EQ(absl::BytesToHexString(raw.substr(raw.size() - 16)),
+            absl::BytesToHexString(std::string(reinterpret_cast<char*>(digest), 16)));
+}
+
+// One codec serves every list call of a process, from many threads at once.
+TEST(PageToken, OneCodecSignsAndChecksFromManyThreads) {
+  PageTokenCodec codec("secret");
+  std::vector<int> failures(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 500; ++i) {
+        std::string id = "acc_" + std::to_string(t * 1000 + i);
+        auto cursor = codec.Decode(codec.Encode("q", {"name", id}), "q");
+        if (!cursor.ok() || cursor->at(1) != id) ++failures[t];
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures, std::vector<int>(4, 0));
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include "services/accounts/grpc/account_proto.h"
 
+#include <type_traits>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "common/convert/type_convert.h"
 
@@ -16,30 +19,49 @@ std::optional<LifecycleStage> StageFromProto(int value, const std::string& field
   return static_cast<LifecycleStage>(value);
 }
 
-void ToProto(const Account& a, pb::Account& m) {
-  m.set_id(a.id);
-  m.set_name(a.name);
-  for (const auto& [k, v] : a.external_ids) (*m.mutable_external_ids())[k] = v;
-  m.set_parent_id(a.parent_id);
-  m.set_segment(a.segment);
-  m.set_industry(a.industry);
-  m.set_region(a.region);
-  if (a.arr) *m.mutable_arr() = convert::ToProto(*a.arr);
+namespace {
+
+// The one body of both ToProto forms: `AccountRef` is `const Account&` (strings copied) or
+// `Account` (an rvalue: strings moved, so a page read from the database hands them on).
+template <typename AccountRef>
+void FillProto(AccountRef&& a, pb::Account& m) {
+  constexpr bool kMove = !std::is_lvalue_reference_v<AccountRef>;
+  auto take = [](auto& value) -> decltype(auto) {
+    if constexpr (kMove) {
+      return std::move(value);
+    } else {
+      return std::as_const(value);
+    }
+  };
+  m.set_id(take(a.id));
+  m.set_name(take(a.name));
+  for (auto& [k, v] : a.external_ids) (*m.mutable_external_ids())[k] = take(v);
+  m.set_parent_id(take(a.parent_id));
+  m.set_segment(take(a.segment));
+  m.set_industry(take(a.industry));
+  m.set_region(take(a.region));
+  if (a.arr) convert::ToProto(*a.arr, *m.mutable_arr());
   m.set_licensed_seats(static_cast<int32_t>(a.licensed_seats));
   m.set_lifecycle_stage(StageToProto(a.lifecycle_stage));
-  m.set_csm_owner(a.csm_owner);
-  if (a.contract_start) *m.mutable_contract_start() = convert::ToProto(*a.contract_start);
-  if (a.renewal_date) *m.mutable_renewal_date() = convert::ToProto(*a.renewal_date);
+  m.set_csm_owner(take(a.csm_owner));
+  if (a.contract_start) convert::ToProto(*a.contract_start, *m.mutable_contract_start());
+  if (a.renewal_date) convert::ToProto(*a.renewal_date, *m.mutable_renewal_date());
   if (a.value_target) {
-    *m.mutable_value_target()->mutable_amount() = convert::ToProto(a.value_target->amount);
-    m.mutable_value_target()->set_description(a.value_target->description);
+    convert::ToProto(a.value_target->amount, *m.mutable_value_target()->mutable_amount());
+    m.mutable_value_target()->set_description(take(a.value_target->description));
   }
-  for (const auto& [k, v] : a.labels) (*m.mutable_labels())[k] = v;
+  for (auto& [k, v] : a.labels) (*m.mutable_labels())[k] = take(v);
   m.set_etag(EtagOf(a));
-  *m.mutable_create_time() = convert::ToTimestamp(a.create_time);
-  *m.mutable_update_time() = convert::ToTimestamp(a.update_time);
-  if (a.delete_time) *m.mutable_delete_time() = convert::ToTimestamp(*a.delete_time);
+  convert::ToTimestamp(a.create_time, *m.mutable_create_time());
+  convert::ToTimestamp(a.update_time, *m.mutable_update_time());
+  if (a.delete_time) convert::ToTimestamp(*a.delete_time, *m.mutable_delete_time());
 }
+
+}  // namespace
+
+void ToProto(const Account& a, pb::Account& m) { FillProto(a, m); }
+
+void ToProto(Account&& a, pb::Account& m) { FillProto(std::move(a), m); }
 
 pb::Account ToProto(const Account& a) {
   pb::Account m;

@@ -15,8 +15,9 @@ namespace flywheel::accounts {
 namespace pb = ::flywheel::accounts::v1;
 
 pb::Account ToProto(const Account& account);
-// Writes into `out` (which may live on an arena).
+// Writes into `out` (which may live on an arena); the rvalue form moves the account's strings.
 void ToProto(const Account& account, pb::Account& out);
+void ToProto(Account&& account, pb::Account& out);
 // The writable fields of `message` (output-only fields are ignored); an unspecified stage
 // becomes SALES.
 Account FromProto(const pb::Account& message, FieldViolations& violations);

@@ -149,7 +149,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerCon
   RequireId(request->id(), "id", v);
   return RunCoalescedRead<Account>(ctx, context_, "GetAccount", account_reads_, request->id(), v.ToStatus(),
                                    [response](const Account& account) {
-                                     *response = ToProto(account);
+                                     ToProto(account, *response);
                                      return absl::OkStatus();
                                    });
 }
@@ -224,12 +224,13 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerC
     auto rows = repository_.List(query);
     if (!rows.ok()) return rows.status();
     bool more = static_cast<int>(rows->size()) > *page_size;
-    if (more) rows->resize(*page_size);
-    for (const auto& a : *rows) ToProto(a, *response->add_accounts());
     if (more) {
+      rows->resize(*page_size);
       auto [key, id] = CursorOf(rows->back(), query.order);
       response->set_next_page_token(context_.page_tokens.Encode(canonical, {key, id}));
     }
+    response->mutable_accounts()->Reserve(static_cast<int>(rows->size()));
+    for (auto& a : *rows) ToProto(std::move(a), *response->add_accounts());
     return absl::OkStatus();
   });
 }

@@ -93,11 +93,17 @@ Account ReadAccountRow(sql::ResultSet& rs) {
   return a;
 }
 
-// Runs a SELECT of kColumns with `tail` ("WHERE …") and returns the accounts.
-std::vector<Account> SelectAccounts(Connection& conn, const std::string& tail, const std::vector<Param>& params) {
-  std::vector<Account> out;
+// Runs a SELECT of kColumns with `tail` ("WHERE …") and appends the accounts to `out` (which
+// callers reserve, so that a page is not moved account by account as the vector grows).
+void AppendAccounts(Connection& conn, const std::string& tail, const std::vector<Param>& params,
+                    std::vector<Account>& out) {
   db::ForEachRow(conn, absl::StrCat("SELECT ", kColumns, " FROM accounts ", tail), params,
                  [&](sql::ResultSet& rs) { out.push_back(ReadAccountRow(rs)); });
+}
+
+std::vector<Account> SelectAccounts(Connection& conn, const std::string& tail, const std::vector<Param>& params) {
+  std::vector<Account> out;
+  AppendAccounts(conn, tail, params, out);
   return out;
 }
 
@@ -106,10 +112,10 @@ std::vector<Account> LoadByIds(Connection& conn, const std::vector<std::string>&
   const char* lock = for_update ? " FOR UPDATE" : "";
   if (ids.size() == 1) return SelectAccounts(conn, absl::StrCat("WHERE account_id = ?", lock), {ids[0]});
   std::vector<Account> out;
+  out.reserve(ids.size());
   db::ForEachInChunk(std::vector<Param>(ids.begin(), ids.end()), db::IdChunkFor(ids.size()),
                      [&](const std::string& in, const std::vector<Param>& params) {
-                       std::vector<Account> rows = SelectAccounts(conn, absl::StrCat("WHERE account_id", in, lock), params);
-                       std::move(rows.begin(), rows.end(), std::back_inserter(out));
+                       AppendAccounts(conn, absl::StrCat("WHERE account_id", in, lock), params, out);
                      });
   return out;
 }
@@ -572,7 +578,9 @@ absl::StatusOr<std::vector<Account>> MysqlAccountRepository::List(const AccountQ
   params.emplace_back(static_cast<int64_t>(q.limit));
   std::vector<Account> rows;
   absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
-    rows = SelectAccounts(conn, tail, params);
+    rows.clear();
+    rows.reserve(static_cast<size_t>(q.limit));
+    AppendAccounts(conn, tail, params, rows);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
