@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/status/errors.h"
 
-typedef struct evp_mac_ctx_st EVP_MAC_CTX;
+typedef struct evp_mac_ctx_st EVP_MAC_CTX;  // OpenSSL's, declared as <openssl/types.h> does
 
 namespace flywheel::paging {
 
