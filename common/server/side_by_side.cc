@@ -55,4 +55,10 @@ absl::Status RunSideBySide(WorkerPool& workers, std::vector<std::function<absl::
   return first_failure;
 }
 
+db::RunPieces SideBySideOn(WorkerPool& workers) {
+  return [&workers](std::vector<std::function<absl::Status()>> pieces) {
+    return RunSideBySide(workers, std::move(pieces));
+  };
+}
+
 }  // namespace flywheel

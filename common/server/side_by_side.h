@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/db/run_pieces.h"
 #include "common/server/worker_pool.h"
 
 namespace flywheel {
@@ -17,5 +18,8 @@ namespace flywheel {
 // Runs every piece once and returns when all have finished: OK, or the first failure in piece
 // order (the other pieces still ran).
 absl::Status RunSideBySide(WorkerPool& workers, std::vector<std::function<absl::Status()>> pieces);
+
+// RunSideBySide on `workers`, as the db::RunPieces a repository takes (`workers` must outlive it).
+db::RunPieces SideBySideOn(WorkerPool& workers);
 
 }  // namespace flywheel

@@ -16,10 +16,7 @@ int main(int argc, char** argv) {
   definition.service_full_name = accounts::v1::AccountService::service_full_name();
   definition.migrations = &AccountsMigrations();
   definition.make_services = [](ServiceContext& context) {
-    repository = std::make_unique<accounts::MysqlAccountRepository>(
-        context.pool, [&context](std::vector<std::function<absl::Status()>> pieces) {
-          return RunSideBySide(context.workers, std::move(pieces));
-        });
+    repository = std::make_unique<accounts::MysqlAccountRepository>(context.pool, SideBySideOn(context.workers));
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(std::make_unique<accounts::AccountServiceImpl>(context, *repository));
     return services;

@@ -2,6 +2,7 @@
 // into the common server.
 #include "common/logging/log.h"
 #include "common/server/service_runner.h"
+#include "common/server/side_by_side.h"
 #include "common/server/upstream_channel.h"
 #include "services/accounts/client/accounts_client.h"
 #include "services/health/grpc/health_service.h"
@@ -20,7 +21,7 @@ int main(int argc, char** argv) {
   definition.service_full_name = health::v1::HealthService::service_full_name();
   definition.migrations = &HealthMigrations();
   definition.make_services = [](ServiceContext& context) {
-    repository = std::make_unique<health::MysqlHealthRepository>(context.pool);
+    repository = std::make_unique<health::MysqlHealthRepository>(context.pool, SideBySideOn(context.workers));
     if (absl::Status s = repository->EnsureDefaultScorecard(health::DefaultScorecard()); !s.ok()) {
       log::Warning("default scorecard not written yet", {{"error", std::string(s.message())}});
     }

@@ -270,7 +270,7 @@ TEST_F(HealthE2eTest, StreamUsageAcceptsALargeFeed) {
   EXPECT_EQ(resp.accepted(), 5000);
 }
 
-// A large set of readings is written as two transactions, split between accounts: every reading
+// A large set of readings is written as several transactions, split between accounts: every reading
 // lands once, and a key given twice keeps the value given last, wherever its account falls.
 TEST_F(HealthE2eTest, ALargeInterleavedFeedIsStoredWholeWithTheLastValueOfARepeatedKey) {
   std::vector<std::string> accounts = {utility_};

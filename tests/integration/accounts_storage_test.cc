@@ -13,6 +13,7 @@
 #include "common/db/migrations.h"
 #include "common/ids/ids.h"
 #include "common/status/errors.h"
+#include "common/testing/overtaking_pieces.h"
 #include "common/testing/test_mariadb.h"
 #include "gtest/gtest.h"
 #include "services/accounts/storage/mysql_account_repository.h"
@@ -295,27 +296,6 @@ TEST_F(AccountsStorageTest, BulkUpsertBatchMixesCreatesUpdatesUnchangedAndConfli
   EXPECT_EQ(repo_->Get((*twice)[0]->account.id)->name, "D again");
 }
 
-// Runs each piece on a thread of its own, the first one late, so that later batches overtake it
-// unless something holds them back. Counts its calls.
-MysqlAccountRepository::RunPieces OvertakingPieces(std::atomic<int>& calls) {
-  return [&calls](std::vector<std::function<absl::Status()>> pieces) {
-    ++calls;
-    std::vector<absl::Status> statuses(pieces.size());
-    std::vector<std::thread> threads;
-    for (size_t i = 0; i < pieces.size(); ++i) {
-      threads.emplace_back([&, i] {
-        if (i == 0) std::this_thread::sleep_for(std::chrono::milliseconds(300));
-        statuses[i] = pieces[i]();
-      });
-    }
-    for (auto& t : threads) t.join();
-    for (auto& s : statuses) {
-      if (!s.ok()) return s;
-    }
-    return absl::OkStatus();
-  };
-}
-
 UpsertInput KeyedInput(const std::string& source, const std::string& key, const Account& fields) {
   UpsertInput in;
   in.source = source;
@@ -326,7 +306,7 @@ UpsertInput KeyedInput(const std::string& source, const std::string& key, const 
 
 TEST_F(AccountsStorageTest, BatchesWrittenSideBySideApplyRecordsOfOneAccountInTheirOrder) {
   std::atomic<int> side_by_side{0};
-  MysqlAccountRepository repo(*pool_, OvertakingPieces(side_by_side));
+  MysqlAccountRepository repo(*pool_, testing::OvertakingPieces(side_by_side));
   // One account known by two keys: crm/a and erp/x.
   UpsertInput known = KeyedInput("crm", "a", NewAccount("Known"));
   known.fields.external_ids = {{"erp", "x"}};
@@ -356,7 +336,7 @@ TEST_F(AccountsStorageTest, BatchesWrittenSideBySideApplyRecordsOfOneAccountInTh
 
 TEST_F(AccountsStorageTest, RecordsThatSetAParentAreWrittenBatchAfterBatch) {
   std::atomic<int> side_by_side{0};
-  MysqlAccountRepository repo(*pool_, OvertakingPieces(side_by_side));
+  MysqlAccountRepository repo(*pool_, testing::OvertakingPieces(side_by_side));
   auto a = repo_->Upsert(KeyedInput("crm", "a", NewAccount("A")), ctx_);
   auto b = repo_->Upsert(KeyedInput("crm", "b", NewAccount("B")), ctx_);
   ASSERT_TRUE(a.ok() && b.ok());
@@ -378,7 +358,7 @@ TEST_F(AccountsStorageTest, RecordsThatSetAParentAreWrittenBatchAfterBatch) {
 
 TEST_F(AccountsStorageTest, RecordsThatBringOtherExternalIdsAreWrittenBatchAfterBatch) {
   std::atomic<int> side_by_side{0};
-  MysqlAccountRepository repo(*pool_, OvertakingPieces(side_by_side));
+  MysqlAccountRepository repo(*pool_, testing::OvertakingPieces(side_by_side));
   std::vector<UpsertInput> inputs;
   for (int i = 0; i < 1000; ++i) inputs.push_back(KeyedInput("crm", "n" + std::to_string(i), NewAccount("New")));
   inputs[10].fields.external_ids = {{"erp", "x"}};            // created with a second key

@@ -1,5 +1,8 @@
 // The MariaDB health repository against a private MariaDB: one fresh database per test.
+#include <atomic>
+
 #include "common/db/migrations.h"
+#include "common/testing/overtaking_pieces.h"
 #include "common/testing/test_mariadb.h"
 #include "gtest/gtest.h"
 #include "services/health/storage/mysql_health_repository.h"
@@ -57,6 +60,40 @@ TEST_F(HealthStorageTest, UsageReplacesByKeyAndScoringWindowsAreCut) {
   ASSERT_EQ((*loaded)["acc_a"].usage.size(), 1u);  // logins are not scored; use case too old
   EXPECT_EQ((*loaded)["acc_a"].usage[0].value, 12);
   EXPECT_EQ((*loaded)["acc_b"].usage.size(), 1u);
+}
+
+// A large feed is written as pieces, cut between accounts: with the first piece running last,
+// every reading still lands once and a key given twice keeps the value given last. Four
+// accounts of 601 readings, so that a cut at a third of the feed falls inside the second one.
+TEST_F(HealthStorageTest, ALargeFeedIsWrittenInPiecesThatKeepEachAccountsOrder) {
+  std::atomic<int> pieces_runs{0};
+  MysqlHealthRepository repo(*pool_, testing::OvertakingPieces(pieces_runs));
+  const std::vector<std::string> accounts = {"acc_p1", "acc_p2", "acc_p3", "acc_p4"};
+  std::vector<UsageReading> feed;
+  for (int d = 0; d < 200; ++d) {
+    for (const auto& account : accounts) {
+      for (const char* metric : {"logins", "active_users_28d", "use_case.reporting"}) {
+        feed.push_back({account, kDay - d, metric, static_cast<double>(d), "t"});
+      }
+    }
+  }
+  for (const auto& account : accounts) feed.push_back({account, kDay, "logins", 777, "t"});  // replaces day 0
+  auto written = repo.RecordUsage(feed);
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(*written, 2404);
+  EXPECT_EQ(pieces_runs.load(), 1);
+  for (const auto& account : accounts) {
+    auto stored = repo.ListSignals(account, SignalFilter::kUsage, "logins", kDay - 300, kDay + 1);
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    ASSERT_EQ(stored->usage.size(), 200u) << account;
+    for (const auto& reading : stored->usage) {
+      double expected = reading.day == kDay ? 777 : static_cast<double>(kDay - reading.day);
+      EXPECT_EQ(reading.value, expected) << account << " " << reading.day;
+    }
+  }
+  // A small feed is one transaction, not pieces.
+  ASSERT_TRUE(repo.RecordUsage({{"acc_p1", kDay, "logins", 5, "t"}}).ok());
+  EXPECT_EQ(pieces_runs.load(), 1);
 }
 
 TEST_F(HealthStorageTest, SurveysAndValuesAreIdempotentOnTheCallersId) {

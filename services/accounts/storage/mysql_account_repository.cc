@@ -476,15 +476,6 @@ std::pair<std::string, std::string> CursorOf(const Account& account, ListOrder o
   return {account.name, account.id};
 }
 
-absl::Status MysqlAccountRepository::RunInOrder(std::vector<std::function<absl::Status()>> pieces) {
-  absl::Status first_failure;
-  for (auto& piece : pieces) {
-    absl::Status s = piece();
-    if (first_failure.ok()) first_failure = std::move(s);
-  }
-  return first_failure;
-}
-
 absl::StatusOr<CreateResult> MysqlAccountRepository::Create(const Account& account, const WriteContext& context,
                                                             const std::optional<IdempotencyRecord>& idempotency) {
   return db::CreateIdempotently(pool_, idempotency, "CreateAccount", context.now,

@@ -6,19 +6,15 @@
 
 #include "absl/strings/string_view.h"
 #include "common/db/connection_pool.h"
+#include "common/db/run_pieces.h"
 #include "services/accounts/storage/account_repository.h"
 
 namespace flywheel::accounts {
 
 class MysqlAccountRepository : public AccountRepository {
  public:
-  // Runs independent pieces of one call, each once, and returns OK or the first failure in
-  // piece order once all have finished. BulkUpsert writes its batches through it (side by side
-  // when it runs them on other threads, each with its own connection); by default in order.
-  using RunPieces = std::function<absl::Status(std::vector<std::function<absl::Status()>>)>;
-  static absl::Status RunInOrder(std::vector<std::function<absl::Status()>> pieces);
-
-  explicit MysqlAccountRepository(db::ConnectionPool& pool, RunPieces run_pieces = RunInOrder)
+  // BulkUpsert writes a message's batches as pieces through `run_pieces` (common/db/run_pieces.h).
+  explicit MysqlAccountRepository(db::ConnectionPool& pool, db::RunPieces run_pieces = db::RunInOrder)
       : pool_(pool), run_pieces_(std::move(run_pieces)) {}
 
   absl::StatusOr<CreateResult> Create(const Account& account, const WriteContext& context,
@@ -38,7 +34,7 @@ class MysqlAccountRepository : public AccountRepository {
 
  private:
   db::ConnectionPool& pool_;
-  RunPieces run_pieces_;
+  db::RunPieces run_pieces_;
 };
 
 }  // namespace flywheel::accounts

@@ -17,7 +17,6 @@
 #include "common/paging/page_token.h"
 #include "common/server/call_record.h"
 #include "common/server/pipelined_read_reactor.h"
-#include "common/server/side_by_side.h"
 #include "common/server/stream_writer.h"
 #include "common/status/grpc_status.h"
 #include "prometheus/counter.h"
@@ -37,11 +36,6 @@ constexpr int kMaxSeriesDays = 730;
 constexpr int kMaxSeriesNames = 20;
 constexpr int kDefaultDetractorDays = 30;
 constexpr absl::Duration kWatchPollInterval = absl::Milliseconds(200);
-// A large write of readings is split between this many transactions side by side: one
-// connection's statements run on one database core. From kSplitReadingsFrom readings on (below,
-// another transaction costs more than it saves).
-constexpr size_t kUsageWriters = 3;
-constexpr size_t kSplitReadingsFrom = 2000;
 constexpr size_t kMaxCsmOwnerLength = 200;  // as long as an account's csm_owner may be
 
 // A csm_owner filter longer than any account's csm_owner can only be a mistake.
@@ -128,46 +122,13 @@ absl::StatusOr<std::vector<UsageReading>> HealthServiceImpl::CheckedReadings(con
   return readings;
 }
 
-absl::StatusOr<int64_t> HealthServiceImpl::WriteReadings(std::vector<UsageReading> readings) {
-  if (readings.size() < kSplitReadingsFrom) return repository_.RecordUsage(readings);
-  // Grouped by account (stable: a key given twice keeps its last value), then cut between
-  // accounts into parts of about equal size, which share no key, so their order does not matter.
-  std::stable_sort(readings.begin(), readings.end(),
-                   [](const UsageReading& a, const UsageReading& b) { return a.account_id < b.account_id; });
-  std::vector<std::vector<UsageReading>> parts;
-  size_t begin = 0;
-  for (size_t k = 1; k <= kUsageWriters && begin < readings.size(); ++k) {
-    size_t end = readings.size() * k / kUsageWriters;
-    while (end > begin && end < readings.size() && readings[end].account_id == readings[end - 1].account_id) ++end;
-    if (end <= begin) continue;
-    parts.emplace_back(std::make_move_iterator(readings.begin() + static_cast<std::ptrdiff_t>(begin)),
-                       std::make_move_iterator(readings.begin() + static_cast<std::ptrdiff_t>(end)));
-    begin = end;
-  }
-  std::vector<int64_t> written(parts.size(), 0);
-  std::vector<std::function<absl::Status()>> writes;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    writes.push_back([this, &parts, &written, i]() -> absl::Status {
-      auto n = repository_.RecordUsage(parts[i]);
-      if (!n.ok()) return n.status();
-      written[i] = *n;
-      return absl::OkStatus();
-    });
-  }
-  absl::Status status = RunSideBySide(context_.workers, std::move(writes));
-  if (!status.ok()) return status;
-  int64_t total = 0;
-  for (int64_t n : written) total += n;
-  return total;
-}
-
 grpc::ServerUnaryReactor* HealthServiceImpl::RecordUsage(grpc::CallbackServerContext* ctx,
                                                          const v1::RecordUsageRequest* request,
                                                          v1::RecordUsageResponse* response) {
   return RunUnary(ctx, context_, "RecordUsage", [=]() -> absl::Status {
     auto readings = CheckedReadings(*request, 0);
     if (!readings.ok()) return readings.status();
-    auto written = WriteReadings(*std::move(readings));
+    auto written = repository_.RecordUsage(*readings);
     if (!written.ok()) return written.status();
     response->set_accepted(*written);
     return absl::OkStatus();
@@ -177,7 +138,8 @@ grpc::ServerUnaryReactor* HealthServiceImpl::RecordUsage(grpc::CallbackServerCon
 // Checks and writes each message of the stream on a worker while the next one is read. A bad
 // message (or one that does not decode) ends the stream with INVALID_ARGUMENT naming the reading
 // by its position in the stream; messages before it are written, and a message the database
-// fails may be partly written (a large one is several transactions: see WriteReadings).
+// fails may be partly written (a large one is several transactions: see RecordUsage of the
+// repository).
 // Re-sending the feed from the failed message is safe: readings replace by key.
 class HealthServiceImpl::StreamUsageReactor : public PipelinedReadReactor<v1::RecordUsageRequest> {
  public:
@@ -189,7 +151,7 @@ class HealthServiceImpl::StreamUsageReactor : public PipelinedReadReactor<v1::Re
   absl::Status Handle(const v1::RecordUsageRequest& message) override {
     auto readings = service_->CheckedReadings(message, next_index_);
     if (!readings.ok()) return readings.status();
-    auto written = service_->WriteReadings(*std::move(readings));
+    auto written = service_->repository_.RecordUsage(*readings);
     if (!written.ok()) return written.status();
     response_->set_accepted(response_->accepted() + *written);
     next_index_ += message.readings_size();

@@ -64,8 +64,6 @@ class HealthServiceImpl final : public v1::HealthService::CallbackService {
   // Checks every reading, then that each account exists; writes nothing on any failure.
   absl::StatusOr<std::vector<UsageReading>> CheckedReadings(const v1::RecordUsageRequest& request, int64_t first_index);
   absl::StatusOr<AccountFacts> Facts(const std::string& account_id, const char* field);
-  // Writes checked readings; a large set goes in several transactions side by side, split by account.
-  absl::StatusOr<int64_t> WriteReadings(std::vector<UsageReading> readings);
 
   ServiceContext& context_;
   HealthRepository& repository_;

@@ -65,7 +65,9 @@ class HealthRepository {
  public:
   virtual ~HealthRepository() = default;
 
-  // Inserts or replaces readings keyed by (account, metric, day, source); returns how many.
+  // Inserts or replaces readings keyed by (account, metric, day, source); returns how many. Of
+  // two readings with one key, the later in `readings` is kept. A large set may be written as
+  // several transactions: a failure can leave part of it written (re-writing it is safe).
   virtual absl::StatusOr<int64_t> RecordUsage(const std::vector<UsageReading>& readings) = 0;
   // Stores the response unless (account, response_id) exists; returns the stored one.
   virtual absl::StatusOr<SurveyResponse> RecordSurvey(const SurveyResponse& response) = 0;

@@ -4,12 +4,14 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <algorithm>
 #include <memory>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/types/span.h"
 #include "common/db/sql_params.h"
 #include "common/status/errors.h"
 
@@ -24,6 +26,11 @@ using db::Placeholders;
 using db::SqlParam;
 
 constexpr size_t kRowsPerInsert = 500;
+// A large write of readings is split between this many transactions, run as pieces (side by
+// side in the service: one connection's statements run on one database core), from
+// kSplitReadingsFrom readings on (below, another transaction costs more than it saves).
+constexpr size_t kUsageWriters = 3;
+constexpr size_t kSplitReadingsFrom = 2000;
 constexpr char kScoreColumns[] =
     "account_id, as_of, overall, band, quadrant, trend, trend_delta, value_level, account_name, csm_owner,"
     " arr_currency, arr_minor, value_currency, value_target_minor, value_projected_minor, value_gap_minor";
@@ -123,11 +130,9 @@ std::vector<SqlParam> ScoreParams(const StoredScore& s) {
           s.value_gap_minor};
 }
 
-}  // namespace
-
-absl::StatusOr<int64_t> MysqlHealthRepository::RecordUsage(const std::vector<UsageReading>& readings) {
-  int64_t now = absl::ToUnixMicros(absl::Now());
-  absl::Status status = db::RunInTransaction(pool_, [&](Connection& conn) {
+// One transaction that inserts or replaces `readings`, kRowsPerInsert to a statement.
+absl::Status WriteUsage(db::ConnectionPool& pool, absl::Span<const UsageReading* const> readings, int64_t now) {
+  return db::RunInTransaction(pool, [&](Connection& conn) {
     for (size_t start = 0; start < readings.size(); start += kRowsPerInsert) {
       size_t n = std::min(kRowsPerInsert, readings.size() - start);
       std::string sql = "INSERT INTO usage_readings (account_id, metric, day, source, value, recorded_us) VALUES ";
@@ -136,7 +141,7 @@ absl::StatusOr<int64_t> MysqlHealthRepository::RecordUsage(const std::vector<Usa
       std::vector<SqlParam> params;
       params.reserve(n * 6);
       for (size_t i = start; i < start + n; ++i) {
-        const auto& r = readings[i];
+        const UsageReading& r = *readings[i];
         params.insert(params.end(), {r.account_id, r.metric, FormatDay(r.day), r.source, r.value, now});
       }
       auto& stmt = conn.Prepare(sql);
@@ -145,6 +150,36 @@ absl::StatusOr<int64_t> MysqlHealthRepository::RecordUsage(const std::vector<Usa
     }
     return absl::OkStatus();
   });
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> MysqlHealthRepository::RecordUsage(const std::vector<UsageReading>& readings) {
+  const int64_t now = absl::ToUnixMicros(absl::Now());
+  std::vector<const UsageReading*> ordered;
+  ordered.reserve(readings.size());
+  for (const auto& r : readings) ordered.push_back(&r);
+  absl::Status status;
+  if (readings.size() < kSplitReadingsFrom) {
+    status = WriteUsage(pool_, ordered, now);
+  } else {
+    // Grouped by account (stable: a key given twice keeps its last value), then cut between
+    // accounts into parts of about equal size, which share no key, so their order does not matter.
+    std::stable_sort(ordered.begin(), ordered.end(),
+                     [](const UsageReading* a, const UsageReading* b) { return a->account_id < b->account_id; });
+    std::vector<absl::Span<const UsageReading* const>> parts;
+    size_t begin = 0;
+    for (size_t k = 1; k <= kUsageWriters && begin < ordered.size(); ++k) {
+      size_t end = ordered.size() * k / kUsageWriters;
+      while (end > begin && end < ordered.size() && ordered[end]->account_id == ordered[end - 1]->account_id) ++end;
+      if (end <= begin) continue;
+      parts.push_back(absl::MakeConstSpan(ordered).subspan(begin, end - begin));
+      begin = end;
+    }
+    std::vector<std::function<absl::Status()>> writes;
+    for (const auto& part : parts) writes.push_back([this, part, now] { return WriteUsage(pool_, part, now); });
+    status = run_pieces_(std::move(writes));
+  }
   if (!status.ok()) return status;
   return static_cast<int64_t>(readings.size());
 }

@@ -1,14 +1,20 @@
 // HealthRepository on MariaDB (tables of migrations/0001_create_health.sql).
 #pragma once
 
+#include <utility>
+
 #include "common/db/connection_pool.h"
+#include "common/db/run_pieces.h"
 #include "services/health/storage/health_repository.h"
 
 namespace flywheel::health {
 
 class MysqlHealthRepository : public HealthRepository {
  public:
-  explicit MysqlHealthRepository(db::ConnectionPool& pool) : pool_(pool) {}
+  // RecordUsage writes a large set of readings as pieces through `run_pieces`
+  // (common/db/run_pieces.h).
+  explicit MysqlHealthRepository(db::ConnectionPool& pool, db::RunPieces run_pieces = db::RunInOrder)
+      : pool_(pool), run_pieces_(std::move(run_pieces)) {}
 
   absl::StatusOr<int64_t> RecordUsage(const std::vector<UsageReading>& readings) override;
   absl::StatusOr<SurveyResponse> RecordSurvey(const SurveyResponse& response) override;
@@ -46,6 +52,7 @@ class MysqlHealthRepository : public HealthRepository {
 
  private:
   db::ConnectionPool& pool_;
+  db::RunPieces run_pieces_;
 };
 
 }  // namespace flywheel::health
