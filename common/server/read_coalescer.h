@@ -39,10 +39,17 @@ class ReadCoalescer {
   // Receives one read's answer, on a worker thread.
   using Done = std::function<void(absl::StatusOr<Value>)>;
 
+  // Hands a drain to a worker; false when it is refused. WorkerPool::Submit in a service; tests
+  // stand in for it to decide when and how a submission is refused.
+  using Submit = std::function<bool(std::function<void()>)>;
+
   // At most `max_drains` drains at a time, each answering at most `max_batch` reads per fetch.
   ReadCoalescer(WorkerPool& workers, size_t max_batch, Fetch fetch, Missing missing, int max_drains = 2)
-      : workers_(workers), max_batch_(std::max<size_t>(1, max_batch)), max_drains_(std::max(1, max_drains)),
-        fetch_(std::move(fetch)), missing_(std::move(missing)) {}
+      : ReadCoalescer([&workers](std::function<void()> drain) { return workers.Submit(std::move(drain)); },
+                      max_batch, std::move(fetch), std::move(missing), max_drains) {}
+  ReadCoalescer(Submit submit, size_t max_batch, Fetch fetch, Missing missing, int max_drains = 2)
+      : submit_(std::move(submit)), max_batch_(std::max<size_t>(1, max_batch)),
+        max_drains_(std::max(1, max_drains)), fetch_(std::move(fetch)), missing_(std::move(missing)) {}
 
   // Queues a read of `key`; `done` is called exactly once. False (and `done` not called) when
   // the worker pool refuses work (overloaded or stopping): the caller answers UNAVAILABLE.
@@ -57,7 +64,7 @@ class ReadCoalescer {
       if (drains_ >= max_drains_) return true;  // a running drain takes it on its next round
       ++drains_;
     }
-    if (workers_.Submit([this] { Drain(); })) return true;
+    if (submit_([this] { Drain(); })) return true;
     std::deque<Queued> refused;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -125,7 +132,7 @@ class ReadCoalescer {
     }
   }
 
-  WorkerPool& workers_;
+  const Submit submit_;
   const size_t max_batch_;
   const int max_drains_;
   const Fetch fetch_;

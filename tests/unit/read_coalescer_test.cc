@@ -2,7 +2,7 @@
 // size), a lone read is fetched at once, every read is answered exactly once with its own key's
 // value, a missing key or a failed fetch is answered as such, a read whose call went while it was
 // queued is answered CANCELLED without a fetch, a refusing pool refuses (unless a drain already
-// queued will serve the read). Also built under ThreadSanitizer (label "tsan").
+// queued will serve the read), and reads told yes are answered when every drain is refused. Also built under ThreadSanitizer (label "tsan").
 #include "common/server/read_coalescer.h"
 
 #include <algorithm>
@@ -202,6 +202,63 @@ TEST(ReadCoalescerTest, AReadWhoseDrainIsRefusedIsServedByTheDrainAlreadyQueued)
   EXPECT_EQ(fetch.calls[0], (std::vector<std::string>{"first", "second"}));
   EXPECT_EQ(*answers.results[0][0], "value of first");
   EXPECT_EQ(*answers.results[1][0], "value of second");
+}
+
+// Submissions that block until the test lets each go, and are then refused.
+struct RefusingLater {
+  std::mutex mu;
+  std::condition_variable changed;
+  int entered = 0;   // submissions waiting
+  int let_go = 0;    // submissions allowed to return (refused)
+
+  ReadCoalescer<std::string>::Submit AsSubmit() {
+    return [this](std::function<void()>) {
+      std::unique_lock<std::mutex> lock(mu);
+      int mine = ++entered;
+      changed.notify_all();
+      changed.wait(lock, [&] { return let_go >= mine; });
+      return false;
+    };
+  }
+  void AwaitEntered(int n) {
+    std::unique_lock<std::mutex> lock(mu);
+    changed.wait(lock, [&] { return entered >= n; });
+  }
+  void LetGo(int n) {
+    std::lock_guard<std::mutex> lock(mu);
+    let_go = n;
+    changed.notify_all();
+  }
+};
+
+// Two reads are submitting their drains when a third is queued and told yes (two drains are
+// already on their way). Both submissions are then refused: the first read is told yes (the
+// other drain may still serve it), the second finds no drain left, answers every queued read
+// it was not (UNAVAILABLE) and learns of its own refusal from the return value. No read is left
+// without an answer, and none is answered twice.
+TEST(ReadCoalescerTest, ReadsToldYesAreAnsweredWhenEveryDrainIsRefused) {
+  RefusingLater pool;
+  RecordingFetch fetch;
+  ReadCoalescer<std::string> reads(pool.AsSubmit(), 16, fetch.AsFetch(), NotFound);
+  Answers answers(3);
+  std::promise<bool> first_told, second_told;
+  std::thread first([&] { first_told.set_value(reads.Read("first", answers.For(0))); });
+  pool.AwaitEntered(1);
+  std::thread second([&] { second_told.set_value(reads.Read("second", answers.For(1))); });
+  pool.AwaitEntered(2);
+  EXPECT_TRUE(reads.Read("third", answers.For(2)));  // both drains are on their way
+  pool.LetGo(1);
+  EXPECT_TRUE(first_told.get_future().get());
+  pool.LetGo(2);
+  EXPECT_FALSE(second_told.get_future().get());
+  first.join();
+  second.join();
+  EXPECT_TRUE(fetch.calls.empty());
+  ASSERT_EQ(answers.results[0].size(), 1u);
+  EXPECT_EQ(answers.results[0][0].status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(answers.results[1].empty());  // its caller answers it
+  ASSERT_EQ(answers.results[2].size(), 1u);
+  EXPECT_EQ(answers.results[2][0].status().code(), absl::StatusCode::kUnavailable);
 }
 
 TEST(ReadCoalescerTest, ReadsWhoseCallWentWhileQueuedAreAnsweredCancelledAndNotFetched) {
