@@ -15,8 +15,7 @@
 
 namespace flywheel {
 
-// Runs every piece once and returns when all have finished: OK, or the first failure in piece
-// order (the other pieces still ran).
+// Runs the pieces as db::RunPieces promises (common/db/run_pieces.h), side by side.
 absl::Status RunSideBySide(WorkerPool& workers, std::vector<std::function<absl::Status()>> pieces);
 
 // RunSideBySide on `workers`, as the db::RunPieces a repository takes (`workers` must outlive it).

@@ -4,10 +4,7 @@
 #include <cppconn/resultset.h>
 
 #include <atomic>
-#include <chrono>
-#include <functional>
 #include <set>
-#include <thread>
 
 #include "common/db/connection_pool.h"
 #include "common/db/migrations.h"
