@@ -6,8 +6,8 @@
 #   mariadb.sh kill DIR         kill -9 (fault tests)
 # DIR/port and DIR/socket name where it listens (TCP on loopback, and a Unix socket).
 # The user is flywheel / $FLYWHEEL_DB_PASSWORD (default "flywheel") with rights on every database.
-# FLYWHEEL_DB_BUFFER_POOL sizes the InnoDB buffer pool (default 1G: the 100,000-account
-# benchmark portfolio must fit, or rescoring turns into random disk reads).
+# Server settings come from deploy/k8s/base/mariadb.cnf (the same as in the cluster);
+# FLYWHEEL_DB_BUFFER_POOL overrides the InnoDB buffer pool size set there.
 set -euo pipefail
 cmd=${1:?usage: mariadb.sh start|stop|kill DIR [PORT]}
 dir=$(mkdir -p "${2:?DIR required}" && cd "$2" && pwd)
@@ -16,6 +16,7 @@ socket="$dir/mysqld.sock"
 # Unix socket paths are limited to 107 bytes.
 [ ${#socket} -lt 100 ] || socket="/tmp/flywheel-$(printf '%s' "$dir" | md5sum | cut -c1-16).sock"
 pidfile="$dir/mysqld.pid"
+settings="$(cd "$(dirname "$0")/../k8s/base" && pwd)/mariadb.cnf"
 
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
@@ -37,10 +38,11 @@ case "$cmd" in
         exit 1
       fi
     fi
-    setsid mariadbd --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --socket="$socket" --port="$port" \
-      --bind-address=127.0.0.1 --pid-file="$pidfile" --log-error="$dir/mysqld.err" \
-      --skip-name-resolve --innodb-buffer-pool-size=${FLYWHEEL_DB_BUFFER_POOL:-1G} --max-connections=500 \
-      "${user_opt[@]}" </dev/null >/dev/null 2>&1 &
+    pool_opt=()
+    [ -z "${FLYWHEEL_DB_BUFFER_POOL:-}" ] || pool_opt=(--innodb-buffer-pool-size="$FLYWHEEL_DB_BUFFER_POOL")
+    setsid mariadbd --defaults-file="$settings" --datadir="$dir/data" --tmpdir="$dir/tmp" --socket="$socket" \
+      --port="$port" --bind-address=127.0.0.1 --pid-file="$pidfile" --log-error="$dir/mysqld.err" \
+      "${pool_opt[@]}" "${user_opt[@]}" </dev/null >/dev/null 2>&1 &
     for _ in $(seq 1 300); do
       if mariadb-admin --no-defaults --socket="$socket" -uroot ping >/dev/null 2>&1; then break; fi
       sleep 0.1

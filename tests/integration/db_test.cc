@@ -1,5 +1,5 @@
-// The common database layer against a private MariaDB: transactions, migrations, multi-row
-// writes and the bounded statement cache.
+// The common database layer against a private MariaDB: the server's settings, transactions,
+// migrations, multi-row writes and the bounded statement cache.
 #include <cppconn/exception.h>
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
@@ -29,6 +29,13 @@ int64_t QueryInt(ConnectionPool& pool, const std::string& sql) {
     return absl::OkStatus();
   }).ok());
   return value;
+}
+
+// The private server is started with deploy/k8s/base/mariadb.cnf, as the cluster's is.
+TEST(PrivateServer, RunsWithTheDeploymentsSettings) {
+  ConnectionPool pool(testing::TestMariaDb::Shared().CreateDatabase());
+  EXPECT_EQ(QueryInt(pool, "SELECT @@innodb_adaptive_hash_index"), 1);
+  EXPECT_EQ(QueryInt(pool, "SELECT @@max_connections"), 500);
 }
 
 TEST(Transactions, DeadlockVictimIsRetriedAndBothCommit) {

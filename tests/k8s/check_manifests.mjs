@@ -2,8 +2,9 @@
 // object against the Kubernetes API schemas (kubernetes-models), and checks the project's
 // rules: restricted security context, requests and limits, pinned images, gRPC probes on the
 // plaintext probe port, TLS with client certificates and token checks configured from mounted
-// Secrets, and a drain-friendly shutdown on every workload; in prod three replicas, autoscaling, disruption
-// budgets, topology spread, and network policies that allow exactly the call graph.
+// Secrets, and a drain-friendly shutdown on every workload; MariaDB reads mariadb.cnf and its
+// buffer pool fits its memory limit; in prod three replicas, autoscaling, disruption budgets,
+// topology spread, and network policies that allow exactly the call graph.
 //   node check_manifests.mjs DEPLOY_K8S_DIR
 import { execFileSync } from "node:child_process";
 import { parseAllDocuments } from "yaml";
@@ -129,6 +130,30 @@ function allowedEdges(objects) {
   return { ingress, egress };
 }
 
+// Bytes of a Kubernetes quantity ("2Gi") or a MariaDB size ("1G", "256M").
+function bytes(size) {
+  const m = /^(\d+)([KMGT]i?)?$/.exec(String(size));
+  if (!m) return NaN;
+  return Number(m[1]) * 1024 ** (" KMGT".indexOf((m[2] ?? " ")[0]));
+}
+
+// The server settings come from the generated ConfigMap; the buffer pool (mariadb.cnf's, or an
+// overlay's --innodb-buffer-pool-size) must leave at least half the memory limit for
+// connections and the server's other buffers, or the pod is killed under load.
+function checkMariaDb(objects, overlay) {
+  const db = objects.find((o) => o.kind === "StatefulSet" && o.metadata.name === "mariadb");
+  const c = db?.spec.template.spec.containers[0];
+  const mount = (c?.volumeMounts ?? []).find((m) => m.mountPath.startsWith("/etc/mysql/conf.d/"));
+  const volume = db?.spec.template.spec.volumes.find((v) => v.name === mount?.name);
+  const map = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === volume?.configMap?.name);
+  const cnf = map?.data?.[mount?.subPath] ?? "";
+  check(/^innodb_adaptive_hash_index\s*=\s*ON$/m.test(cnf), `${overlay}: MariaDB reads mariadb.cnf from its ConfigMap`);
+  const fromArgs = (c?.args ?? []).map((a) => /^--innodb[-_]buffer[-_]pool[-_]size=(.+)$/.exec(a)?.[1]).find(Boolean);
+  const pool = bytes(fromArgs ?? /^innodb_buffer_pool_size\s*=\s*(\S+)$/m.exec(cnf)?.[1]);
+  const limit = bytes(c?.resources?.limits?.memory);
+  check(pool > 0 && pool <= limit / 2, `${overlay}: MariaDB buffer pool (${pool} bytes) fits half its memory limit (${limit})`);
+}
+
 for (const overlay of ["dev", "prod"]) {
   let objects;
   try {
@@ -143,6 +168,7 @@ for (const overlay of ["dev", "prod"]) {
     await validate(obj, where);
     if (podSpecOf(obj)) checkWorkload(obj, where, objects);
   }
+  checkMariaDb(objects, overlay);
   const deployments = objects.filter((o) => o.kind === "Deployment");
   check(deployments.map((d) => d.metadata.name).sort().join() === Object.keys(SERVICES).sort().join(),
         `${overlay}: one Deployment per service`);
