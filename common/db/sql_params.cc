@@ -82,7 +82,8 @@ size_t IdChunkFor(size_t n) { return n <= kSmallIdChunk ? kSmallIdChunk : 100; }
 
 std::optional<absl::CivilDay> ParseDay(absl::string_view text) {
   // Read digit by digit: absl::ParseCivilTime goes through a general time parser, which was a
-  // visible share of a page of accounts (two dates a row) in the profile.
+  // visible share of a page of accounts (two dates a row) in the profile, before those went
+  // over as numbers (EpochDay).
   auto digits = [&](size_t from, size_t count, int* out) {
     *out = 0;
     for (size_t i = from; i < from + count; ++i) {
@@ -104,6 +105,15 @@ std::optional<absl::CivilDay> ParseDay(absl::string_view text) {
 std::optional<absl::CivilDay> ReadDay(sql::ResultSet& rs, int column) {
   if (rs.isNull(column)) return std::nullopt;
   return ParseDay(rs.getString(column).asStdString());
+}
+
+std::string EpochDay(absl::string_view date_expression) {
+  return absl::StrCat("DATEDIFF(", date_expression, ", '1970-01-01')");
+}
+
+std::optional<absl::CivilDay> ReadEpochDay(sql::ResultSet& rs, int column) {
+  if (rs.isNull(column)) return std::nullopt;
+  return absl::CivilDay(1970, 1, 1) + rs.getInt64(column);
 }
 
 }  // namespace flywheel::db

@@ -75,5 +75,12 @@ std::string FormatDay(absl::CivilDay day);
 std::optional<absl::CivilDay> ParseDay(absl::string_view text);
 // The DATE in `column`, or nullopt when NULL.
 std::optional<absl::CivilDay> ReadDay(sql::ResultSet& rs, int column);
+// For hot reads: a DATE expression in a SELECT list as days since 1970-01-01
+// ("DATEDIFF(expression, '1970-01-01')"), read back with ReadEpochDay. The connector hands a
+// DATE over as text it prints with snprintf, a visible share of reading a page of accounts
+// (two dates a row) or a portfolio's usage; a number comes over as it is.
+std::string EpochDay(absl::string_view date_expression);
+// The day in `column` selected through EpochDay, or nullopt when NULL.
+std::optional<absl::CivilDay> ReadEpochDay(sql::ResultSet& rs, int column);
 
 }  // namespace flywheel::db

@@ -16,6 +16,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/db/batch_claims.h"
@@ -34,7 +35,6 @@ using db::Connection;
 using Param = db::SqlParam;
 using db::FormatDay;
 using db::Placeholders;
-using db::ReadDay;
 
 constexpr char kColumns[] =
     "account_id, name, parent_id, segment, industry, region, arr_currency, arr_minor, licensed_seats,"
@@ -62,11 +62,15 @@ std::string EncodeChildren(const Account& a) {
   return absl::StrJoin(entries, ",");
 }
 
-void DecodeChildren(const std::string& encoded, Account& a) {
+// Read on every account of a page: the entry is cut at its two colons in place (splitting each
+// into a vector of parts was a visible share of the page in the profile).
+void DecodeChildren(absl::string_view encoded, Account& a) {
   for (absl::string_view entry : absl::StrSplit(encoded, ',', absl::SkipEmpty())) {
-    std::vector<absl::string_view> parts = absl::StrSplit(entry, ':');
-    if (parts.size() != 3) continue;
-    (parts[0] == "x" ? a.external_ids : a.labels)[absl::HexStringToBytes(parts[1])] = absl::HexStringToBytes(parts[2]);
+    size_t first = entry.find(':');
+    size_t second = first == absl::string_view::npos ? first : entry.find(':', first + 1);
+    if (second == absl::string_view::npos || entry.find(':', second + 1) != absl::string_view::npos) continue;
+    (entry.substr(0, first) == "x" ? a.external_ids : a.labels)[absl::HexStringToBytes(
+        entry.substr(first + 1, second - first - 1))] = absl::HexStringToBytes(entry.substr(second + 1));
   }
 }
 
@@ -82,22 +86,29 @@ Account ReadAccountRow(sql::ResultSet& rs) {
   a.licensed_seats = rs.getInt64(9);
   a.lifecycle_stage = StageFromName(std::string(rs.getString(10))).value_or(LifecycleStage::kSales);
   a.csm_owner = rs.getString(11);
-  a.contract_start = ReadDay(rs, 12);
-  a.renewal_date = ReadDay(rs, 13);
+  a.contract_start = db::ReadEpochDay(rs, 12);
+  a.renewal_date = db::ReadEpochDay(rs, 13);
   if (auto amount = ReadMoney(rs, 14)) a.value_target = ValueTarget{*amount, rs.getString(16)};
   a.version = rs.getInt64(17);
   a.create_time = absl::FromUnixMicros(rs.getInt64(18));
   a.update_time = absl::FromUnixMicros(rs.getInt64(19));
   if (!rs.isNull(20)) a.delete_time = absl::FromUnixMicros(rs.getInt64(20));
-  DecodeChildren(std::string(rs.getString(21)), a);
+  DecodeChildren(rs.getString(21).asStdString(), a);
   return a;
+}
+
+// kColumns as a SELECT reads them (ReadAccountRow): the dates as numbers (db::EpochDay).
+const std::string& SelectedColumns() {
+  static const std::string columns = absl::StrReplaceAll(
+      kColumns, {{"contract_start", db::EpochDay("contract_start")}, {"renewal_date", db::EpochDay("renewal_date")}});
+  return columns;
 }
 
 // Runs a SELECT of kColumns with `tail` ("WHERE …") and appends the accounts to `out` (which
 // callers reserve, so that a page is not moved account by account as the vector grows).
 void AppendAccounts(Connection& conn, const std::string& tail, const std::vector<Param>& params,
                     std::vector<Account>& out) {
-  db::ForEachRow(conn, absl::StrCat("SELECT ", kColumns, " FROM accounts ", tail), params,
+  db::ForEachRow(conn, absl::StrCat("SELECT ", SelectedColumns(), " FROM accounts ", tail), params,
                  [&](sql::ResultSet& rs) { out.push_back(ReadAccountRow(rs)); });
 }
 

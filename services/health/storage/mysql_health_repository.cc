@@ -21,6 +21,7 @@ namespace {
 using db::BindAll;
 using db::Connection;
 using db::ForEachRow;
+using db::EpochDay;
 using db::FormatDay;
 using db::Placeholders;
 using db::SqlParam;
@@ -262,16 +263,16 @@ absl::StatusOr<std::map<std::string, SignalWindow>> MysqlHealthRepository::LoadS
     // active_users_28d of the presence window, and each use case with an event in its window
     // (as one reading on the last day it had one).
     auto reduced = [&](sql::ResultSet& rs) {
-      UsageReading r{rs.getString(1), absl::CivilDay(1970, 1, 1) + rs.getInt(2), rs.getString(3), rs.getDouble(4), ""};
+      UsageReading r{rs.getString(1), *db::ReadEpochDay(rs, 2), rs.getString(3), rs.getDouble(4), ""};
       out[r.account_id].usage.push_back(std::move(r));
     };
     ForEachRow(conn,
-               absl::StrCat("SELECT account_id, DATEDIFF(day, '1970-01-01'), metric, MAX(value) FROM usage_readings"
+               absl::StrCat("SELECT account_id, ", EpochDay("day"), ", metric, MAX(value) FROM usage_readings"
                             " WHERE account_id IN (", in, ") AND metric = 'active_users_28d' AND day > ? AND day <= ?"
                             " GROUP BY account_id, day"),
                params(as_of - kPresenceWindowDays), reduced);
     ForEachRow(conn,
-               absl::StrCat("SELECT account_id, DATEDIFF(MAX(day), '1970-01-01'), metric, 1 FROM usage_readings"
+               absl::StrCat("SELECT account_id, ", EpochDay("MAX(day)"), ", metric, 1 FROM usage_readings"
                             " WHERE account_id IN (", in, ") AND metric LIKE 'use\\_case.%' AND value >= 1"
                             " AND day > ? AND day <= ? GROUP BY account_id, metric"),
                params(as_of - kUseCaseWindowDays), reduced);
@@ -308,11 +309,11 @@ absl::StatusOr<std::map<std::string, SignalWindow>> MysqlHealthRepository::LoadS
       p.emplace_back(FormatDay(first));
       p.emplace_back(FormatDay(end));
       ForEachRow(conn,
-                 absl::StrCat("SELECT account_id, DATEDIFF(day, '1970-01-01'), metric, MAX(value) FROM usage_readings"
+                 absl::StrCat("SELECT account_id, ", EpochDay("day"), ", metric, MAX(value) FROM usage_readings"
                               " WHERE account_id IN (", in, ") AND metric IN (", Placeholders(metrics.size()),
                               ") AND day >= ? AND day <= ? GROUP BY account_id, metric, day"),
                  p, [&](sql::ResultSet& rs) {
-                   UsageReading r{rs.getString(1), absl::CivilDay(1970, 1, 1) + rs.getInt(2), rs.getString(3),
+                   UsageReading r{rs.getString(1), *db::ReadEpochDay(rs, 2), rs.getString(3),
                                   rs.getDouble(4), ""};
                    out[r.account_id].usage.push_back(std::move(r));
                  });
