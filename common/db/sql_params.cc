@@ -82,8 +82,7 @@ size_t IdChunkFor(size_t n) { return n <= kSmallIdChunk ? kSmallIdChunk : 100; }
 
 std::optional<absl::CivilDay> ParseDay(absl::string_view text) {
   // Read digit by digit: absl::ParseCivilTime goes through a general time parser, which was a
-  // visible share of a page of accounts (two dates a row) in the profile, before those went
-  // over as numbers (EpochDay).
+  // visible share of a page of accounts (two dates a row) in the profile.
   auto digits = [&](size_t from, size_t count, int* out) {
     *out = 0;
     for (size_t i = from; i < from + count; ++i) {

@@ -75,10 +75,10 @@ std::string FormatDay(absl::CivilDay day);
 std::optional<absl::CivilDay> ParseDay(absl::string_view text);
 // The DATE in `column`, or nullopt when NULL.
 std::optional<absl::CivilDay> ReadDay(sql::ResultSet& rs, int column);
-// For hot reads: a DATE expression in a SELECT list as days since 1970-01-01
-// ("DATEDIFF(expression, '1970-01-01')"), read back with ReadEpochDay. The connector hands a
-// DATE over as text it prints with snprintf, a visible share of reading a page of accounts
-// (two dates a row) or a portfolio's usage; a number comes over as it is.
+// A DATE expression in a SELECT list as days since 1970-01-01 ("DATEDIFF(expression,
+// '1970-01-01')"), read back with ReadEpochDay: for reads that work in day numbers anyway (the
+// usage behind scores). Not cheaper per se: the connector prints a DATE as text, but the
+// server's DATEDIFF cost about as much on a page of accounts.
 std::string EpochDay(absl::string_view date_expression);
 // The day in `column` selected through EpochDay, or nullopt when NULL.
 std::optional<absl::CivilDay> ReadEpochDay(sql::ResultSet& rs, int column);

@@ -16,7 +16,6 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/db/batch_claims.h"
@@ -35,6 +34,7 @@ using db::Connection;
 using Param = db::SqlParam;
 using db::FormatDay;
 using db::Placeholders;
+using db::ReadDay;
 
 constexpr char kColumns[] =
     "account_id, name, parent_id, segment, industry, region, arr_currency, arr_minor, licensed_seats,"
@@ -86,8 +86,8 @@ Account ReadAccountRow(sql::ResultSet& rs) {
   a.licensed_seats = rs.getInt64(9);
   a.lifecycle_stage = StageFromName(std::string(rs.getString(10))).value_or(LifecycleStage::kSales);
   a.csm_owner = rs.getString(11);
-  a.contract_start = db::ReadEpochDay(rs, 12);
-  a.renewal_date = db::ReadEpochDay(rs, 13);
+  a.contract_start = ReadDay(rs, 12);
+  a.renewal_date = ReadDay(rs, 13);
   if (auto amount = ReadMoney(rs, 14)) a.value_target = ValueTarget{*amount, rs.getString(16)};
   a.version = rs.getInt64(17);
   a.create_time = absl::FromUnixMicros(rs.getInt64(18));
@@ -97,18 +97,11 @@ Account ReadAccountRow(sql::ResultSet& rs) {
   return a;
 }
 
-// kColumns as a SELECT reads them (ReadAccountRow): the dates as numbers (db::EpochDay).
-const std::string& SelectedColumns() {
-  static const std::string columns = absl::StrReplaceAll(
-      kColumns, {{"contract_start", db::EpochDay("contract_start")}, {"renewal_date", db::EpochDay("renewal_date")}});
-  return columns;
-}
-
 // Runs a SELECT of kColumns with `tail` ("WHERE …") and appends the accounts to `out` (which
 // callers reserve, so that a page is not moved account by account as the vector grows).
 void AppendAccounts(Connection& conn, const std::string& tail, const std::vector<Param>& params,
                     std::vector<Account>& out) {
-  db::ForEachRow(conn, absl::StrCat("SELECT ", SelectedColumns(), " FROM accounts ", tail), params,
+  db::ForEachRow(conn, absl::StrCat("SELECT ", kColumns, " FROM accounts ", tail), params,
                  [&](sql::ResultSet& rs) { out.push_back(ReadAccountRow(rs)); });
 }
 
