@@ -147,7 +147,7 @@ function checkMariaDb(objects, overlay) {
   const volume = db?.spec.template.spec.volumes.find((v) => v.name === mount?.name);
   const map = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === volume?.configMap?.name);
   const cnf = map?.data?.[mount?.subPath] ?? "";
-  check(/^innodb_adaptive_hash_index\s*=\s*ON$/m.test(cnf), `${overlay}: MariaDB reads mariadb.cnf from its ConfigMap`);
+  check(cnf.startsWith("# MariaDB server settings") && cnf.includes("[mariadbd]"), `${overlay}: MariaDB reads mariadb.cnf from its ConfigMap`);
   const fromArgs = (c?.args ?? []).map((a) => /^--innodb[-_]buffer[-_]pool[-_]size=(.+)$/.exec(a)?.[1]).find(Boolean);
   const pool = bytes(fromArgs ?? /^innodb_buffer_pool_size\s*=\s*(\S+)$/m.exec(cnf)?.[1]);
   const limit = bytes(c?.resources?.limits?.memory);
