@@ -82,7 +82,7 @@ TEST_F(AccountsStorageTest, CreateThenGetReturnsEveryField) {
   a.external_ids = {{"salesforce", "001A"}, {"hubspot", "77"}};
   a.labels = {{"tier", "enterprise"}};
   a.contract_start = absl::CivilDay(2026, 1, 1);
-  a.renewal_date = absl::CivilDay(1969, 12, 31);  // dates are read as days from 1970: one before it
+  a.renewal_date = absl::CivilDay(1969, 12, 31);  // before 1970 too
   a.value_target = ValueTarget{Money{"GBP", 100000000}, "cost reduction"};
   a.lifecycle_stage = LifecycleStage::kAdoption;
   ASSERT_TRUE(repo_->Create(a, ctx_, std::nullopt).ok());

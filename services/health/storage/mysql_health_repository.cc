@@ -20,10 +20,11 @@ namespace {
 
 using db::BindAll;
 using db::Connection;
-using db::ForEachRow;
 using db::EpochDay;
+using db::ForEachRow;
 using db::FormatDay;
 using db::Placeholders;
+using db::ReadEpochDay;
 using db::SqlParam;
 
 constexpr size_t kRowsPerInsert = 500;
@@ -263,7 +264,7 @@ absl::StatusOr<std::map<std::string, SignalWindow>> MysqlHealthRepository::LoadS
     // active_users_28d of the presence window, and each use case with an event in its window
     // (as one reading on the last day it had one).
     auto reduced = [&](sql::ResultSet& rs) {
-      UsageReading r{rs.getString(1), *db::ReadEpochDay(rs, 2), rs.getString(3), rs.getDouble(4), ""};
+      UsageReading r{rs.getString(1), *ReadEpochDay(rs, 2), rs.getString(3), rs.getDouble(4), ""};
       out[r.account_id].usage.push_back(std::move(r));
     };
     ForEachRow(conn,
@@ -313,7 +314,7 @@ absl::StatusOr<std::map<std::string, SignalWindow>> MysqlHealthRepository::LoadS
                               " WHERE account_id IN (", in, ") AND metric IN (", Placeholders(metrics.size()),
                               ") AND day >= ? AND day <= ? GROUP BY account_id, metric, day"),
                  p, [&](sql::ResultSet& rs) {
-                   UsageReading r{rs.getString(1), *db::ReadEpochDay(rs, 2), rs.getString(3),
+                   UsageReading r{rs.getString(1), *ReadEpochDay(rs, 2), rs.getString(3),
                                   rs.getDouble(4), ""};
                    out[r.account_id].usage.push_back(std::move(r));
                  });
