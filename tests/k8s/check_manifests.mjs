@@ -7,6 +7,7 @@
 // topology spread, and network policies that allow exactly the call graph.
 //   node check_manifests.mjs DEPLOY_K8S_DIR
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 
 const root = process.argv[2];
@@ -147,7 +148,7 @@ function checkMariaDb(objects, overlay) {
   const volume = db?.spec.template.spec.volumes.find((v) => v.name === mount?.name);
   const map = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === volume?.configMap?.name);
   const cnf = map?.data?.[mount?.subPath] ?? "";
-  check(cnf.startsWith("# MariaDB server settings") && cnf.includes("[mariadbd]"), `${overlay}: MariaDB reads mariadb.cnf from its ConfigMap`);
+  check(cnf === readFileSync(`${root}/base/mariadb.cnf`, "utf8"), `${overlay}: MariaDB reads mariadb.cnf from its ConfigMap`);
   const fromArgs = (c?.args ?? []).map((a) => /^--innodb[-_]buffer[-_]pool[-_]size=(.+)$/.exec(a)?.[1]).find(Boolean);
   const pool = bytes(fromArgs ?? /^innodb_buffer_pool_size\s*=\s*(\S+)$/m.exec(cnf)?.[1]);
   const limit = bytes(c?.resources?.limits?.memory);

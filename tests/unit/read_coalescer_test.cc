@@ -2,7 +2,8 @@
 // size), a lone read is fetched at once, every read is answered exactly once with its own key's
 // value, a missing key or a failed fetch is answered as such, a read whose call went while it was
 // queued is answered CANCELLED without a fetch, a refusing pool refuses (unless a drain already
-// queued will serve the read), and reads told yes are answered when every drain is refused. Also built under ThreadSanitizer (label "tsan").
+// queued will serve the read), and reads told yes are answered when every drain is refused.
+// Also built under ThreadSanitizer (label "tsan").
 #include "common/server/read_coalescer.h"
 
 #include <algorithm>
