@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Flywheel builds and runs with, skipping those already present.
+#   install-deps.sh               everything: the build, the tests, the local suite
+#   install-deps.sh --build-only  what building the binaries needs (the container image's build)
 set -euo pipefail
-packages=(
+build_packages=(
   build-essential cmake pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
-  libabsl-dev libssl-dev libmysqlcppconn-dev libgtest-dev prometheus-cpp-dev libjemalloc-dev libjwt-dev openssl
-  clang libclang-rt-14-dev ccache
-  mariadb-server mariadb-client gawk
+  libabsl-dev libssl-dev libmysqlcppconn-dev libgtest-dev prometheus-cpp-dev libjemalloc-dev libjwt-dev
 )
+packages=("${build_packages[@]}")
+if [ "${1:-}" != "--build-only" ]; then
+  packages+=(openssl clang libclang-rt-14-dev ccache mariadb-server mariadb-client gawk)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# Node.js and npm run the manifest checks; any installed Node.js will do (Debian's if none).
-command -v node >/dev/null || missing+=(nodejs)
-command -v npm >/dev/null || missing+=(npm)
+if [ "${1:-}" != "--build-only" ]; then
+  # Node.js and npm run the manifest checks; any installed Node.js will do (Debian's if none).
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

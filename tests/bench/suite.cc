@@ -554,12 +554,13 @@ int RunSuite() {
   double echo_p99 = median([](const RoundFigures& f) { return f.paced_echo.p99_ms; });
   rows.push_back({"GetAccount p99 at half its peak", absl::StrFormat("%.2f ms", p99),
                   absl::StrFormat("%s; echo %.2f ms", num(paced, "/s paced"), echo_p99), "-", "<= 5 ms", p99 <= 5});
-  const double create = warm_up.upsert_per_s;
-  rows.push_back({"BulkUpsertAccounts (create) records/s", num(create), num(load_data_per_s, " LOAD"),
-                  pct(create / load_data_per_s), ">= 50000, 40%", create >= 50000 && create >= 0.4 * load_data_per_s});
-  const double update = median([](const RoundFigures& f) { return f.upsert_per_s; });
-  rows.push_back({"BulkUpsertAccounts (update) records/s", num(update), num(load_data_per_s, " LOAD"),
-                  pct(update / load_data_per_s), ">= 50000", update >= 50000});
+  // Creates and updates are held to the same mark: 50,000 records/s and 40 % of LOAD DATA.
+  auto bulk_row = [&](const char* name, double per_s) {
+    rows.push_back({name, num(per_s), num(load_data_per_s, " LOAD"), pct(per_s / load_data_per_s), ">= 50000, 40%",
+                    per_s >= 50000 && per_s >= 0.4 * load_data_per_s});
+  };
+  bulk_row("BulkUpsertAccounts (create) records/s", warm_up.upsert_per_s);
+  bulk_row("BulkUpsertAccounts (update) records/s", median([](const RoundFigures& f) { return f.upsert_per_s; }));
   rows.push_back({"StreamUsage readings/s, new", num(warm_up.usage_per_s), "-", "-", ">= 100000",
                   warm_up.usage_per_s >= 100000});
   double usage = median([](const RoundFigures& f) { return f.usage_per_s; });
