@@ -1,6 +1,7 @@
 #include "common/testing/service_process.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +14,14 @@
 #include "common/ids/ids.h"
 
 namespace flywheel::testing {
+
+DatabaseConfig NoDatabase() {
+  DatabaseConfig none;
+  none.host = "127.0.0.1";
+  none.port = 1;
+  none.database = "none";
+  return none;
+}
 
 ServiceProcess::ServiceProcess(const std::string& binary, const DatabaseConfig& database,
                                std::vector<std::string> extra_flags, absl::Duration startup) {
@@ -28,8 +37,12 @@ ServiceProcess::ServiceProcess(const std::string& binary, const DatabaseConfig& 
       "--log_level=warning",
   };
   for (auto& f : extra_flags) args.push_back(std::move(f));
+  const pid_t parent = getpid();
   pid_ = fork();
   if (pid_ == 0) {
+    // The service dies with the test (a crash, an abort, a timeout's kill) instead of running
+    // on; the parent may have gone before the request took effect.
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(127);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

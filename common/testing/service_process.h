@@ -1,5 +1,7 @@
 // Runs a real service binary for end-to-end tests: binds 127.0.0.1 port 0, learns the port
-// from --port_file, waits for it to serve, and stops it with SIGTERM (or SIGKILL).
+// from --port_file, waits for it to serve, and stops it with SIGTERM (or SIGKILL). The service
+// is killed when the thread that started it ends, so a test that dies leaves none running:
+// start services from a thread that lives as long as they should (a test's own).
 #pragma once
 
 #include <sys/types.h>
@@ -14,6 +16,9 @@
 #include "grpcpp/grpcpp.h"
 
 namespace flywheel::testing {
+
+// Database flags for a binary that opens no database (the echo floor): well formed, never used.
+DatabaseConfig NoDatabase();
 
 class ServiceProcess {
  public:

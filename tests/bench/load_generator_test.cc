@@ -14,17 +14,10 @@
 namespace flywheel::bench {
 namespace {
 
-// One echo server for the suite. It has no database; its flags still name one, which it never
-// opens.
+// One echo server for the suite.
 class LoadGeneratorTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    DatabaseConfig unused;
-    unused.host = "127.0.0.1";
-    unused.port = testing::FreeLoopbackPort();
-    unused.database = "none";
-    echo_ = new testing::ServiceProcess(FLYWHEEL_ECHO_BINARY, unused);
-  }
+  static void SetUpTestSuite() { echo_ = new testing::ServiceProcess(FLYWHEEL_ECHO_BINARY, testing::NoDatabase()); }
   static void TearDownTestSuite() {
     delete echo_;
     echo_ = nullptr;
