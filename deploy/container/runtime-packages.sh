@@ -33,14 +33,14 @@ done
 
 # Merged /usr: dpkg knows each file by the name its package shipped, /lib/… or /usr/lib/…, and
 # by the symlink's name or the file's; every spelling of each library is asked in one query.
-spellings() {
-  local real
-  real=$(readlink -f "$1")
-  printf '%s\n' "$1" "${1#/usr}" "/usr$1" "$real" "${real#/usr}" "/usr$real" | sort -u
-}
+declare -A spellings_of=()  # path -> its spellings, one a line
+for path in "${!libraries[@]}"; do
+  real=$(readlink -f "$path")
+  spellings_of[$path]=$(printf '%s\n' "$path" "${path#/usr}" "/usr$path" "$real" "${real#/usr}" "/usr$real" | sort -u)
+done
 declare -A owner_of=()
 if [ ${#libraries[@]} -gt 0 ]; then
-  mapfile -t queries < <(for path in "${!libraries[@]}"; do spellings "$path"; done | sort -u)
+  mapfile -t queries < <(printf '%s\n' "${spellings_of[@]}" | sort -u)
   while IFS= read -r line; do
     owner_of[${line#*: }]=${line%%: *}
   done < <(dpkg-query -S "${queries[@]}" 2>/dev/null || true)
@@ -51,7 +51,7 @@ for path in "${!libraries[@]}"; do
   while read -r spelling; do
     package=${owner_of[$spelling]:-}
     [ -z "$package" ] || break
-  done < <(spellings "$path")
+  done <<<"${spellings_of[$path]}"
   if [ -z "$package" ]; then
     echo "${libraries[$path]}: $path belongs to no Debian package" >&2
     failed=1

@@ -9,18 +9,20 @@ build_packages=(
   libabsl-dev libssl-dev libmysqlcppconn-dev libgtest-dev prometheus-cpp-dev libjemalloc-dev libjwt-dev
 )
 packages=("${build_packages[@]}")
-if [ "${1:-}" != "--build-only" ]; then
-  packages+=(openssl clang libclang-rt-14-dev ccache mariadb-server mariadb-client gawk)
-fi
 missing=()
+case "${1:-}" in
+  --build-only) ;;
+  "")
+    packages+=(openssl clang libclang-rt-14-dev ccache mariadb-server mariadb-client gawk)
+    # Node.js and npm run the manifest checks; any installed Node.js will do (Debian's if none).
+    command -v node >/dev/null || missing+=(nodejs)
+    command -v npm >/dev/null || missing+=(npm)
+    ;;
+  *) echo "usage: install-deps.sh [--build-only]" >&2; exit 2 ;;
+esac
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ "${1:-}" != "--build-only" ]; then
-  # Node.js and npm run the manifest checks; any installed Node.js will do (Debian's if none).
-  command -v node >/dev/null || missing+=(nodejs)
-  command -v npm >/dev/null || missing+=(npm)
-fi
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
