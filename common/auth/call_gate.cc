@@ -56,8 +56,11 @@ absl::StatusOr<Caller> CallGate::Admit(const grpc::ServerContextBase* context, a
   auto it = access_.find(std::string(method));
   type::v1::Access access = it == access_.end() ? type::v1::ACCESS_UNSPECIFIED : it->second;
   if (!enabled()) {
-    return Caller{Header(context, "x-flywheel-principal"),
-                  {Role::kViewer, Role::kIntegration, Role::kEditor, Role::kAdmin}};
+    std::string principal = Header(context, "x-flywheel-principal");
+    if (principal.size() > kMaxPrincipalBytes) {
+      return absl::UnauthenticatedError(absl::StrCat("x-flywheel-principal: ", PrincipalProblem(principal)));
+    }
+    return Caller{std::move(principal), {Role::kViewer, Role::kIntegration, Role::kEditor, Role::kAdmin}};
   }
   absl::StatusOr<Caller> caller = Authenticate(context);
   if (!caller.ok()) return caller.status();

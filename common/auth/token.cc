@@ -70,6 +70,7 @@ absl::StatusOr<Caller> VerifyToken(absl::string_view token_view, const Verificat
   }
   const char* sub = jwt_get_grant(jwt.get(), "sub");
   if (sub == nullptr || *sub == '\0') return Refused("no principal (sub)");
+  if (std::string problem = PrincipalProblem(sub); !problem.empty()) return Refused(absl::StrCat("sub: ", problem));
 
   Caller caller{sub, {}, absl::FromUnixSeconds(*exp + leeway_s)};
   MallocString roles_json(jwt_get_grants_json(jwt.get(), "roles"));
@@ -87,6 +88,14 @@ absl::StatusOr<Caller> VerifyToken(absl::string_view token_view, const Verificat
     }
   }
   return caller;
+}
+
+std::string PrincipalProblem(absl::string_view principal) {
+  if (principal.empty()) return "the principal is empty";
+  if (principal.size() > kMaxPrincipalBytes) {
+    return absl::StrCat("the principal is ", principal.size(), " bytes; at most ", kMaxPrincipalBytes, " are allowed");
+  }
+  return "";
 }
 
 absl::StatusOr<std::string> MintToken(Algorithm algorithm, absl::string_view key, absl::string_view principal,

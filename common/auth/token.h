@@ -14,6 +14,14 @@
 
 namespace flywheel::auth {
 
+// The longest principal a caller may have, in bytes: the width of every audit column that
+// records one. A longer one is refused where the caller is identified (UNAUTHENTICATED).
+inline constexpr size_t kMaxPrincipalBytes = 200;
+
+// Empty when `principal` may name a caller, else why not (empty, or longer than
+// kMaxPrincipalBytes).
+std::string PrincipalProblem(absl::string_view principal);
+
 // Who a verified token speaks for.
 struct Caller {
   std::string principal;
@@ -33,7 +41,8 @@ struct VerificationKeys {
 };
 
 // The caller named by `token` at `now`; UNAUTHENTICATED saying why it is refused (bad
-// signature, algorithm, expired or not yet valid, no `sub`, malformed `roles`). Role names this
+// signature, algorithm, expired or not yet valid, no `sub` or one over kMaxPrincipalBytes,
+// malformed `roles`). Role names this
 // version does not know are skipped.
 absl::StatusOr<Caller> VerifyToken(absl::string_view token, const VerificationKeys& keys, absl::Time now);
 
@@ -41,7 +50,8 @@ enum class Algorithm { kHs256, kRs256 };
 
 // A signed token for `principal` with `roles`, valid from `now` for `ttl`. `key` is the shared
 // secret (HS256) or the PEM private key (RS256). INVALID_ARGUMENT for an empty principal or a
-// key libjwt refuses.
+// key libjwt refuses (a principal VerifyToken refuses, e.g. an over-long one, is minted: callers
+// that take one from a person check PrincipalProblem first).
 absl::StatusOr<std::string> MintToken(Algorithm algorithm, absl::string_view key, absl::string_view principal,
                                       const std::vector<Role>& roles, absl::Time now, absl::Duration ttl);
 

@@ -60,4 +60,16 @@ absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
   return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
 }
 
+std::optional<absl::Time> FromTimestamp(const google::protobuf::Timestamp& timestamp, const std::string& field,
+                                        FieldViolations& violations) {
+  constexpr int64_t kMinSeconds = -62135596800;  // 0001-01-01T00:00:00Z
+  constexpr int64_t kMaxSeconds = 253402300799;  // 9999-12-31T23:59:59Z
+  if (timestamp.seconds() < kMinSeconds || timestamp.seconds() > kMaxSeconds || timestamp.nanos() < 0 ||
+      timestamp.nanos() > 999999999) {
+    violations.Add(field, "is not a valid time (0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z, nanos 0-999999999)");
+    return std::nullopt;
+  }
+  return FromTimestamp(timestamp);
+}
+
 }  // namespace flywheel::convert

@@ -28,6 +28,12 @@ std::optional<absl::CivilDay> FromProto(const flywheel::type::v1::Date& date, co
 
 google::protobuf::Timestamp ToTimestamp(absl::Time time);
 void ToTimestamp(absl::Time time, google::protobuf::Timestamp& out);
+// For timestamps the services made themselves (a peer's answer, a stored row).
 absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp);
+// For a timestamp a caller sent: the instant, or a violation on `field` when it is outside
+// google.protobuf.Timestamp's valid range (0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z, nanos
+// 0 to 999,999,999), which would otherwise be stored as another instant.
+std::optional<absl::Time> FromTimestamp(const google::protobuf::Timestamp& timestamp, const std::string& field,
+                                        FieldViolations& violations);
 
 }  // namespace flywheel::convert

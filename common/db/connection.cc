@@ -11,6 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/logging/log.h"
 #include "common/metrics/metrics.h"
 
 namespace flywheel::db {
@@ -52,16 +53,24 @@ bool IsConnectionLost(const sql::SQLException& e) {
 }
 
 absl::Status SqlErrorToStatus(const sql::SQLException& e) {
+  // The database's own text (which can quote values, column and key names) goes to the log, not
+  // into the status, which may reach a client: the status says only what kind of failure it was.
   int code = e.getErrorCode();
-  std::string what = absl::StrCat("database: ", e.what(), " (", code, ")");
-  absl::Status status = absl::InternalError(what);
+  absl::Status status;
   if (code == kDuplicateEntry) {
-    status = absl::AlreadyExistsError(what);
+    status = absl::AlreadyExistsError("database: the row exists already");
   } else if (code == kDeadlock || code == kLockWaitTimeout) {
-    status = absl::AbortedError(what);
+    status = absl::AbortedError("database: the transaction met a conflicting one; retry it");
   } else if (IsConnectionLost(e) || code == kTooManyConnections || code == kAccessDenied ||
              code == kUnknownDatabase) {
-    status = absl::UnavailableError(what);
+    status = absl::UnavailableError("database: unavailable");
+  } else {
+    status = absl::InternalError(absl::StrCat("database: a statement failed (error ", code, ")"));
+  }
+  // Duplicates and conflicts are expected outcomes the callers handle; the rest is logged.
+  if (status.code() == absl::StatusCode::kInternal || status.code() == absl::StatusCode::kUnavailable) {
+    log::Write(status.code() == absl::StatusCode::kInternal ? log::Level::kError : log::Level::kWarning, e.what(),
+               {{"source", "database"}, {"error", absl::StrCat(code)}, {"sqlstate", e.getSQLStateCStr()}});
   }
   metrics::RecordDbError(status.code());
   return status;

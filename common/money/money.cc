@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
 
 namespace flywheel {
 namespace {
@@ -23,6 +26,24 @@ constexpr std::array<absl::string_view, 155> kCurrencies = {
 
 bool IsKnownCurrency(absl::string_view code) {
   return std::binary_search(kCurrencies.begin(), kCurrencies.end(), code);
+}
+
+void CheckAmount(const Money& amount, absl::string_view field, FieldViolations& v) {
+  if (!IsKnownCurrency(amount.currency_code)) {
+    v.Add(absl::StrCat(field, ".currency_code"),
+          absl::StrCat("\"", amount.currency_code, "\" is not an ISO 4217 currency code"));
+  }
+  if (amount.minor_units < 0) {
+    v.Add(absl::StrCat(field, ".minor_units"), "must not be negative");
+  } else if (amount.minor_units > kMaxMinorUnits) {
+    v.Add(absl::StrCat(field, ".minor_units"), absl::StrCat("must be at most ", kMaxMinorUnits));
+  }
+}
+
+int64_t AddMinorUnits(int64_t a, int64_t b) {
+  int64_t sum = 0;
+  if (!__builtin_add_overflow(a, b, &sum)) return sum;
+  return b > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
 }
 
 }  // namespace flywheel

@@ -30,7 +30,7 @@ struct BulkWritten {
 };
 
 template <typename StreamRequest, typename Response, typename Input>
-class BulkUpsertReactor : public PipelinedReadReactor<StreamRequest> {
+class BulkUpsertReactor : public PipelinedReadReactor<StreamRequest, Response> {
  public:
   using Record = typename std::decay_t<decltype(std::declval<StreamRequest>().records(0))>;
   using Result = typename std::decay_t<decltype(std::declval<Response>().results(0))>;
@@ -46,13 +46,15 @@ class BulkUpsertReactor : public PipelinedReadReactor<StreamRequest> {
 
   static constexpr size_t kBatch = 500;
   // Records one message may carry; a bigger message (like one that does not decode) ends the
-  // stream with INVALID_ARGUMENT (records of earlier messages may be written already; upserts
-  // can be sent again safely).
+  // stream with INVALID_ARGUMENT after the records before it are written (upserts can be sent
+  // again safely).
   static constexpr int kMaxRecordsPerMessage = 1000;
 
   BulkUpsertReactor(grpc::CallbackServerContext* context, const char* method, const ServiceContext& service,
-                    Response* response, Hooks hooks)
-      : PipelinedReadReactor<StreamRequest>(context, method, service), response_(response), hooks_(std::move(hooks)) {}
+                    grpc::ByteBuffer* response, Hooks hooks)
+      : PipelinedReadReactor<StreamRequest, Response>(context, method, service, response),
+        response_(&this->response()),
+        hooks_(std::move(hooks)) {}
 
  private:
   absl::Status Handle(const StreamRequest& message) override {
@@ -61,9 +63,11 @@ class BulkUpsertReactor : public PipelinedReadReactor<StreamRequest> {
       first_message_ = false;
     }
     if (message.records_size() > kMaxRecordsPerMessage) {
-      return InvalidFieldError("records", absl::StrCat("at most ", kMaxRecordsPerMessage,
-                                                       " records a message (this one had ", message.records_size(), ")"));
+      if (absl::Status written = WriteBatch(); !written.ok()) return written;
+      return InvalidFieldError("records", absl::StrCat("at most ", kMaxRecordsPerMessage, " records a message (message ",
+                                                       messages_ + 1, " had ", message.records_size(), ")"));
     }
+    ++messages_;
     for (const auto& record : message.records()) Check(record);
     return pending_.size() >= kBatch ? WriteBatch() : absl::OkStatus();
   }
@@ -81,8 +85,6 @@ class BulkUpsertReactor : public PipelinedReadReactor<StreamRequest> {
     response_->set_dry_run(dry_run_);
     return absl::OkStatus();
   }
-
-  std::string Position() const override { return absl::StrCat("the message after record ", next_index_); }
 
   static void SetOutcome(Result& r, int number) { r.set_outcome(static_cast<decltype(r.outcome())>(number)); }
 
@@ -138,6 +140,7 @@ class BulkUpsertReactor : public PipelinedReadReactor<StreamRequest> {
   bool first_message_ = true;
   bool dry_run_ = false;
   int64_t next_index_ = 0;
+  int64_t messages_ = 0;
   std::vector<Input> pending_;
   std::vector<int> pending_slot_;  // where each pending record's result is in the response
 };

@@ -6,8 +6,15 @@
 //
 // ReadPipeline is the ordering and hand-over, apart from gRPC (so it can be tested with a
 // stand-in transport); PipelinedReadReactor puts it on a gRPC reactor with admission, the call
-// record and the undecodable-message check; a subclass says what a message does and what the
+// record and the decoding of each message; a subclass says what a message does and what the
 // end of the stream answers.
+//
+// The reactor reads the stream's messages as raw bytes and decodes them itself: gRPC 1.51 ends a
+// typed client stream's reads on a message that does not decode as if the client had closed
+// the stream, so the call would answer OK having dropped the rest. Here such a message ends the
+// call INVALID_ARGUMENT naming its place in the stream, after the messages before it were
+// handled; every error that ends a stream after messages arrived carries what was done before it
+// (see WithStreamResults).
 #pragma once
 
 #include <functional>
@@ -19,9 +26,11 @@
 #include "absl/status/status.h"
 #include "common/server/call_record.h"
 #include "common/server/service_context.h"
+#include "absl/strings/str_cat.h"
 #include "common/server/undecodable_requests.h"
 #include "common/server/worker_pool.h"
 #include "common/status/grpc_status.h"
+#include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
 
 namespace flywheel {
@@ -34,7 +43,8 @@ class ReadPipeline {
     std::function<void(Message* into)> start_read;
     // On a worker, in stream order, one message at a time. An error ends the call with it.
     std::function<absl::Status(const Message&)> handle;
-    // On a worker, after the last message was handled and the stream ended: the answer.
+    // On a worker, after the last message was handled and the stream ended (closed by the
+    // client, or cut by ReadFailed): the answer, when the client closed it.
     std::function<absl::Status()> complete;
     // Called once, with nothing locked, with the call's answer; the pipeline is not touched
     // by it afterwards (the owner may be deleted as soon as the transport is done).
@@ -56,6 +66,18 @@ class ReadPipeline {
       return;
     }
     if (!handling_) Next(lock);
+  }
+
+  // The transport's answer to start_read when a message arrived but cannot be used (it does not
+  // decode): the messages before it are handled and completed, and the call answers `why`
+  // unless completing failed first. Later reads are not started.
+  void ReadFailed(absl::Status why) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (finished_) return;
+      cut_ = std::move(why);
+    }
+    ReadDone(false);
   }
 
   // Ends the call now (e.g. refused before the first read); later reads are ignored.
@@ -82,7 +104,8 @@ class ReadPipeline {
     if (!last) hooks_.start_read(&reading_);
     bool queued = workers_.Submit([this, last] {
       if (last) {
-        Finish(hooks_.complete());
+        absl::Status answer = hooks_.complete();
+        Finish(answer.ok() ? cut_ : answer);
         return;
       }
       absl::Status status = hooks_.handle(handled_);
@@ -106,21 +129,42 @@ class ReadPipeline {
   bool handling_ = false;         // a worker has handled_, or is answering the call
   bool message_waiting_ = false;  // reading_ holds a message not yet handed over
   bool read_ended_ = false;
+  absl::Status cut_;  // why the stream was cut short (ReadFailed); OK when the client closed it
   bool finished_ = false;
 };
 
-template <typename Request>
-class PipelinedReadReactor : public grpc::ServerReadReactor<Request> {
+// Adds to `status`, an error that ends a client stream, what the stream did before it: an
+// ErrorInfo (reason STREAM_ENDED_EARLY) whose metadata holds `messages_handled` and each
+// integer field of `response` (created, updated, failed, accepted, …), and the whole response as
+// a detail when it is small enough for the trailers.
+absl::Status WithStreamResults(absl::Status status, int64_t messages_handled,
+                               const google::protobuf::Message& response);
+
+template <typename Request, typename Response>
+class PipelinedReadReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
-  void OnReadDone(bool ok) final { pipeline_.ReadDone(ok); }
+  void OnReadDone(bool ok) final {
+    if (!ok) {
+      pipeline_.ReadDone(false);
+      return;
+    }
+    ++received_;
+    absl::Status decoded = DecodeMessage(bytes_, *into_, absl::StrCat("message ", received_, " of the stream"));
+    if (decoded.ok()) {
+      pipeline_.ReadDone(true);
+    } else {
+      pipeline_.ReadFailed(std::move(decoded));
+    }
+  }
   void OnDone() final { delete this; }
 
  protected:
-  PipelinedReadReactor(grpc::CallbackServerContext* context, const char* method, const ServiceContext& service)
-      : context_(context),
+  PipelinedReadReactor(grpc::CallbackServerContext* context, const char* method, const ServiceContext& service,
+                       grpc::ByteBuffer* response)
+      : raw_response_(response),
         record_(context, method, ""),
-        pipeline_(service.workers, {[this](Request* into) { this->StartRead(into); },
-                                    [this](const Request& m) { return Handle(m); }, [this] { return Answer(); },
+        pipeline_(service.workers, {[this](Request* into) { StartReading(into); },
+                                    [this](const Request& m) { return Handled(m); }, [this] { return Complete(); },
                                     [this](const absl::Status& s) { Send(s); }}) {
     absl::StatusOr<auth::Caller> caller = service.gate.Admit(context, method);
     if (!caller.ok()) {
@@ -134,24 +178,42 @@ class PipelinedReadReactor : public grpc::ServerReadReactor<Request> {
 
   // On a worker, in stream order, one at a time. A status other than OK ends the call with it.
   virtual absl::Status Handle(const Request& message) = 0;
-  // On a worker, after the last message, once the client closed the stream: the call's answer.
+  // On a worker, after the last message handled, once the stream ended: fills in the answer
+  // (also when the stream was cut by a message that does not decode: what came before it is
+  // written and counted).
   virtual absl::Status Complete() = 0;
-  // Where the stream stands, for an error about the message after the last one handled
-  // (e.g. "the message after record 1200").
-  virtual std::string Position() const = 0;
+
+  Response& response() { return response_; }
 
  private:
-  absl::Status Answer() {
-    std::optional<absl::Status> undecoded = UndecodedStreamMessage(context_, Position());
-    return undecoded ? *undecoded : Complete();
+  void StartReading(Request* into) {
+    into_ = into;
+    StartRead(&bytes_);
   }
-  void Send(const absl::Status& status) {
+  absl::Status Handled(const Request& message) {
+    absl::Status status = Handle(message);
+    if (status.ok()) ++handled_;
+    return status;
+  }
+  void Send(absl::Status status) {
+    if (status.ok()) {
+      bool own_buffer = false;
+      grpc::Status encoded = grpc::SerializationTraits<Response>::Serialize(response_, raw_response_, &own_buffer);
+      if (!encoded.ok()) status = absl::InternalError("the answer could not be encoded");
+    } else if (received_ > 0) {
+      status = WithStreamResults(std::move(status), handled_, response_);
+    }
     grpc::Status answer = ToGrpcStatus(status);
     record_.Finished(answer);
     this->Finish(answer);
   }
 
-  const grpc::CallbackServerContext* context_;
+  grpc::ByteBuffer* raw_response_;
+  grpc::ByteBuffer bytes_;   // the message being read, undecoded
+  Request* into_ = nullptr;  // where the pipeline wants it decoded
+  int64_t received_ = 0;     // messages that arrived (gRPC thread)
+  int64_t handled_ = 0;      // messages handled without error (workers, one at a time)
+  Response response_;
   CallRecord record_;
   ReadPipeline<Request> pipeline_;
 };

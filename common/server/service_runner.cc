@@ -50,10 +50,17 @@ class SignalWatcher {
 };
 
 // The grpc.health.v1 services of the main server and, when there is one, of the plaintext
-// probe server; every status change goes to both.
+// probe server; every status change goes to both. Readiness is served under "" and under the
+// service's own name (probes and meshes that check by name); "liveness" only says the process
+// serves.
 class HealthStatuses {
  public:
+  explicit HealthStatuses(std::string service_full_name) : service_full_name_(std::move(service_full_name)) {}
   void Add(grpc::HealthCheckServiceInterface* health) { services_.push_back(health); }
+  void SetReady(bool serving) {
+    Set("", serving);
+    Set(service_full_name_, serving);
+  }
   void Set(const std::string& service, bool serving) {
     for (auto* h : services_) h->SetServingStatus(service, serving);
   }
@@ -62,6 +69,7 @@ class HealthStatuses {
   }
 
  private:
+  std::string service_full_name_;
   std::vector<grpc::HealthCheckServiceInterface*> services_;
 };
 
@@ -97,7 +105,7 @@ class DatabaseHealthWatcher {
       }
       int serving = conn ? 1 : 0;
       if (serving != last) {
-        health_->Set("", serving == 1);  // readiness; "liveness" stays SERVING
+        health_->SetReady(serving == 1);  // "liveness" stays SERVING
         log::Write(serving ? log::Level::kInfo : log::Level::kWarning,
                    serving ? "database reachable: SERVING" : "database unreachable: NOT_SERVING");
         last = serving;
@@ -248,13 +256,13 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
       return 1;
     }
   }
-  HealthStatuses statuses;
+  HealthStatuses statuses(definition.service_full_name);
   statuses.Add(server->GetHealthCheckService());
   if (probe_server) statuses.Add(probe_server->GetHealthCheckService());
   HealthStatuses* health = &statuses;
   // "" (readiness) follows the database; "liveness" says only that the process serves, so an
   // orchestrator's liveness probe never restarts a service for a database outage.
-  health->Set("", !definition.migrations);
+  health->SetReady(!definition.migrations);
   health->Set("liveness", true);
   std::unique_ptr<DatabaseHealthWatcher> watcher;
   if (definition.migrations) {

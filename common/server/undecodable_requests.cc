@@ -1,18 +1,17 @@
 #include "common/server/undecodable_requests.h"
 
 #include <cstring>
+#include <optional>
 #include <string>
 #include <utility>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "common/logging/log.h"
 #include "common/server/call_record.h"
 #include "common/status/grpc_status.h"
 #include "google/protobuf/stubs/logging.h"
+#include "grpcpp/support/proto_buffer_reader.h"
 
 namespace flywheel {
 namespace {
@@ -41,75 +40,34 @@ void ProtobufLog(google::protobuf::LogLevel level, const char* file, int line, c
   log::Write(ours, message, {{"source", absl::StrCat("protobuf ", file, ":", line)}});
 }
 
-// `where` says which message, for a stream ("" for the one request of a call).
-absl::Status UndecodedError(const std::string& field, const char* method, absl::string_view where = "") {
-  std::string in = where.empty() ? "" : absl::StrCat(" (in ", where, ")");
+// `what` names the message that did not decode ("the request to /….AccountService/GetAccount",
+// "message 3 of the stream"); `field` the string field that is not UTF-8, if that was why.
+absl::Status UndecodedError(const std::string& field, absl::string_view what) {
   if (!field.empty()) {
-    return InvalidFieldError(field, absl::StrCat("not valid UTF-8; a string field must hold UTF-8 text", in));
+    return InvalidFieldError(field, absl::StrCat("not valid UTF-8; a string field must hold UTF-8 text (in ", what, ")"));
   }
-  return absl::InvalidArgumentError(absl::StrCat("the request to ", method, " is not a valid encoding of its message", in));
-}
-
-// Client streams with a message that did not decode, and the field that did not, until the call ends.
-class UndecodedStreams {
- public:
-  void Add(const grpc::ServerContextBase* call, std::string field) {
-    absl::MutexLock lock(&mu_);
-    fields_.insert_or_assign(call, std::move(field));
-  }
-  void Remove(const grpc::ServerContextBase* call) {
-    absl::MutexLock lock(&mu_);
-    fields_.erase(call);
-  }
-  std::optional<std::string> Find(const grpc::ServerContextBase* call) {
-    absl::MutexLock lock(&mu_);
-    auto it = fields_.find(call);
-    if (it == fields_.end()) return std::nullopt;
-    return it->second;
-  }
-
- private:
-  absl::Mutex mu_;
-  absl::flat_hash_map<const grpc::ServerContextBase*, std::string> fields_ ABSL_GUARDED_BY(mu_);
-};
-
-UndecodedStreams& Streams() {
-  static auto* streams = new UndecodedStreams;
-  return *streams;
+  return absl::InvalidArgumentError(absl::StrCat(what, " is not a valid encoding of its message type"));
 }
 
 class UndecodableRequestInterceptor : public grpc::experimental::Interceptor {
  public:
   explicit UndecodableRequestInterceptor(ServerRpcInfo* info) : info_(info) {}
-  ~UndecodableRequestInterceptor() override {
-    if (error_ && ClientStreams()) Streams().Remove(info_->server_context());
-  }
-
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE)) {
       std::string field = std::exchange(undecoded_field_on_this_thread, "");
-      // No message: in a unary or server-streaming call the one request did not decode; in a
-      // client or bidi stream either the client closed it or (with a field named) a message did
-      // not decode.
-      if (methods->GetRecvMessage() == nullptr && !error_) {
-        if (!ClientStreams()) {
-          error_ = UndecodedError(field, info_->method());
-        } else if (!field.empty()) {
-          error_ = UndecodedError(field, info_->method(), "a message of the stream");
-          Streams().Add(info_->server_context(), field);
-        }
+      // No message in a unary or server-streaming call: its one request did not decode. (A
+      // client stream reads raw bytes and decodes them itself; no message there is its end.)
+      if (methods->GetRecvMessage() == nullptr && !error_ && !ClientStreams()) {
+        error_ = UndecodedError(field, absl::StrCat("the request to ", info_->method()));
         // No handler runs for a request that did not decode: the call is recorded here.
-        if (error_ && !ClientStreams()) record_.emplace(info_->server_context(), ShortName(info_->method()), "");
+        record_.emplace(info_->server_context(), ShortName(info_->method()), "");
       }
     }
-    // gRPC's own answer to an undecoded request is UNIMPLEMENTED; a client stream's reactor
-    // that took the failed read for the end of the stream answers OK.
-    if (error_ && methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
-      grpc::StatusCode code = methods->GetSendStatus().error_code();
-      if (code == grpc::StatusCode::UNIMPLEMENTED || code == grpc::StatusCode::OK) {
-        methods->ModifySendStatus(ToGrpcStatus(*error_));
-        if (record_) record_->Finished(*error_);
-      }
+    // gRPC's own answer to an undecoded request is UNIMPLEMENTED.
+    if (error_ && methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
+        methods->GetSendStatus().error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+      methods->ModifySendStatus(ToGrpcStatus(*error_));
+      record_->Finished(*error_);
     }
     methods->Proceed();
   }
@@ -147,11 +105,13 @@ std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> Undecodab
   return std::make_unique<UndecodableRequestInterceptorFactoryImpl>();
 }
 
-std::optional<absl::Status> UndecodedStreamMessage(const grpc::CallbackServerContext* context,
-                                                   absl::string_view where) {
-  std::optional<std::string> field = Streams().Find(context);
-  if (!field) return std::nullopt;
-  return UndecodedError(*field, "", where);
+absl::Status DecodeMessage(grpc::ByteBuffer& bytes, google::protobuf::Message& into, absl::string_view where) {
+  undecoded_field_on_this_thread.clear();
+  grpc::ProtoBufferReader reader(&bytes);
+  bool parsed = into.ParseFromZeroCopyStream(&reader);
+  bytes.Clear();
+  if (parsed) return absl::OkStatus();
+  return UndecodedError(std::exchange(undecoded_field_on_this_thread, ""), where);
 }
 
 }  // namespace flywheel

@@ -1,8 +1,9 @@
-// Answers requests gRPC cannot decode into their message type with INVALID_ARGUMENT naming the
+// Answers requests that do not decode into their message type with INVALID_ARGUMENT naming the
 // field, instead of what gRPC 1.51 does on its own: a bare UNIMPLEMENTED for a unary or
-// server-streaming call (its callback handlers hard-code it), and, in a client stream, ending the
-// reads as if the client had closed the stream. The usual cause is a proto3 string field holding
-// bytes that are not UTF-8, which the wire format allows and protobuf refuses to parse.
+// server-streaming call (its callback handlers hard-code it). One cause is a proto3 string field
+// holding bytes that are not UTF-8, which the wire format allows and protobuf refuses to parse;
+// others are broken wire data (a bad varint, a truncated field). Client streams read raw bytes
+// and decode each message through DecodeMessage (see pipelined_read_reactor.h).
 //
 // How: protobuf names the offending field only in a log line, written on the thread that parses;
 // gRPC runs server interceptors on that same thread right after parsing. So protobuf's log is
@@ -11,9 +12,9 @@
 #pragma once
 
 #include <memory>
-#include <optional>
 
 #include "common/status/errors.h"
+#include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/support/server_interceptor.h"
 
@@ -24,15 +25,12 @@ namespace flywheel {
 void RouteProtobufLog();
 
 // The interceptor factory to give the server builder: unary and server-streaming calls whose
-// request did not decode finish with INVALID_ARGUMENT; so does a client stream with a message
-// that did not decode, if its reactor did not finish it first (see UndecodedStreamMessage).
+// request did not decode finish with INVALID_ARGUMENT.
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> UndecodableRequestInterceptorFactory();
 
-// For client-stream reactors, when a read ended (ok = false): INVALID_ARGUMENT naming the field
-// and `where` ("the message after record 12"), when the read ended on a message that did not
-// decode (a string field that is not UTF-8); nullopt when the client closed the stream. A stream
-// message whose wire data is broken in other ways cannot be told apart from the end of the stream.
-std::optional<absl::Status> UndecodedStreamMessage(const grpc::CallbackServerContext* context,
-                                                   absl::string_view where);
+// Decodes `bytes` into `into` (consuming them); INVALID_ARGUMENT saying `where` ("message 3 of the
+// stream") when they are not a valid encoding of it, naming the string field by its protobuf
+// name when that field's text is not UTF-8.
+absl::Status DecodeMessage(grpc::ByteBuffer& bytes, google::protobuf::Message& into, absl::string_view where);
 
 }  // namespace flywheel

@@ -123,6 +123,21 @@ std::string GetErrorReason(const absl::Status& status) {
   return info ? info->reason() : "";
 }
 
+absl::Status UnderField(absl::Status status, absl::string_view prefix,
+                        const std::function<bool(absl::string_view field)>& of_resource) {
+  std::vector<FieldViolation> violations = GetFieldViolations(status);
+  if (violations.empty()) return status;
+  FieldViolations named;
+  for (const auto& v : violations) {
+    named.Add(of_resource(v.field) ? absl::StrCat(prefix, v.field) : v.field, v.description);
+  }
+  absl::Status out = named.ToStatus();
+  status.ForEachPayload([&](absl::string_view type_url, const absl::Cord& payload) {
+    if (type_url != kBadRequestTypeUrl) out.SetPayload(type_url, payload);
+  });
+  return out;
+}
+
 absl::Status CheckEtag(absl::string_view resource_type, absl::string_view id, absl::string_view current_etag,
                        absl::string_view etag) {
   if (etag.empty() || etag == current_etag) return absl::OkStatus();

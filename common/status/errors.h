@@ -3,6 +3,7 @@
 // so the gRPC adapter can put them on the wire unchanged (see grpc_status.h).
 #pragma once
 
+#include <functional>
 #include <string>
 #include "absl/strings/string_view.h"
 #include <vector>
@@ -55,6 +56,12 @@ absl::Status NotFoundError(absl::string_view resource_type, absl::string_view id
 // Any status with an ErrorInfo detail attached.
 absl::Status WithErrorInfo(absl::Status status, absl::string_view reason,
                            std::vector<std::pair<std::string, std::string>> metadata = {});
+
+// `status` with each field violation for which `of_resource` holds named under `prefix`
+// ("account." + "parent_id"): for an error about a resource's field that the request holds
+// inside a message. Other violations (a field of the request itself) are left as they are.
+absl::Status UnderField(absl::Status status, absl::string_view prefix,
+                        const std::function<bool(absl::string_view field)>& of_resource);
 
 // OK when `etag` is empty or equals `current_etag`; ABORTED (reason ETAG_MISMATCH, metadata
 // id and current_etag) when it is stale.

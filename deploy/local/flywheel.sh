@@ -4,13 +4,15 @@
 #   deploy/local/flywheel.sh up       install, build, start (idempotent)
 #   deploy/local/flywheel.sh status   health of every service
 #   deploy/local/flywheel.sh down     stop the services and the database
+#   deploy/local/flywheel.sh credentials   only make the keys, certificates and tokens
 # Auth and mutual TLS are on: keys, certificates and tokens are made on first start in
-# .run/credentials (flywheelctl here is already pointed at them). State (database files, logs,
-# pids) lives in .run/ at the top of the checkout.
+# .run/credentials (flywheelctl here is already pointed at them); every secret is mode 0600 in a
+# 0700 folder. State (database files, logs, pids) lives in .run/ at the top of the checkout
+# (FLYWHEEL_RUN_DIR and FLYWHEEL_BUILD_DIR point elsewhere).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-run="$root/.run"
-build="$root/build"
+run=${FLYWHEEL_RUN_DIR:-"$root/.run"}
+build=${FLYWHEEL_BUILD_DIR:-"$root/build"}
 db_port=${FLYWHEEL_DB_PORT:-33306}
 accounts_port=${FLYWHEEL_ACCOUNTS_PORT:-50051}
 health_port=${FLYWHEEL_HEALTH_PORT:-50052}
@@ -51,13 +53,20 @@ build_suite() {
 # The CA, certificates and token keys (kept across runs), and fresh tokens: one per service for
 # its calls to the others (handoff moves lifecycle stages, so it writes) and the operator's.
 make_credentials() {
+  mkdir -p "$run" && chmod 700 "$run"
   "$root/deploy/local/make-credentials.sh" "$credentials" >/dev/null
-  mint() { "$ctl" token mint --principal "$1" --roles "$2" --ttl 720h --hs256_secret_file "$credentials/jwt-hs256.secret" >"$credentials/$3.token"; }
+  mint() {
+    (umask 077 && "$ctl" token mint --principal "$1" --roles "$2" --ttl 720h \
+      --hs256_secret_file "$credentials/jwt-hs256.secret" >"$credentials/$3.token")
+    chmod 600 "$credentials/$3.token"  # a file kept from an older run keeps its mode otherwise
+  }
   mint service:accounts viewer accounts
   mint service:health viewer health
   mint service:stakeholders viewer stakeholders
   mint service:handoff editor handoff
   mint operator admin operator
+  [ -s "$run/page_token_secret" ] || (umask 077 && head -c 32 /dev/urandom | base64 >"$run/page_token_secret")
+  chmod 600 "$run/page_token_secret"
 }
 
 start_service() {
@@ -69,7 +78,6 @@ start_service() {
     exit 1
   fi
   mkdir -p "$run/logs"
-  [ -f "$run/page_token_secret" ] || head -c 32 /dev/urandom | base64 >"$run/page_token_secret"
   FLYWHEEL_PAGE_TOKEN_SECRET=$(cat "$run/page_token_secret") \
   setsid "$build/services/$name/flywheel-$name" serve \
     --listen="127.0.0.1:$port" --db_dsn="unix://$(cat "$run/mariadb/socket")/flywheel_$name" --db_user=flywheel \
@@ -194,5 +202,6 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) "$ctl" status ;;
+  credentials) make_credentials ;;
   *) sed -n '2,7p' "$0"; exit 2 ;;
 esac

@@ -7,9 +7,10 @@
 set -euo pipefail
 dir=${1:-"$(cd "$(dirname "$0")/../.." && pwd)/.run/credentials"}
 shift || true
-mkdir -p "$dir"
-cd "$dir"
 umask 077
+mkdir -p "$dir"
+chmod 700 "$dir"
+cd "$dir"
 days=825
 
 if [ ! -s ca.pem ]; then
@@ -40,4 +41,5 @@ if [ ! -s jwt-rs256.key ]; then
   openssl pkey -in jwt-rs256.key -pubout -out jwt-rs256.pub
 fi
 chmod 644 ca.pem server.pem client.pem jwt-rs256.pub
+chmod 600 ca.key server.key client.key jwt-hs256.secret jwt-rs256.key
 echo "$dir"

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -36,7 +37,11 @@ int RunTokenCommand(const std::vector<std::string>& args) {
   }
   std::vector<std::string> bad;
   std::string principal = o.Flag("principal");
-  if (principal.empty()) bad.push_back("--principal is required");
+  if (principal.empty()) {
+    bad.push_back("--principal is required");
+  } else if (std::string problem = auth::PrincipalProblem(principal); !problem.empty()) {
+    bad.push_back(absl::StrCat("--principal: ", problem));
+  }
   std::vector<auth::Role> roles;
   for (absl::string_view name : absl::StrSplit(o.Flag("roles"), ',', absl::SkipEmpty())) {
     std::optional<auth::Role> role = auth::ParseRole(name);

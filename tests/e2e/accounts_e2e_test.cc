@@ -12,6 +12,7 @@
 #include "common/db/connection_pool.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
+#include "common/testing/raw_call.h"
 #include "common/testing/service_process.h"
 #include "common/testing/test_mariadb.h"
 #include "flywheel/accounts/v1/accounts.grpc.pb.h"
@@ -149,6 +150,8 @@ TEST_F(AccountsE2eTest, HealthFollowsTheDatabaseWithoutRestart) {
   grpc::Status during = stub_->GetAccount(Context().get(), get, &out);
   // Liveness does not follow the database: an orchestrator must not restart the process for it.
   auto live_during = Health("liveness");
+  // Readiness by the service's own name (how meshes and name-checking probes ask) follows it.
+  auto named_during = Health("flywheel.accounts.v1.AccountService");
   TestMariaDb::Shared().Restart();
   double up = SecondsUntilHealth(grpc::health::v1::HealthCheckResponse::SERVING, absl::Seconds(10));
   std::printf("health: NOT_SERVING after %.2f s, SERVING %.2f s after restart\n", down, up);
@@ -156,6 +159,8 @@ TEST_F(AccountsE2eTest, HealthFollowsTheDatabaseWithoutRestart) {
   EXPECT_LE(down, 5);
   EXPECT_EQ(during.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(live_during, grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_EQ(named_during, grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(Health("flywheel.accounts.v1.AccountService"), grpc::health::v1::HealthCheckResponse::SERVING);
   EXPECT_GE(up, 0);
   EXPECT_LE(up, 5);
   grpc::Status after = stub_->GetAccount(Context().get(), get, &out);
@@ -199,7 +204,18 @@ TEST_F(AccountsE2eTest, BadInputNamesEveryFieldAndWritesNothing) {
   EXPECT_EQ(ViolationFields(s),
             (std::set<std::string>{"account.name", "account.arr.currency_code", "account.arr.minor_units",
                                    "account.licensed_seats", "account.lifecycle_stage", "account.region",
-                                   "account.contract_start"}));
+                                   "account.contract_start", "account.parent_id"}));
+  EXPECT_TRUE(ListAll({}).empty());
+
+  // A bad field and an unknown parent: both named, the parent as the request holds it.
+  pb::CreateAccountRequest two;
+  *two.mutable_account() = ValidAccount("");
+  two.mutable_account()->set_parent_id("acc_0000000000000000000000000b");
+  s = stub_->CreateAccount(Context().get(), two, &out);
+  EXPECT_EQ(ViolationFields(s), (std::set<std::string>{"account.name", "account.parent_id"}));
+  two.mutable_account()->set_name("Alone bad");
+  s = stub_->CreateAccount(Context().get(), two, &out);
+  EXPECT_EQ(ViolationFields(s), (std::set<std::string>{"account.parent_id"}));
   EXPECT_TRUE(ListAll({}).empty());
 
   pb::ListAccountsRequest bad_list;
@@ -251,7 +267,7 @@ TEST_F(AccountsE2eTest, UpdateChecksMaskAndEtag) {
   cycle.mutable_account()->set_parent_id(child.id());
   cycle.mutable_update_mask()->add_paths("parent_id");
   s = stub_->UpdateAccount(Context().get(), cycle, &updated);
-  EXPECT_EQ(ViolationFields(s), std::set<std::string>{"parent_id"});
+  EXPECT_EQ(ViolationFields(s), std::set<std::string>{"account.parent_id"});
 }
 
 TEST_F(AccountsE2eTest, PaginationHasNoGapsOrDuplicatesUnderConcurrentInserts) {
@@ -347,6 +363,45 @@ TEST_F(AccountsE2eTest, BulkUpsertRefusesAMessageOverTheRecordLimit) {
   ASSERT_EQ(violations.size(), 1u);
   EXPECT_EQ(violations[0].field, "records");
   EXPECT_TRUE(ListAll({}).empty());  // nothing of the refused message was written
+}
+
+// A message that does not decode ends the stream INVALID_ARGUMENT naming its place, after what
+// came before it is written; what came after it is not, and the error says what was done.
+TEST_F(AccountsE2eTest, BulkUpsertEndsOnAMessageThatDoesNotDecodeWithWhatWasWrittenBeforeIt) {
+  auto message = [&](const std::string& key) {
+    pb::BulkUpsertAccountsRequest msg;
+    auto* r = msg.add_records();
+    r->set_source("salesforce");
+    r->set_external_id(key);
+    *r->mutable_account() = ValidAccount("Stream " + key);
+    return msg.SerializeAsString();
+  };
+  testing::RawCallOptions options;
+  options.metadata.emplace_back("x-flywheel-principal", "e2e@test");
+  const std::string path = "/flywheel.accounts.v1.AccountService/BulkUpsertAccounts";
+  grpc::Status status = testing::RawCall(service_->channel(), path,
+                                         {message("t1"), std::string("\x12\x7f\x0a", 3), message("t3")}, options);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "message 2 of the stream is not a valid encoding of its message type");
+  absl::Status detailed = FromGrpcStatus(status);
+  EXPECT_EQ(GetErrorReason(detailed), "STREAM_ENDED_EARLY");
+  auto results = detailed.GetPayload("type.googleapis.com/flywheel.accounts.v1.BulkUpsertAccountsResponse");
+  ASSERT_TRUE(results.has_value());
+  pb::BulkUpsertAccountsResponse written;
+  ASSERT_TRUE(written.ParseFromString(std::string(*results)));
+  EXPECT_EQ(written.created(), 1);
+  ASSERT_EQ(written.results_size(), 1);
+  EXPECT_EQ(written.results(0).outcome(), pb::UPSERT_OUTCOME_CREATED);
+  std::vector<pb::Account> stored = ListAll({});
+  ASSERT_EQ(stored.size(), 1u);  // t1, and not t3
+  EXPECT_EQ(stored[0].name(), "Stream t1");
+  EXPECT_EQ(stored[0].id(), written.results(0).account_id());
+
+  // A bad first message: nothing is processed, and the answer still says so.
+  status = testing::RawCall(service_->channel(), path, {std::string("\x12\x7f\x0a", 3), message("t4")}, options);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "message 1 of the stream is not a valid encoding of its message type");
+  EXPECT_EQ(ListAll({}).size(), 1u);
 }
 
 TEST_F(AccountsE2eTest, BulkUpsertTenThousandWithInvalidRecordsAndDryRun) {

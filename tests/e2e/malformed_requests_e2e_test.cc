@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -20,6 +21,7 @@
 #include "common/ids/ids.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
+#include "common/testing/raw_call.h"
 #include "common/testing/service_process.h"
 #include "common/testing/test_credentials.h"
 #include "common/testing/test_mariadb.h"
@@ -30,7 +32,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/field_mask.pb.h"
-#include "grpcpp/generic/generic_stub.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 
 namespace flywheel {
@@ -55,6 +57,8 @@ struct Spoiler {
   std::function<bool(Message&, const FieldDescriptor*)> spoil;
   // A request gRPC itself cannot decode never reaches a handler (the server answers for it).
   bool undecodable = false;
+  // Whatever else the request holds, the spoiled field alone makes it bad input.
+  bool must_refuse = false;
 };
 
 bool IsIdField(const FieldDescriptor* f) {
@@ -120,6 +124,25 @@ std::vector<Spoiler> Spoilers() {
          return true;
        },
        /*undecodable=*/true},
+      {"overflowing amounts",
+       [](Message& m, const FieldDescriptor* f) {
+         if (f->name() != "minor_units" || f->cpp_type() != FieldDescriptor::CPPTYPE_INT64) return false;
+         m.GetReflection()->SetInt64(&m, f, std::numeric_limits<int64_t>::max());
+         return true;
+       },
+       /*undecodable=*/false, /*must_refuse=*/true},
+      {"out-of-range timestamps",
+       [](Message& m, const FieldDescriptor* f) {
+         if (f->type() != FieldDescriptor::TYPE_MESSAGE || f->is_repeated() ||
+             f->message_type()->full_name() != "google.protobuf.Timestamp") {
+           return false;
+         }
+         Message* t = m.GetReflection()->MutableMessage(&m, f);
+         t->GetReflection()->SetInt64(t, t->GetDescriptor()->FindFieldByName("seconds"), 999999999999999);
+         t->GetReflection()->SetInt32(t, t->GetDescriptor()->FindFieldByName("nanos"), 2000000000);
+         return true;
+       },
+       /*undecodable=*/false, /*must_refuse=*/true},
       {"unknown ids",
        [](Message& m, const FieldDescriptor* f) {
          if (f->type() != FieldDescriptor::TYPE_STRING || !IsIdField(f)) return false;
@@ -172,55 +195,21 @@ bool Spoil(Message& m, const Spoiler& spoiler, int depth) {
 
 // Calls `path` with `request` as a generic stream (one message out, every message in), so unary
 // and streaming methods are called the same way. `last_response` gets the last message received.
+// `trailing` is appended to the encoded request (bytes that break it).
 grpc::Status Call(const std::shared_ptr<grpc::Channel>& channel, const std::string& path, const Message& request,
-                  const std::string& token, std::string* last_response = nullptr) {
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext ctx;
+                  const std::string& token, std::string* last_response = nullptr, const std::string& trailing = "") {
+  testing::RawCallOptions options;
   bool watch = absl::StrContains(path, "/Watch");
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(watch ? 2 : 20));
-  if (!token.empty()) ctx.AddMetadata("authorization", absl::StrCat("Bearer ", token));
-  grpc::CompletionQueue cq;
-  auto wait = [&cq] {
-    void* tag = nullptr;
-    bool ok = false;
-    cq.Next(&tag, &ok);
-    return ok;
-  };
-  auto call = stub.PrepareCall(&ctx, path, &cq);
-  call->StartCall(reinterpret_cast<void*>(1));
-  wait();
+  options.deadline = std::chrono::seconds(watch ? 2 : 20);
+  options.first_response_only = watch;  // a watch never ends by itself: one message (or the end) is enough
+  if (!token.empty()) options.metadata.emplace_back("authorization", absl::StrCat("Bearer ", token));
   std::string encoded = request.SerializeAsString();
   for (size_t at = encoded.find(kUtf8Marker); at != std::string::npos; at = encoded.find(kUtf8Marker, at)) {
     encoded.replace(at, kUtf8Marker.size(), std::string(kUtf8Marker.size(), '\xff'));
   }
-  grpc::Slice slice(encoded);
-  grpc::ByteBuffer out(&slice, 1);
-  call->WriteLast(out, grpc::WriteOptions(), reinterpret_cast<void*>(2));
-  wait();
-  // A watch never ends by itself: one message (or the end) is enough.
-  grpc::ByteBuffer in;
-  for (int messages = 0; messages < 1000; ++messages) {
-    call->Read(&in, reinterpret_cast<void*>(3));
-    if (!wait()) break;
-    if (last_response) {
-      std::vector<grpc::Slice> slices;
-      in.Dump(&slices);
-      last_response->clear();
-      for (const auto& slice : slices) last_response->append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    }
-    if (watch) {
-      ctx.TryCancel();
-      break;
-    }
-  }
-  grpc::Status status;
-  call->Finish(&status, reinterpret_cast<void*>(4));
-  wait();
-  cq.Shutdown();
-  void* tag;
-  bool ok;
-  while (cq.Next(&tag, &ok)) {
-  }
+  std::vector<std::string> responses;
+  grpc::Status status = testing::RawCall(channel, path, {encoded + trailing}, options, &responses);
+  if (last_response && !responses.empty()) *last_response = responses.back();
   return status;
 }
 
@@ -260,6 +249,16 @@ std::string Changes(const std::map<std::string, std::string>& before, const std:
     if (it == before.end() || it->second != sum) changed.push_back(table);
   }
   return absl::StrJoin(changed, ", ");
+}
+
+// For a bulk upsert answered OK: its response counts failed records (each record's errors are
+// reported there, not in the status).
+bool RecordsFailed(const MethodDescriptor* method, const std::string& response_bytes) {
+  google::protobuf::DynamicMessageFactory factory;
+  std::unique_ptr<Message> response(factory.GetPrototype(method->output_type())->New());
+  const FieldDescriptor* failed = method->output_type()->FindFieldByName("failed");
+  return method->client_streaming() && failed && response->ParseFromString(response_bytes) &&
+         response->GetReflection()->GetInt64(*response, failed) > 0;
 }
 
 const std::set<grpc::StatusCode> kAnswersToBadInput = {
@@ -329,6 +328,24 @@ TEST_F(MalformedRequestsE2eTest, EveryMethodNeedsAToken) {
   EXPECT_GE(methods, 75);
 }
 
+TEST_F(MalformedRequestsE2eTest, APrincipalLongerThanTheAuditColumnsIsRefusedEverywhere) {
+  std::string too_long = TestCredentials::Shared().Token(std::string(201, 'p'), {auth::Role::kAdmin});
+  DatabaseFingerprint fingerprint(databases_);
+  std::map<std::string, std::string> before = fingerprint.Take();
+  google::protobuf::DynamicMessageFactory factory;
+  for (const auto& [service, address] : Services()) {
+    auto channel = TestCredentials::Shared().Channel(address);
+    for (int i = 0; i < service->method_count(); ++i) {
+      const MethodDescriptor* method = service->method(i);
+      std::unique_ptr<Message> request(factory.GetPrototype(method->input_type())->New());
+      grpc::Status status = Call(channel, PathOf(method), *request, too_long);
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << method->full_name();
+      EXPECT_EQ(status.error_message(), "bearer token refused: sub: the principal is 201 bytes; at most 200 are allowed");
+    }
+  }
+  EXPECT_EQ(Changes(before, fingerprint.Take()), "");
+}
+
 TEST_F(MalformedRequestsE2eTest, BadRequestsGetClientErrorsAndChangeNothing) {
   std::string admin = TestCredentials::Shared().Token("walker", {auth::Role::kAdmin});
   DatabaseFingerprint fingerprint(databases_);
@@ -366,18 +383,15 @@ TEST_F(MalformedRequestsE2eTest, BadRequestsGetClientErrorsAndChangeNothing) {
             EXPECT_TRUE(absl::StrContains(v.description, "UTF-8")) << v.description;
           }
           EXPECT_EQ(Changes(before, fingerprint.Take()), "");
+        } else if (spoiler.must_refuse) {
+          EXPECT_TRUE(kAnswersToBadInput.count(status.error_code()));
+          EXPECT_TRUE(!status.ok() || RecordsFailed(method, response_bytes));
         } else {
           EXPECT_TRUE(kAnswersToBadInput.count(status.error_code()) || open_watch);
           // No string field takes 70 kB: every one has a length limit. A bulk upsert reports
           // its records' errors in its response ("failed"), not in its status.
           if (std::string(spoiler.name) == "oversized strings") {
-            std::unique_ptr<Message> response(factory.GetPrototype(method->output_type())->New());
-            const FieldDescriptor* failed = method->output_type()->FindFieldByName("failed");
-            if (status.ok() && method->client_streaming() && failed && response->ParseFromString(response_bytes)) {
-              EXPECT_GT(response->GetReflection()->GetInt64(*response, failed), 0);
-            } else {
-              EXPECT_FALSE(status.ok());
-            }
+            EXPECT_TRUE(!status.ok() || RecordsFailed(method, response_bytes));
           }
         }
         if (!status.ok()) {
@@ -390,6 +404,67 @@ TEST_F(MalformedRequestsE2eTest, BadRequestsGetClientErrorsAndChangeNothing) {
   }
   EXPECT_GT(calls, 250);
   EXPECT_GT(refused, calls / 2);
+}
+
+// Bytes that are no valid encoding of any message: a length-delimited field cut short, a varint
+// of eleven bytes, and groups nested past protobuf's depth limit.
+std::vector<std::pair<std::string, std::string>> BrokenEncodings() {
+  return {{"truncated field", std::string("\x12\x7f\x0a", 3)},
+          {"bad varint", std::string("\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12)},
+          {"deep nesting", std::string(200, '\x0b')}};
+}
+
+TEST_F(MalformedRequestsE2eTest, BrokenEncodingsAreRefusedEverywhereAndChangeNothing) {
+  std::string admin = TestCredentials::Shared().Token("walker", {auth::Role::kAdmin});
+  DatabaseFingerprint fingerprint(databases_);
+  std::map<std::string, std::string> before = fingerprint.Take();
+  int streams = 0;
+  for (const auto& [service, address] : Services()) {
+    auto channel = TestCredentials::Shared().Channel(address);
+    for (int i = 0; i < service->method_count(); ++i) {
+      const MethodDescriptor* method = service->method(i);
+      testing::RawCallOptions options;
+      options.metadata.emplace_back("authorization", absl::StrCat("Bearer ", admin));
+      options.first_response_only = method->server_streaming();
+      for (const auto& [name, bytes] : BrokenEncodings()) {
+        // Alone, and in a client stream also after a valid (empty) message.
+        std::vector<std::vector<std::string>> sends = {{bytes}};
+        if (method->client_streaming()) sends.push_back({"", bytes, ""});
+        for (const auto& messages : sends) {
+          grpc::Status status = testing::RawCall(channel, PathOf(method), messages, options);
+          SCOPED_TRACE(absl::StrCat(method->full_name(), " with ", name, " as message ", messages.size() == 1 ? 1 : 2,
+                                    ": ", status.error_code(), " ", status.error_message()));
+          EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+          EXPECT_TRUE(absl::StrContains(status.error_message(), "is not a valid encoding"));
+          if (method->client_streaming()) {
+            EXPECT_TRUE(absl::StrContains(status.error_message(), messages.size() == 1 ? "message 1 of the stream"
+                                                                                      : "message 2 of the stream"));
+            ++streams;
+          }
+          std::map<std::string, std::string> after = fingerprint.Take();
+          EXPECT_EQ(Changes(before, after), "");
+          before = std::move(after);
+        }
+      }
+    }
+  }
+  EXPECT_EQ(streams, 3 * 3 * 2);  // three client streams, each broken three ways, in two places
+}
+
+TEST_F(MalformedRequestsE2eTest, EveryServiceAnswersHealthChecksByItsOwnName) {
+  for (const auto& [service, address] : Services()) {
+    auto health = grpc::health::v1::Health::NewStub(TestCredentials::Shared().Channel(address));
+    for (const std::string& name : {std::string(), service->full_name(), std::string("liveness")}) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      grpc::health::v1::HealthCheckRequest request;
+      request.set_service(name);
+      grpc::health::v1::HealthCheckResponse response;
+      grpc::Status status = health->Check(&ctx, request, &response);
+      EXPECT_TRUE(status.ok()) << service->full_name() << " as \"" << name << "\": " << status.error_message();
+      EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << name;
+    }
+  }
 }
 
 }  // namespace

@@ -161,6 +161,19 @@ TEST(Token, RequiresExpiryAndPrincipal) {
   EXPECT_FALSE(MintToken(Algorithm::kRs256, "not a pem key", "x", {Role::kViewer}, kNow, absl::Hours(1)).ok());
 }
 
+TEST(Token, APrincipalLongerThanTheAuditColumnsIsRefusedWithTheReason) {
+  std::string at_limit(kMaxPrincipalBytes, 'p');
+  auto ok = VerifyToken(SignedHs256(absl::StrCat(R"({"sub":")", at_limit, R"(","exp":1890000000})")), {kSecret, ""}, kNow);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->principal, at_limit);
+  auto refused =
+      VerifyToken(SignedHs256(absl::StrCat(R"({"sub":")", at_limit, R"(q","exp":1890000000})")), {kSecret, ""}, kNow);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(refused.status().message(), "bearer token refused: sub: the principal is 201 bytes; at most 200 are allowed");
+  EXPECT_EQ(PrincipalProblem(at_limit), "");
+  EXPECT_EQ(PrincipalProblem(""), "the principal is empty");
+}
+
 TEST(Token, UnknownRolesGrantNothingAndRolesMustBeNames) {
   auto caller = VerifyToken(SignedHs256(R"({"sub":"a","exp":1890000000,"roles":["superuser","viewer"]})"),
                             {kSecret, ""}, kNow);

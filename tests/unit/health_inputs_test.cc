@@ -1,6 +1,8 @@
 // Cutting stored signals into the windows of DESIGN §3 as of a day.
 #include "services/health/domain/inputs.h"
 
+#include <limits>
+
 #include "gtest/gtest.h"
 
 namespace flywheel::health {
@@ -69,7 +71,37 @@ TEST(BuildScoringInput, ValueCountsFromTheContractYearStartAndRecomputesAsOfAPas
   EXPECT_EQ(earlier.value->realised.minor_units, 0);
   AccountFacts no_target = Utility();
   no_target.value_target.reset();
-  EXPECT_FALSE(BuildScoringInput(no_target, w, kDay, std::nullopt, std::nullopt, absl::Now()).value.has_value());
+  no_target.arr = Money{"GBP", 1};
+  ScoringInput without = BuildScoringInput(no_target, w, kDay, std::nullopt, std::nullopt, absl::Now());
+  ASSERT_TRUE(without.value.has_value());  // realised and projected exist without a target
+  EXPECT_EQ(without.value->realised, (Money{"GBP", 32000000}));
+  EXPECT_EQ(without.value->projected_annual, (Money{"GBP", 80000000}));
+  EXPECT_FALSE(without.value->gap.has_value());
+}
+
+TEST(ValueTrackingFor, SumsAreHeldAtTheLargestAmountInsteadOfWrapping) {
+  // Two of the largest int64 amounts (stored before amounts had a maximum): not -2.
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  std::vector<ValueRecord> values = {{"acc_1", "v1", Money{"GBP", max}, kDay - 1, ""},
+                                     {"acc_1", "v2", Money{"GBP", max}, kDay, ""}};
+  std::optional<ValueTracking> t = ValueTrackingFor(Utility(), values, kDay);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->realised.minor_units, max);
+  EXPECT_EQ(t->projected_annual.minor_units, max);
+  EXPECT_EQ(t->gap->minor_units, 0);
+}
+
+TEST(ValueTrackingFor, WithoutTargetOrArrCountsInTheLatestRecordsCurrency) {
+  AccountFacts a = Utility();
+  a.value_target.reset();
+  std::vector<ValueRecord> values = {{"acc_1", "v1", Money{"EUR", 500}, kDay - 3, ""},
+                                     {"acc_1", "v2", Money{"USD", 700}, kDay - 1, ""},
+                                     {"acc_1", "v3", Money{"USD", 300}, kDay - 2, ""}};
+  std::optional<ValueTracking> t = ValueTrackingFor(a, values, kDay);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->realised, (Money{"USD", 1000}));
+  a.contract_start.reset();
+  EXPECT_FALSE(ValueTrackingFor(a, values, kDay).has_value());  // no contract year without a start
 }
 
 }  // namespace

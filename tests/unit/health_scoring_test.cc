@@ -1,6 +1,8 @@
 // DESIGN §3 health rules, table by table.
 #include "services/health/domain/scoring.h"
 
+#include <limits>
+
 #include "gtest/gtest.h"
 #include "services/health/domain/signals.h"
 
@@ -122,8 +124,8 @@ TEST(Quadrants, EachQuadrantAndItsPrescription) {
 }
 
 TEST(ValueHierarchy, LevelsAreReachedInOrder) {
-  ValueTracking on_track = ComputeValueTracking({"GBP", 100}, absl::CivilDay(2026, 1, 1), kDay, 100);
-  ValueTracking short_of = ComputeValueTracking({"GBP", 100000}, absl::CivilDay(2026, 1, 1), kDay, 100);
+  ValueTracking on_track = ComputeValueTracking(Money{"GBP", 100}, absl::CivilDay(2026, 1, 1), kDay, Money{"GBP", 100});
+  ValueTracking short_of = ComputeValueTracking(Money{"GBP", 100000}, absl::CivilDay(2026, 1, 1), kDay, Money{"GBP", 100});
   struct Case {
     std::optional<double> active;
     std::vector<std::string> use_cases;
@@ -161,35 +163,81 @@ TEST(Trend, ThresholdsAreFivePoints) {
 
 TEST(ValueTracking, WholeDayExampleIsExact) {
   // Contract start 2026-01-01, as of 2026-05-26 (146 days), £320,000 realised.
-  ValueTracking t = ComputeValueTracking({"GBP", 100000000}, absl::CivilDay(2026, 1, 1), kDay, 32000000);
+  ValueTracking t = ComputeValueTracking(Money{"GBP", 100000000}, absl::CivilDay(2026, 1, 1), kDay, Money{"GBP", 32000000});
   EXPECT_EQ(t.elapsed_days, 146);
   EXPECT_EQ(t.year_start, absl::CivilDay(2026, 1, 1));
   EXPECT_EQ(t.projected_annual.minor_units, 80000000);
-  EXPECT_EQ(t.gap.minor_units, 20000000);
-  EXPECT_FALSE(t.on_track);
+  EXPECT_EQ(t.gap->minor_units, 20000000);
+  EXPECT_EQ(t.on_track, false);
 }
 
 TEST(ValueTracking, HalfYearExampleWithinOneDaysRounding) {
   // £1m target, £400k realised at the half year: projected ≈ £800k, gap ≈ £200k.
   for (int days : {182, 183}) {
     absl::CivilDay as_of = absl::CivilDay(2026, 1, 1) + (days - 1);
-    ValueTracking t = ComputeValueTracking({"GBP", 100000000}, absl::CivilDay(2026, 1, 1), as_of, 40000000);
+    ValueTracking t = ComputeValueTracking(Money{"GBP", 100000000}, absl::CivilDay(2026, 1, 1), as_of, Money{"GBP", 40000000});
     EXPECT_EQ(t.elapsed_days, days);
     EXPECT_NEAR(t.projected_annual.minor_units, 80000000, 80000000.0 / 182);
-    EXPECT_NEAR(t.gap.minor_units, 20000000, 80000000.0 / 182);
+    EXPECT_NEAR(t.gap->minor_units, 20000000, 80000000.0 / 182);
   }
 }
 
 TEST(ValueTracking, ContractYearRollsOnAnniversaryAndElapsedIsAtLeastThirty) {
   EXPECT_EQ(ContractYearStart(absl::CivilDay(2024, 3, 15), absl::CivilDay(2026, 3, 14)), absl::CivilDay(2025, 3, 15));
   EXPECT_EQ(ContractYearStart(absl::CivilDay(2024, 3, 15), absl::CivilDay(2026, 3, 15)), absl::CivilDay(2026, 3, 15));
-  ValueTracking early = ComputeValueTracking({"GBP", 1000}, absl::CivilDay(2026, 5, 20), kDay, 10);
+  ValueTracking early = ComputeValueTracking(Money{"GBP", 1000}, absl::CivilDay(2026, 5, 20), kDay, Money{"GBP", 10});
   EXPECT_EQ(early.elapsed_days, 7);
   EXPECT_EQ(early.projected_annual.minor_units, 122);  // 10 × 365 ÷ 30 = 121.67 → 122
-  ValueTracking half = ComputeValueTracking({"GBP", 1000}, absl::CivilDay(2026, 1, 1), absl::CivilDay(2026, 3, 1), 2);
+  ValueTracking half = ComputeValueTracking(Money{"GBP", 1000}, absl::CivilDay(2026, 1, 1), absl::CivilDay(2026, 3, 1), Money{"GBP", 2});
   // 2 × 365 ÷ 60 = 12.1666 → 12; rounding is half-up: 3 × 365 ÷ 146 = 7.5 → 8.
   EXPECT_EQ(half.projected_annual.minor_units, 12);
-  EXPECT_EQ(ComputeValueTracking({"GBP", 1000}, absl::CivilDay(2026, 1, 1), kDay, 3).projected_annual.minor_units, 8);
+  EXPECT_EQ(ComputeValueTracking(Money{"GBP", 1000}, absl::CivilDay(2026, 1, 1), kDay, Money{"GBP", 3}).projected_annual.minor_units, 8);
+}
+
+TEST(ValueTracking, ReportsTheDaysElapsedAndTheDaysUsedApart) {
+  // Seven days into the year: the projection divides by 30, and says so.
+  ValueTracking t = ComputeValueTracking(Money{"GBP", 1000}, absl::CivilDay(2026, 5, 20), kDay, Money{"GBP", 10});
+  EXPECT_EQ(t.elapsed_days, 7);
+  EXPECT_EQ(t.days_used, 30);
+  ValueTracking later = ComputeValueTracking(Money{"GBP", 1000}, absl::CivilDay(2026, 1, 1), kDay, Money{"GBP", 10});
+  EXPECT_EQ(later.elapsed_days, 146);
+  EXPECT_EQ(later.days_used, 146);
+}
+
+TEST(ValueTracking, WithoutATargetRealisedAndProjectedStillExist) {
+  ValueTracking t = ComputeValueTracking(std::nullopt, absl::CivilDay(2026, 1, 1), kDay, Money{"GBP", 32000000});
+  EXPECT_FALSE(t.target.has_value());
+  EXPECT_EQ(t.realised, (Money{"GBP", 32000000}));
+  EXPECT_EQ(t.projected_annual, (Money{"GBP", 80000000}));
+  EXPECT_FALSE(t.gap.has_value());
+  EXPECT_FALSE(t.on_track.has_value());
+}
+
+TEST(ValueTracking, AFebruaryTwentyNinthStartHasItsAnniversaryOnTheTwentyEighth) {
+  absl::CivilDay start(2024, 2, 29);
+  EXPECT_EQ(ContractYearStart(start, absl::CivilDay(2025, 2, 28)), absl::CivilDay(2025, 2, 28));
+  EXPECT_EQ(ContractYearStart(start, absl::CivilDay(2025, 2, 27)), absl::CivilDay(2024, 2, 29));
+  EXPECT_EQ(ContractYearStart(start, absl::CivilDay(2025, 3, 1)), absl::CivilDay(2025, 2, 28));
+  EXPECT_EQ(ContractYearStart(start, absl::CivilDay(2028, 2, 29)), absl::CivilDay(2028, 2, 29));
+  EXPECT_EQ(ContractYearStart(start, absl::CivilDay(2028, 2, 28)), absl::CivilDay(2027, 2, 28));
+  // On the 28th the new year has begun: one day elapsed.
+  EXPECT_EQ(ComputeValueTracking(std::nullopt, start, absl::CivilDay(2025, 2, 28), Money{"GBP", 0}).elapsed_days, 1);
+}
+
+TEST(ValueTracking, HugeSumsAreHeldNotWrappedAndTheMeasureStaysInRange) {
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  ValueTracking t = ComputeValueTracking(Money{"GBP", kMaxMinorUnits}, absl::CivilDay(2026, 1, 1), kDay, Money{"GBP", max});
+  EXPECT_EQ(t.projected_annual.minor_units, max);
+  EXPECT_EQ(t.gap->minor_units, 0);
+  EXPECT_EQ(t.on_track, true);
+  ScoringInput in = Base();
+  in.value = t;
+  in.any_value_realised = true;
+  HealthScore h = ComputeHealth(DefaultScorecard(), in);
+  ASSERT_TRUE(MeasureOf(h, "value").score.has_value());
+  EXPECT_EQ(*MeasureOf(h, "value").score, 100);
+  ASSERT_TRUE(h.overall.has_value());
+  EXPECT_LE(*h.overall, 100);
 }
 
 TEST(Overrides, ApplyUntilTheyExpire) {
@@ -215,7 +263,7 @@ TEST(Explanation, ContributionsAddUpToTheGroupScores) {
   ScoringInput in = Base();
   in.active_users_28d = 200;
   in.use_cases_seen = {"reporting"};
-  in.value = ComputeValueTracking({"GBP", 100000000}, absl::CivilDay(2026, 1, 1), kDay, 32000000);
+  in.value = ComputeValueTracking(Money{"GBP", 100000000}, absl::CivilDay(2026, 1, 1), kDay, Money{"GBP", 32000000});
   in.any_value_realised = true;
   in.nps_scores = {9, 3};
   in.csat_scores = {4, 5};
@@ -230,19 +278,29 @@ TEST(Explanation, ContributionsAddUpToTheGroupScores) {
 
 TEST(Signals, ValidationNamesBadFields) {
   FieldViolations v;
-  ValidateUsage({"acc", kDay, "Use Case!", -1, ""}, v);
+  ValidateUsage({"acc", kDay, "Use Case!", -1, ""}, kDay, v);
   ASSERT_EQ(v.items().size(), 2u);
   EXPECT_EQ(v.items()[0].field, "metric");
   EXPECT_EQ(v.items()[1].field, "value");
   FieldViolations nan;
-  ValidateUsage({"acc", kDay, "logins", std::nan(""), ""}, nan);
+  ValidateUsage({"acc", kDay, "logins", std::nan(""), ""}, kDay, nan);
   EXPECT_EQ(nan.items().at(0).field, "value");
+  FieldViolations absurd;
+  ValidateUsage({"acc", kDay + 2, "logins", 1e308, ""}, kDay, absurd);
+  ASSERT_EQ(absurd.items().size(), 2u);
+  EXPECT_EQ(absurd.items()[0].description, "must be at most 1e+12");
+  EXPECT_EQ(absurd.items()[1].field, "day");
+  EXPECT_EQ(absurd.items()[1].description, "must not be after tomorrow (2026-05-27)");
+  FieldViolations tomorrow;
+  ValidateUsage({"acc", kDay + 1, "logins", kMaxUsageValue, ""}, kDay, tomorrow);
+  EXPECT_TRUE(tomorrow.empty());
   FieldViolations survey;
   SurveyResponse r;
   r.kind = SurveyKind::kCsat;
   r.score = 0;
-  ValidateSurvey(r, survey);
-  EXPECT_EQ(survey.items().size(), 3u);  // response_id, score, respondent
+  r.time = absl::FromCivil(kDay + 2, absl::UTCTimeZone());
+  ValidateSurvey(r, kDay, survey);
+  EXPECT_EQ(survey.items().size(), 4u);  // time, response_id, score, respondent
   EXPECT_TRUE(IsValidMetricName("use_case.reporting"));
   EXPECT_FALSE(IsValidMetricName("use_case..x"));
   EXPECT_FALSE(IsValidMetricName(".x"));

@@ -1,3 +1,5 @@
+#include <limits>
+
 #include "common/ids/ids.h"
 #include "common/money/money.h"
 #include "gtest/gtest.h"
@@ -12,6 +14,27 @@ TEST(Currency, KnowsIso4217Codes) {
   EXPECT_FALSE(IsKnownCurrency("gbp"));
   EXPECT_FALSE(IsKnownCurrency("XXX"));
   EXPECT_FALSE(IsKnownCurrency(""));
+}
+
+TEST(Amounts, AreCheckedAgainstTheDocumentedMaximum) {
+  FieldViolations v;
+  CheckAmount(Money{"GBP", kMaxMinorUnits}, "arr", v);
+  EXPECT_TRUE(v.empty());
+  CheckAmount(Money{"GBP", kMaxMinorUnits + 1}, "arr", v);
+  CheckAmount(Money{"gbp", -1}, "record.amount", v);
+  ASSERT_EQ(v.items().size(), 3u);
+  EXPECT_EQ(v.items()[0].field, "arr.minor_units");
+  EXPECT_EQ(v.items()[0].description, "must be at most 1000000000000000");
+  EXPECT_EQ(v.items()[1].field, "record.amount.currency_code");
+  EXPECT_EQ(v.items()[2].field, "record.amount.minor_units");
+}
+
+TEST(Amounts, SumsAreHeldAtTheBoundsInsteadOfOverflowing) {
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  EXPECT_EQ(AddMinorUnits(max, max), max);
+  EXPECT_EQ(AddMinorUnits(max, 1), max);
+  EXPECT_EQ(AddMinorUnits(std::numeric_limits<int64_t>::min(), -1), std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(AddMinorUnits(40, 2), 42);
 }
 
 TEST(Ids, AreUniqueAndPrefixed) {

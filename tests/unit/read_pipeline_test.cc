@@ -19,13 +19,14 @@ namespace flywheel {
 namespace {
 
 // Feeds `messages` messages ("0", "1", …) and then the end of the stream; the handler fails on
-// message `fail_at` (-1: never). Each handle counts whether the transport was already asked for
+// message `fail_at` (-1: never); message `cut_at` (-1: none) arrives but does not decode. Each handle counts whether the transport was already asked for
 // the following read, which only a pipeline that reads ahead does.
 class Harness {
  public:
-  Harness(int messages, int fail_at = -1)
+  Harness(int messages, int fail_at = -1, int cut_at = -1)
       : messages_(messages),
         fail_at_(fail_at),
+        cut_at_(cut_at),
         pipeline_(pool_, {[this](std::string* into) { StartRead(into); },
                           [this](const std::string& m) { return Handle(m); }, [this] { return Complete(); },
                           [this](const absl::Status& s) { Finish(s); }}),
@@ -72,11 +73,16 @@ class Harness {
       cv_.wait(lock, [&] { return stop_ || read_pending_; });
       if (stop_) return;
       bool ok = sent_ < messages_ && !finished_;
-      if (ok) *into_ = absl::StrCat(sent_++);
+      bool cut = ok && sent_ == cut_at_;
+      if (ok && !cut) *into_ = absl::StrCat(sent_++);
       read_pending_ = false;  // done: the pipeline may start the next read from ReadDone
       delivering_ = true;
       lock.unlock();
-      pipeline_.ReadDone(ok);
+      if (cut) {
+        pipeline_.ReadFailed(absl::InvalidArgumentError(absl::StrCat("message ", cut_at_, " does not decode")));
+      } else {
+        pipeline_.ReadDone(ok);
+      }
       lock.lock();
       delivering_ = false;
       cv_.notify_all();
@@ -111,6 +117,7 @@ class Harness {
 
   const int messages_;
   const int fail_at_;
+  const int cut_at_;
   WorkerPool pool_{2, 100};
   std::mutex mu_;
   std::condition_variable cv_;
@@ -165,6 +172,25 @@ TEST(ReadPipelineTest, AnErrorEndsTheCallOnceAndTheReadInFlightIsIgnored) {
   EXPECT_EQ(status.message(), "bad message 7");
   EXPECT_EQ(h.handled(), Numbers(8));
   EXPECT_EQ(h.completes(), 0);
+  EXPECT_EQ(h.finishes(), 1);
+}
+
+TEST(ReadPipelineTest, AMessageThatDoesNotDecodeEndsTheStreamAfterTheOnesBeforeIt) {
+  Harness h(50, /*fail_at=*/-1, /*cut_at=*/6);
+  h.pipeline().Start();
+  absl::Status status = h.WaitFinished();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "message 6 does not decode");
+  EXPECT_EQ(h.handled(), Numbers(6));  // nothing after it, though the client sent more
+  EXPECT_EQ(h.completes(), 1);         // what came before it is completed (flushed, counted)
+  EXPECT_EQ(h.finishes(), 1);
+}
+
+TEST(ReadPipelineTest, AFirstMessageThatDoesNotDecodeIsAnError) {
+  Harness h(3, /*fail_at=*/-1, /*cut_at=*/0);
+  h.pipeline().Start();
+  EXPECT_EQ(h.WaitFinished().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(h.handled().empty());
   EXPECT_EQ(h.finishes(), 1);
 }
 

@@ -64,7 +64,10 @@ std::vector<TreeNode> BuildTree(const std::string& root_id, const std::vector<Ac
     node.arr = a.arr;
     node.licensed_seats = a.licensed_seats;
     node.rolled_up_seats = a.licensed_seats;
-    if (a.arr) node.rolled_up_arr[a.arr->currency_code] += a.arr->minor_units;
+    if (a.arr) {
+      int64_t& total = node.rolled_up_arr[a.arr->currency_code];
+      total = AddMinorUnits(total, a.arr->minor_units);
+    }
     out.push_back(std::move(node));
     if (depth >= kMaxHierarchyDepth) return index;  // guards against bad data
     for (const Account* child : children[a.id]) {
@@ -73,7 +76,9 @@ std::vector<TreeNode> BuildTree(const std::string& root_id, const std::vector<Ac
       TreeNode& self = out[index];
       self.rolled_up_seats += child_node.rolled_up_seats;
       self.descendant_count += 1 + child_node.descendant_count;
-      for (const auto& [currency, units] : child_node.rolled_up_arr) self.rolled_up_arr[currency] += units;
+      for (const auto& [currency, units] : child_node.rolled_up_arr) {
+        self.rolled_up_arr[currency] = AddMinorUnits(self.rolled_up_arr[currency], units);
+      }
     }
     return index;
   };

@@ -22,14 +22,6 @@ void CheckLength(absl::string_view value, size_t max, const char* field, FieldVi
   if (value.size() > max) v.Add(field, absl::StrCat("must be at most ", max, " bytes"));
 }
 
-void CheckMoney(const Money& money, const std::string& field, FieldViolations& v) {
-  if (!IsKnownCurrency(money.currency_code)) {
-    v.Add(absl::StrCat(field, ".currency_code"),
-          absl::StrCat("\"", money.currency_code, "\" is not an ISO 4217 currency code"));
-  }
-  if (money.minor_units < 0) v.Add(absl::StrCat(field, ".minor_units"), "must not be negative");
-}
-
 }  // namespace
 
 bool IsValidSourceName(absl::string_view source) {
@@ -61,13 +53,13 @@ void ValidateAccount(const Account& a, FieldViolations& v) {
     }
   }
   if (!a.id.empty() && a.parent_id == a.id) v.Add("parent_id", "an account cannot be its own parent");
-  if (a.arr) CheckMoney(*a.arr, "arr", v);
+  if (a.arr) CheckAmount(*a.arr, "arr", v);
   if (a.licensed_seats < 0) v.Add("licensed_seats", "must not be negative");
   if (a.contract_start && a.renewal_date && *a.renewal_date < *a.contract_start) {
     v.Add("renewal_date", "must not be before contract_start");
   }
   if (a.value_target) {
-    CheckMoney(a.value_target->amount, "value_target.amount", v);
+    CheckAmount(a.value_target->amount, "value_target.amount", v);
     CheckLength(a.value_target->description, kMaxNameLength, "value_target.description", v);
   }
   if (a.labels.size() > kMaxLabels) v.Add("labels", absl::StrCat("at most ", kMaxLabels, " labels"));

@@ -92,6 +92,14 @@ UpsertInput CheckedUpsert(const v1::UpsertAccountRequest& r, const std::string& 
   return input;
 }
 
+// An error naming fields of the account (the repository's "parent_id") as the request holds
+// them ("account.parent_id"); fields named already, or of the request itself, are kept.
+absl::Status InAccount(absl::Status status) {
+  return UnderField(std::move(status), "account.", [](absl::string_view field) {
+    return v1::Account::descriptor()->FindFieldByName(std::string(field.substr(0, field.find('.')))) != nullptr;
+  });
+}
+
 }  // namespace
 
 WriteContext AccountServiceImpl::WriteContextOf(grpc::CallbackServerContext* ctx, std::string request_id) const {
@@ -108,6 +116,12 @@ grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServer
     if (request->request_id().size() > kMaxRequestIdLength) {
       v.Add("request_id", absl::StrCat("must be at most ", kMaxRequestIdLength, " bytes"));
     }
+    // Every bad field in one answer: the parent (which the write checks anyway) is read too.
+    bool parent_id_well_formed = std::none_of(v.items().begin(), v.items().end(),
+                                              [](const FieldViolation& f) { return f.field == "account.parent_id"; });
+    if (!v.empty() && !account.parent_id.empty() && parent_id_well_formed) {
+      v.AddFrom(InAccount(repository_.CheckParentOf(account)));
+    }
     if (!v.empty()) return v.ToStatus();
 
     WriteContext write = WriteContextOf(ctx, request->request_id());
@@ -118,7 +132,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServer
     *response = ToProto(account);
     std::optional<IdempotencyRecord> idempotency = IdempotencyFor(request->request_id(), request->account(), *response);
     auto result = repository_.Create(account, write, idempotency);
-    if (!result.ok()) return result.status();
+    if (!result.ok()) return InAccount(result.status());
     if (result->replayed && !response->ParseFromString(result->replayed_response)) {
       return absl::InternalError("stored response for request_id cannot be read");
     }
@@ -206,7 +220,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerC
       if (eq != std::string::npos) query.label_value = request->label().substr(eq + 1);
       if (query.label_key.empty()) v.Add("label", "must be \"key\" or \"key=value\"");
     }
-    if (request->has_updated_since()) query.updated_since = convert::FromTimestamp(request->updated_since());
+    if (request->has_updated_since()) query.updated_since = convert::FromTimestamp(request->updated_since(), "updated_since", v);
     switch (request->order_by()) {
       case v1::ListAccountsRequest::ORDER_BY_UNSPECIFIED:
       case v1::ListAccountsRequest::ORDER_BY_NAME: query.order = ListOrder::kName; break;
@@ -266,7 +280,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::UpdateAccount(grpc::CallbackServer
           return prefixed.ToStatus();
         },
         "UPDATE", WriteContextOf(ctx));
-    if (!updated.ok()) return updated.status();
+    if (!updated.ok()) return InAccount(updated.status());
     *response = ToProto(*updated);
     return absl::OkStatus();
   });
@@ -343,7 +357,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::UpsertAccount(grpc::CallbackServer
     UpsertInput input = CheckedUpsert(*request, "", v);
     if (!v.empty()) return v.ToStatus();
     auto result = repository_.Upsert(input, WriteContextOf(ctx));
-    if (!result.ok()) return result.status();
+    if (!result.ok()) return InAccount(result.status());
     *response->mutable_account() = ToProto(result->account);
     response->set_outcome(ToProto(result->outcome));
     return absl::OkStatus();
@@ -379,8 +393,8 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccountHistory(grpc::CallbackS
   });
 }
 
-grpc::ServerReadReactor<v1::BulkUpsertAccountsRequest>* AccountServiceImpl::BulkUpsertAccounts(
-    grpc::CallbackServerContext* ctx, v1::BulkUpsertAccountsResponse* response) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* AccountServiceImpl::BulkUpsertAccounts(grpc::CallbackServerContext* ctx,
+                                                                                 grpc::ByteBuffer* response) {
   using Reactor = BulkUpsertReactor<v1::BulkUpsertAccountsRequest, v1::BulkUpsertAccountsResponse, UpsertInput>;
   Reactor::Hooks hooks;
   hooks.check = [](const v1::UpsertAccountRequest& record, FieldViolations& v) { return CheckedUpsert(record, "", v); };

@@ -10,7 +10,7 @@
 
 namespace flywheel::accounts {
 
-class AccountServiceImpl final : public v1::AccountService::CallbackService {
+class AccountServiceImpl final : public v1::AccountService::WithRawCallbackMethod_BulkUpsertAccounts<v1::AccountService::CallbackService> {
  public:
   AccountServiceImpl(ServiceContext& context, AccountRepository& repository);
 
@@ -33,8 +33,7 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
                                            v1::AccountTree* response) override;
   grpc::ServerUnaryReactor* UpsertAccount(grpc::CallbackServerContext* ctx, const v1::UpsertAccountRequest* request,
                                           v1::UpsertAccountResponse* response) override;
-  grpc::ServerReadReactor<v1::BulkUpsertAccountsRequest>* BulkUpsertAccounts(
-      grpc::CallbackServerContext* ctx, v1::BulkUpsertAccountsResponse* response) override;
+  grpc::ServerReadReactor<grpc::ByteBuffer>* BulkUpsertAccounts(grpc::CallbackServerContext* ctx, grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListAccountHistory(grpc::CallbackServerContext* ctx,
                                                const v1::ListAccountHistoryRequest* request,
                                                v1::ListAccountHistoryResponse* response) override;

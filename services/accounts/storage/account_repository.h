@@ -96,6 +96,11 @@ class AccountRepository {
   // loaded). NOT_FOUND when the root does not exist or is deleted.
   virtual absl::StatusOr<std::vector<Account>> GetSubtree(const std::string& root_id) = 0;
 
+  // OK when `account` may hang under its parent_id (see CheckParent in hierarchy.h), read
+  // outside any transaction: for naming a bad parent beside the request's other bad fields.
+  // The write checks again in its transaction.
+  virtual absl::Status CheckParentOf(const Account& account) = 0;
+
   // Audit entries with sequence > `after_sequence`, oldest first, at most `limit`.
   virtual absl::StatusOr<std::vector<AuditEntry>> ListHistory(const std::string& account_id,
                                                               int64_t after_sequence, int limit) = 0;

@@ -667,6 +667,15 @@ absl::StatusOr<std::vector<Account>> MysqlAccountRepository::GetSubtree(const st
   return rows;
 }
 
+absl::Status MysqlAccountRepository::CheckParentOf(const Account& account) {
+  absl::Status problem;
+  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
+    problem = CheckParentInTransaction(conn, account);
+    return absl::OkStatus();
+  });
+  return status.ok() ? problem : status;
+}
+
 absl::StatusOr<std::vector<AuditEntry>> MysqlAccountRepository::ListHistory(const std::string& account_id,
                                                                            int64_t after_sequence, int limit) {
   std::vector<AuditEntry> out;

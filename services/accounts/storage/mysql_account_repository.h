@@ -29,6 +29,7 @@ class MysqlAccountRepository : public AccountRepository {
                                                                        bool dry_run,
                                                                        const WriteContext& context) override;
   absl::StatusOr<std::vector<Account>> GetSubtree(const std::string& root_id) override;
+  absl::Status CheckParentOf(const Account& account) override;
   absl::StatusOr<std::vector<AuditEntry>> ListHistory(const std::string& account_id, int64_t after_sequence,
                                                       int limit) override;
 

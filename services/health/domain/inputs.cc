@@ -10,15 +10,28 @@ absl::CivilDay SignalWindowStart(absl::CivilDay as_of) { return as_of - 366; }
 
 std::optional<ValueTracking> ValueTrackingFor(const AccountFacts& account, const std::vector<ValueRecord>& values,
                                               absl::CivilDay as_of) {
-  if (!account.value_target || !account.contract_start) return std::nullopt;
+  if (!account.contract_start) return std::nullopt;
   absl::CivilDay year_start = ContractYearStart(*account.contract_start, as_of);
-  int64_t realised = 0;
-  for (const auto& v : values) {
-    if (v.day >= year_start && v.day <= as_of && v.amount.currency_code == account.value_target->currency_code) {
-      realised += v.amount.minor_units;
+  auto in_year = [&](const ValueRecord& v) { return v.day >= year_start && v.day <= as_of; };
+  std::string currency = account.value_target ? account.value_target->currency_code
+                         : account.arr        ? account.arr->currency_code
+                                              : "";
+  if (currency.empty()) {
+    std::optional<absl::CivilDay> latest;
+    for (const auto& v : values) {
+      if (in_year(v) && (!latest || v.day > *latest)) {
+        latest = v.day;
+        currency = v.amount.currency_code;
+      }
     }
   }
-  return ComputeValueTracking(*account.value_target, *account.contract_start, as_of, realised);
+  Money realised{currency, 0};
+  for (const auto& v : values) {
+    if (in_year(v) && v.amount.currency_code == currency) {
+      realised.minor_units = AddMinorUnits(realised.minor_units, v.amount.minor_units);
+    }
+  }
+  return ComputeValueTracking(account.value_target, *account.contract_start, as_of, realised);
 }
 
 ScoringInput BuildScoringInput(const AccountFacts& account, const SignalWindow& signals, absl::CivilDay as_of,

@@ -34,7 +34,9 @@ struct SignalWindow {
 // which covers the 90-day survey window too.
 absl::CivilDay SignalWindowStart(absl::CivilDay as_of);
 
-// Value tracking as of `as_of`, when the account has a target and a contract start.
+// Value tracking as of `as_of`, when the account has a contract start (its contract year). The
+// value records counted are those in the target's currency, else the ARR's, else that of the
+// year's latest record.
 std::optional<ValueTracking> ValueTrackingFor(const AccountFacts& account, const std::vector<ValueRecord>& values,
                                               absl::CivilDay as_of);
 

@@ -29,7 +29,7 @@ MeasureResult Presence(const Scorecard& sc, const ScoringInput& in) {
   } else {
     m.inputs.push_back({kActiveUsers28d, *in.active_users_28d});
     double ratio = *in.active_users_28d / (static_cast<double>(in.licensed_seats) * sc.presence_target);
-    m.score = Tidy(std::min(1.0, ratio) * 100);
+    m.score = Tidy(std::clamp(ratio, 0.0, 1.0) * 100);
     m.note = "active users ÷ (seats × presence target), capped at 1";
   }
   return m;
@@ -52,19 +52,20 @@ MeasureResult UseCases(const Scorecard& sc, const ScoringInput& in) {
 
 MeasureResult Value(const Scorecard& sc, const ScoringInput& in) {
   MeasureResult m{"value", kBehavioural, std::nullopt, sc.weights.value};
-  if (!in.value) {
+  if (!in.value || !in.value->target) {
     m.note = "the account has no value target";
   } else if (!in.any_value_realised) {
     m.note = "no value recorded in the contract year";
-  } else if (in.value->target.minor_units <= 0) {
+  } else if (in.value->target->minor_units <= 0) {
     m.note = "the value target is zero";
   } else {
-    m.inputs = {{"target_minor_units", static_cast<double>(in.value->target.minor_units)},
+    m.inputs = {{"target_minor_units", static_cast<double>(in.value->target->minor_units)},
                 {"projected_annual_minor_units", static_cast<double>(in.value->projected_annual.minor_units)},
                 {"realised_minor_units", static_cast<double>(in.value->realised.minor_units)},
-                {"elapsed_days", static_cast<double>(in.value->elapsed_days)}};
-    double ratio = static_cast<double>(in.value->projected_annual.minor_units) / in.value->target.minor_units;
-    m.score = Tidy(std::min(1.0, ratio) * 100);
+                {"elapsed_days", static_cast<double>(in.value->elapsed_days)},
+                {"days_used", static_cast<double>(in.value->days_used)}};
+    double ratio = static_cast<double>(in.value->projected_annual.minor_units) / in.value->target->minor_units;
+    m.score = Tidy(std::clamp(ratio, 0.0, 1.0) * 100);
     m.note = "projected annual value ÷ target, capped at 1";
   }
   return m;
@@ -127,7 +128,7 @@ ValueLevel LevelFor(const ScoringInput& in, const std::vector<MeasureResult>& me
   bool presence = in.active_users_28d && *in.active_users_28d > 0;
   bool use = use_cases.score && *use_cases.score >= 50;
   bool value = in.any_value_realised;
-  bool roi = in.value && in.value->on_track && in.value->target.minor_units > 0;
+  bool roi = in.value && in.value->on_track.value_or(false) && in.value->target->minor_units > 0;
   if (!presence) return ValueLevel::kNone;
   if (!use) return ValueLevel::kPresence;
   if (!value) return ValueLevel::kUseCases;

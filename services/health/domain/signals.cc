@@ -26,17 +26,23 @@ bool IsValidMetricName(absl::string_view metric) {
   return true;
 }
 
-void ValidateUsage(const UsageReading& r, FieldViolations& v) {
+void ValidateUsage(const UsageReading& r, absl::CivilDay today, FieldViolations& v) {
   if (!IsValidMetricName(r.metric)) v.Add("metric", "must be 1-100 of a-z, 0-9, '_' with '.' between segments");
   if (!std::isfinite(r.value)) {
     v.Add("value", "must be a finite number");
   } else if (r.value < 0) {
     v.Add("value", "must not be negative");
+  } else if (r.value > kMaxUsageValue) {
+    v.Add("value", absl::StrCat("must be at most ", kMaxUsageValue));
   }
+  if (r.day > today + 1) v.Add("day", absl::StrCat("must not be after tomorrow (", absl::FormatCivilTime(today + 1), ")"));
   if (r.source.size() > 64) v.Add("source", "must be at most 64 bytes");
 }
 
-void ValidateSurvey(const SurveyResponse& r, FieldViolations& v) {
+void ValidateSurvey(const SurveyResponse& r, absl::CivilDay today, FieldViolations& v) {
+  if (absl::ToCivilDay(r.time, absl::UTCTimeZone()) > today + 1) {
+    v.Add("time", absl::StrCat("must not be after tomorrow (", absl::FormatCivilTime(today + 1), ")"));
+  }
   CheckId(r.response_id, "response_id", v);
   if (r.kind == SurveyKind::kNps && (r.score < 0 || r.score > 10)) v.Add("score", "an NPS score is 0-10");
   if (r.kind == SurveyKind::kCsat && (r.score < 1 || r.score > 5)) v.Add("score", "a CSAT score is 1-5");
@@ -47,10 +53,7 @@ void ValidateSurvey(const SurveyResponse& r, FieldViolations& v) {
 
 void ValidateValue(const ValueRecord& r, FieldViolations& v) {
   CheckId(r.record_id, "record_id", v);
-  if (!IsKnownCurrency(r.amount.currency_code)) {
-    v.Add("amount.currency_code", absl::StrCat("\"", r.amount.currency_code, "\" is not an ISO 4217 currency code"));
-  }
-  if (r.amount.minor_units < 0) v.Add("amount.minor_units", "must not be negative");
+  CheckAmount(r.amount, "amount", v);
   if (r.description.size() > kMaxTextLength) {
     v.Add("description", absl::StrCat("must be at most ", kMaxTextLength, " bytes"));
   }

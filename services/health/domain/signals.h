@@ -50,9 +50,14 @@ struct ValueRecord {
 // A metric name: 1–100 of [a-z0-9_], with dots separating segments ("use_case.reporting").
 bool IsValidMetricName(absl::string_view metric);
 
-// Violations are named relative to the signal ("metric", "value", …).
-void ValidateUsage(const UsageReading& reading, FieldViolations& violations);
-void ValidateSurvey(const SurveyResponse& response, FieldViolations& violations);
+// The largest usage value taken (a count or a percentage far below it; 1e308 is no reading).
+inline constexpr double kMaxUsageValue = 1e12;
+
+// Violations are named relative to the signal ("metric", "value", …). `today` is the service's
+// day: a usage reading or survey response dated after tomorrow (UTC) is bad input, since no
+// feed can have seen it yet (one day's slack covers callers in time zones ahead of UTC).
+void ValidateUsage(const UsageReading& reading, absl::CivilDay today, FieldViolations& violations);
+void ValidateSurvey(const SurveyResponse& response, absl::CivilDay today, FieldViolations& violations);
 void ValidateValue(const ValueRecord& record, FieldViolations& violations);
 
 }  // namespace flywheel::health

@@ -12,24 +12,28 @@ namespace flywheel::health {
 
 inline constexpr int kMinimumElapsedDays = 30;
 
+// Realised, elapsed and projected exist without a target; gap and on-track only with one.
 struct ValueTracking {
-  Money target;
+  std::optional<Money> target;
   absl::CivilDay year_start;
-  int elapsed_days = 0;
-  Money realised;
+  int elapsed_days = 0;  // from the year start to the day, both included
+  int days_used = 0;     // what the projection divides by: max(elapsed_days, 30)
+  Money realised;        // in the target's currency (see ValueTrackingFor)
   Money projected_annual;
-  Money gap;
-  bool on_track = false;
+  std::optional<Money> gap;
+  std::optional<bool> on_track;
 };
 
 // The start of the contract year containing `as_of`: the last anniversary of
-// `contract_start` on or before it (a 29 February start falls on 1 March in other years).
+// `contract_start` on or before it. A 29 February start has its anniversary on 28 February in a
+// common year (years added as most date libraries add them).
 absl::CivilDay ContractYearStart(absl::CivilDay contract_start, absl::CivilDay as_of);
 
-// projected = realised × 365 ÷ max(elapsed, 30), rounded half-up to a minor unit;
-// gap = max(0, target − projected). `realised_minor_units` is the sum of value records in
-// [year start, as_of], in the target's currency.
-ValueTracking ComputeValueTracking(const Money& target, absl::CivilDay contract_start, absl::CivilDay as_of,
-                                   int64_t realised_minor_units);
+// projected = realised × 365 ÷ max(elapsed, 30), rounded half-up to a minor unit (held at
+// int64's maximum); with a target, gap = max(0, target − projected) and on track when
+// projected ≥ target. `realised` is the sum of value records in [year start, as_of] in one
+// currency (the target's, when there is one).
+ValueTracking ComputeValueTracking(const std::optional<Money>& target, absl::CivilDay contract_start,
+                                   absl::CivilDay as_of, const Money& realised);
 
 }  // namespace flywheel::health

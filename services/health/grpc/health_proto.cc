@@ -132,13 +132,16 @@ pb::ValueTracking ToProto(const std::string& account_id, absl::CivilDay as_of, c
   *m.mutable_as_of() = convert::ToProto(as_of);
   m.set_target_description(facts.value_target_description);
   if (!t) return m;
-  *m.mutable_target() = convert::ToProto(t->target);
+  if (t->target) *m.mutable_target() = convert::ToProto(*t->target);
   *m.mutable_contract_year_start() = convert::ToProto(t->year_start);
   m.set_elapsed_days(t->elapsed_days);
-  *m.mutable_realised() = convert::ToProto(t->realised);
-  *m.mutable_projected_annual() = convert::ToProto(t->projected_annual);
-  *m.mutable_gap() = convert::ToProto(t->gap);
-  m.set_on_track(t->on_track);
+  m.set_days_used(t->days_used);
+  if (!t->realised.currency_code.empty()) {  // no target, ARR or record names a currency: nothing realised
+    *m.mutable_realised() = convert::ToProto(t->realised);
+    *m.mutable_projected_annual() = convert::ToProto(t->projected_annual);
+  }
+  if (t->gap) *m.mutable_gap() = convert::ToProto(*t->gap);
+  if (t->on_track) m.set_on_track(*t->on_track);
   return m;
 }
 
@@ -247,7 +250,7 @@ SurveyResponse FromProto(const pb::SurveyResponse& m, const std::string& prefix,
   if (!m.has_time()) {
     v.Add(prefix + "time", "is required");
   } else {
-    r.time = convert::FromTimestamp(m.time());
+    r.time = convert::FromTimestamp(m.time(), prefix + "time", v).value_or(absl::UnixEpoch());
   }
   return r;
 }

@@ -58,7 +58,7 @@ std::optional<absl::CivilDay> OptionalDay(bool present, const flywheel::type::v1
 
 // Adds `amount` to the per-currency totals `totals`.
 void AddMoney(std::map<std::string, int64_t>& totals, const std::string& currency, int64_t amount) {
-  if (!currency.empty()) totals[currency] += amount;
+  if (!currency.empty()) totals[currency] = AddMinorUnits(totals[currency], amount);
 }
 
 template <typename RepeatedMoney>
@@ -106,13 +106,14 @@ absl::StatusOr<std::vector<UsageReading>> HealthServiceImpl::CheckedReadings(con
   }
   std::vector<UsageReading> readings;
   readings.reserve(request.readings_size());
+  const absl::CivilDay today = Today();
   std::set<std::string> accounts;
   for (int i = 0; i < request.readings_size(); ++i) {
     std::string prefix = absl::StrCat("readings[", first_index + i, "].");
     FieldViolations local;
     UsageReading r = FromProto(request.readings(i), "", local);
     RequireAccountId(r.account_id, "account_id", local);
-    ValidateUsage(r, local);
+    ValidateUsage(r, today, local);
     v.AddAll(prefix, local);
     accounts.insert(r.account_id);
     readings.push_back(std::move(r));
@@ -137,15 +138,17 @@ grpc::ServerUnaryReactor* HealthServiceImpl::RecordUsage(grpc::CallbackServerCon
 
 // Checks and writes each message of the stream on a worker while the next one is read. A bad
 // message (or one that does not decode) ends the stream with INVALID_ARGUMENT naming the reading
-// by its position in the stream; messages before it are written, and a message the database
-// fails may be partly written (a large one is several transactions: see RecordUsage of the
-// repository).
+// by its position in the stream (or the message); messages before it are written, and a message
+// the database fails may be partly written (a large one is several transactions: see RecordUsage
+// of the repository).
 // Re-sending the feed from the failed message is safe: readings replace by key.
-class HealthServiceImpl::StreamUsageReactor : public PipelinedReadReactor<v1::RecordUsageRequest> {
+class HealthServiceImpl::StreamUsageReactor
+    : public PipelinedReadReactor<v1::RecordUsageRequest, v1::RecordUsageResponse> {
  public:
-  StreamUsageReactor(grpc::CallbackServerContext* context, HealthServiceImpl* service,
-                     v1::RecordUsageResponse* response)
-      : PipelinedReadReactor(context, "StreamUsage", service->context_), service_(service), response_(response) {}
+  StreamUsageReactor(grpc::CallbackServerContext* context, HealthServiceImpl* service, grpc::ByteBuffer* response)
+      : PipelinedReadReactor(context, "StreamUsage", service->context_, response),
+        service_(service),
+        response_(&this->response()) {}
 
  private:
   absl::Status Handle(const v1::RecordUsageRequest& message) override {
@@ -158,15 +161,14 @@ class HealthServiceImpl::StreamUsageReactor : public PipelinedReadReactor<v1::Re
     return absl::OkStatus();
   }
   absl::Status Complete() override { return absl::OkStatus(); }
-  std::string Position() const override { return absl::StrCat("the message after reading ", next_index_); }
 
   HealthServiceImpl* service_;
   v1::RecordUsageResponse* response_;
   int64_t next_index_ = 0;
 };
 
-grpc::ServerReadReactor<v1::RecordUsageRequest>* HealthServiceImpl::StreamUsage(grpc::CallbackServerContext* ctx,
-                                                                                v1::RecordUsageResponse* response) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* HealthServiceImpl::StreamUsage(grpc::CallbackServerContext* ctx,
+                                                                         grpc::ByteBuffer* response) {
   return new StreamUsageReactor(ctx, this, response);
 }
 
@@ -178,7 +180,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::RecordSurveyResponse(grpc::Callback
     FieldViolations local;
     SurveyResponse r = FromProto(request->response(), "", local);
     RequireAccountId(r.account_id, "account_id", local);
-    ValidateSurvey(r, local);
+    ValidateSurvey(r, Today(), local);
     v.AddAll("response.", local);
     if (!v.empty()) return v.ToStatus();
     if (auto a = accounts_.Get(r.account_id); !a.ok()) return a.status();
@@ -397,12 +399,15 @@ grpc::ServerUnaryReactor* HealthServiceImpl::SetOverride(grpc::CallbackServerCon
     if (o.reason().empty() || o.reason().size() > 1000) v.Add("override.reason", "must be 1-1000 bytes");
     if (o.author().empty() || o.author().size() > 200) v.Add("override.author", "must be 1-200 bytes");
     absl::Time now = context_.clock.Now();
-    if (!o.has_expire_time() || convert::FromTimestamp(o.expire_time()) <= now) {
+    std::optional<absl::Time> expire;
+    if (!o.has_expire_time()) {
+      v.Add("override.expire_time", "is required");
+    } else if (expire = convert::FromTimestamp(o.expire_time(), "override.expire_time", v); expire && *expire <= now) {
       v.Add("override.expire_time", "must be in the future");
     }
     if (!v.empty()) return v.ToStatus();
     if (auto a = accounts_.Get(o.account_id()); !a.ok()) return a.status();
-    Override stored{o.value(), o.reason(), o.author(), convert::FromTimestamp(o.expire_time()), now};
+    Override stored{o.value(), o.reason(), o.author(), *expire, now};
     if (absl::Status s = repository_.SetOverride(o.account_id(), stored); !s.ok()) return s;
     *response = ToProto(o.account_id(), stored);
     return absl::OkStatus();

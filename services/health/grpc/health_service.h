@@ -11,14 +11,13 @@
 
 namespace flywheel::health {
 
-class HealthServiceImpl final : public v1::HealthService::CallbackService {
+class HealthServiceImpl final : public v1::HealthService::WithRawCallbackMethod_StreamUsage<v1::HealthService::CallbackService> {
  public:
   HealthServiceImpl(ServiceContext& context, HealthRepository& repository, accounts::AccountsClient& accounts);
 
   grpc::ServerUnaryReactor* RecordUsage(grpc::CallbackServerContext*, const v1::RecordUsageRequest*,
                                         v1::RecordUsageResponse*) override;
-  grpc::ServerReadReactor<v1::RecordUsageRequest>* StreamUsage(grpc::CallbackServerContext*,
-                                                               v1::RecordUsageResponse*) override;
+  grpc::ServerReadReactor<grpc::ByteBuffer>* StreamUsage(grpc::CallbackServerContext* ctx, grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* RecordSurveyResponse(grpc::CallbackServerContext*, const v1::RecordSurveyResponseRequest*,
                                                  v1::SurveyResponse*) override;
   grpc::ServerUnaryReactor* RecordValue(grpc::CallbackServerContext*, const v1::RecordValueRequest*,

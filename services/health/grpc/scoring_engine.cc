@@ -60,10 +60,10 @@ StoredScore ScoringEngine::ToStored(const ScoredAccount& s, absl::Time compute_t
   out.account_name = s.facts.name;
   out.csm_owner = s.facts.csm_owner;
   out.arr = s.facts.arr;
-  if (s.value) {
+  if (s.value && s.value->target) {
     out.value_target = s.value->target;
     out.value_projected_minor = s.value->projected_annual.minor_units;
-    out.value_gap_minor = s.value->gap.minor_units;
+    out.value_gap_minor = s.value->gap->minor_units;
   }
   out.detail = ToProto(s.facts.id, s.score, s.facts, compute_time).SerializeAsString();
   out.compute_time = compute_time;

@@ -236,8 +236,8 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::UpsertStakeholder(grpc::Callba
   });
 }
 
-grpc::ServerReadReactor<v1::BulkUpsertStakeholdersRequest>* StakeholderServiceImpl::BulkUpsertStakeholders(
-    grpc::CallbackServerContext* ctx, v1::BulkUpsertStakeholdersResponse* response) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* StakeholderServiceImpl::BulkUpsertStakeholders(
+    grpc::CallbackServerContext* ctx, grpc::ByteBuffer* response) {
   using Reactor = BulkUpsertReactor<v1::BulkUpsertStakeholdersRequest, v1::BulkUpsertStakeholdersResponse, UpsertInput>;
   Reactor::Hooks hooks;
   hooks.check = [](const v1::UpsertStakeholderRequest& record, FieldViolations& v) { return CheckedUpsert(record, v); };
@@ -393,6 +393,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::SetRaciAssignments(grpc::Callb
       const auto& a = request->assignments(i);
       auto letter = EnumFromProto<RaciLetter>(a.letter(), pb::RaciLetter_IsValid, absl::StrCat("assignments[", i, "].letter"), v);
       if (!letter && a.letter() == 0) v.Add(absl::StrCat("assignments[", i, "].letter"), "is required");
+      RequireId(a.stakeholder_id(), "stk", absl::StrCat("assignments[", i, "].stakeholder_id"), v);
       assignments.push_back({a.stakeholder_id(), letter.value_or(RaciLetter::kInformed)});
     }
     if (!v.empty()) return v.ToStatus();

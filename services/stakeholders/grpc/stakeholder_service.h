@@ -11,7 +11,7 @@
 
 namespace flywheel::stakeholders {
 
-class StakeholderServiceImpl final : public v1::StakeholderService::CallbackService {
+class StakeholderServiceImpl final : public v1::StakeholderService::WithRawCallbackMethod_BulkUpsertStakeholders<v1::StakeholderService::CallbackService> {
  public:
   StakeholderServiceImpl(ServiceContext& context, StakeholderRepository& repository,
                          accounts::AccountsClient& accounts, health::HealthClient& health)
@@ -29,8 +29,7 @@ class StakeholderServiceImpl final : public v1::StakeholderService::CallbackServ
                                               v1::Stakeholder*) override;
   grpc::ServerUnaryReactor* UpsertStakeholder(grpc::CallbackServerContext*, const v1::UpsertStakeholderRequest*,
                                               v1::UpsertStakeholderResponse*) override;
-  grpc::ServerReadReactor<v1::BulkUpsertStakeholdersRequest>* BulkUpsertStakeholders(
-      grpc::CallbackServerContext*, v1::BulkUpsertStakeholdersResponse*) override;
+  grpc::ServerReadReactor<grpc::ByteBuffer>* BulkUpsertStakeholders(grpc::CallbackServerContext* ctx, grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetCoverage(grpc::CallbackServerContext*, const v1::GetCoverageRequest*,
                                         v1::Coverage*) override;
   grpc::ServerUnaryReactor* BatchGetCoverage(grpc::CallbackServerContext*, const v1::BatchGetCoverageRequest*,
