@@ -123,6 +123,13 @@ std::string GetErrorReason(const absl::Status& status) {
   return info ? info->reason() : "";
 }
 
+std::string GetErrorMetadata(const absl::Status& status, absl::string_view key) {
+  auto info = ReadPayload<google::rpc::ErrorInfo>(status, kErrorInfoTypeUrl);
+  if (!info) return "";
+  auto it = info->metadata().find(std::string(key));
+  return it == info->metadata().end() ? "" : it->second;
+}
+
 absl::Status UnderField(absl::Status status, absl::string_view prefix,
                         const std::function<bool(absl::string_view field)>& of_resource) {
   std::vector<FieldViolation> violations = GetFieldViolations(status);

@@ -72,6 +72,8 @@ absl::Status CheckEtag(absl::string_view resource_type, absl::string_view id, ab
 std::vector<FieldViolation> GetFieldViolations(const absl::Status& status);
 std::vector<PreconditionViolation> GetPreconditionViolations(const absl::Status& status);
 std::string GetErrorReason(const absl::Status& status);
+// The value of `key` in the status's ErrorInfo metadata ("" when absent).
+std::string GetErrorMetadata(const absl::Status& status, absl::string_view key);
 
 // Type URLs of the detail messages, as google.protobuf.Any names them.
 inline constexpr char kBadRequestTypeUrl[] = "type.googleapis.com/google.rpc.BadRequest";

@@ -95,10 +95,11 @@ int Report(pb::HandoffService::Stub& stub, const Options& o) {
   std::fflush(stdout);
   // The summary goes to stderr so that stdout stays one clean table, JSON document or CSV file.
   std::fprintf(stderr,
-               "report %s as of %s, shard %d/%d%s: %lld accounts, %lld findings, %lld opened, %lld updated, "
-               "%lld resolved in %.2f s (fetch %.2f s, evaluate %.2f s, write %.2f s)\n",
+               "report %s as of %s, shard %d/%d%s: %lld accounts (%lld deleted meanwhile), %lld findings, %lld opened, "
+               "%lld updated, %lld resolved in %.2f s (fetch %.2f s, evaluate %.2f s, write %.2f s)\n",
                run.id().empty() ? "(dry run)" : run.id().c_str(), Day(run.as_of()).c_str(), run.shard_index(),
                run.shard_count(), run.dry_run() ? " dry run" : "", static_cast<long long>(run.accounts_scanned()),
+               static_cast<long long>(run.accounts_skipped()),
                static_cast<long long>(run.findings()), static_cast<long long>(run.opened()),
                static_cast<long long>(run.updated()), static_cast<long long>(run.resolved()), run.total_seconds(),
                run.fetch_seconds(), run.evaluate_seconds(), run.write_seconds());

@@ -336,7 +336,11 @@ TEST_F(HealthE2eTest, StreamUsageStopsAtAMessageThatDoesNotDecode) {
   std::vector<FieldViolation> violations = GetFieldViolations(FromGrpcStatus(s));
   ASSERT_EQ(violations.size(), 1u) << s.error_message();
   EXPECT_EQ(violations[0].field, "flywheel.health.v1.UsageReading.metric");
-  EXPECT_TRUE(absl::StrContains(violations[0].description, "after reading 1")) << violations[0].description;
+  EXPECT_TRUE(absl::StrContains(violations[0].description, "message 2 of the stream")) << violations[0].description;
+  // What was done before it travels with the error.
+  EXPECT_EQ(GetErrorReason(FromGrpcStatus(s)), "STREAM_ENDED_EARLY");
+  EXPECT_EQ(GetErrorMetadata(FromGrpcStatus(s), "accepted"), "1");
+  EXPECT_EQ(GetErrorMetadata(FromGrpcStatus(s), "messages_handled"), "1");
 
   hpb::ListSignalsRequest sig;
   sig.set_account_id(utility_);

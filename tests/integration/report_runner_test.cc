@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_format.h"
 #include "common/db/migrations.h"
+#include "common/status/errors.h"
 #include "common/testing/test_mariadb.h"
 #include "gtest/gtest.h"
 #include "services/handoff/grpc/report_runner.h"
@@ -55,6 +56,10 @@ class InProcessSources : public ReportSources {
     ++batches_asked_;
     hpb::BatchGetReportInputsResponse out;
     for (const std::string& id : request.account_ids()) {
+      // As the health service answers for an account deleted after the run listed it.
+      if (deleted_.count(id)) return NotFoundError("account", id);
+    }
+    for (const std::string& id : request.account_ids()) {
       hpb::ReportInputs* in = out.add_inputs();
       in->set_account_id(id);
       in->mutable_health()->set_overall_missing(true);
@@ -69,6 +74,9 @@ class InProcessSources : public ReportSources {
     }
     spb::BatchGetCoverageResponse out;
     for (const std::string& id : account_ids) {
+      if (deleted_.count(id)) return NotFoundError("account", id);
+    }
+    for (const std::string& id : account_ids) {
       out.add_coverages()->set_account_id(id);
       if (IndexOf(id) % 4 != 0) continue;
       for (spb::Role role : {spb::ROLE_OWNER, spb::ROLE_CHAMPION}) {
@@ -82,12 +90,15 @@ class InProcessSources : public ReportSources {
   }
 
   void FailCoverageAfter(int calls) { fail_after_ = calls; }
+  // Accounts still listed but deleted by the time their batch is read (set before a run).
+  void Delete(std::set<std::string> ids) { deleted_ = std::move(ids); }
   int batches_asked() const { return batches_asked_; }
 
  private:
   std::atomic<int> batches_asked_{0};
   std::atomic<int> coverage_calls_{0};
   int fail_after_ = -1;
+  std::set<std::string> deleted_;
 };
 
 class ReportRunnerTest : public ::testing::Test {
@@ -180,6 +191,34 @@ TEST_F(ReportRunnerTest, ADryRunCountsWithoutWriting) {
   EXPECT_EQ(run->counts.opened, ExpectedFindings());
   EXPECT_EQ(found.load(), ExpectedFindings());
   EXPECT_TRUE(StoredExceptions().empty());
+}
+
+// An account deleted while the run goes on is skipped and counted, and its open exceptions are
+// resolved like any cleared condition; the nightly run itself finishes.
+TEST_F(ReportRunnerTest, AnAccountDeletedDuringTheRunIsSkippedAndItsExceptionsResolved) {
+  ASSERT_TRUE(runner_->Run({kDay}).ok());
+  ASSERT_EQ(static_cast<int>(StoredExceptions().size()), ExpectedFindings());
+  // acc_00001 has a ROLE_GAP, acc_00005 a ROLE_GAP and CAPTIVE; two in one batch, one in another.
+  sources_.Delete({"acc_00001", "acc_00005", "acc_02501"});
+  for (bool dry_run : {true, false}) {
+    auto run = runner_->Run({kDay, 0, 1, dry_run});
+    ASSERT_TRUE(run.ok()) << run.status();
+    EXPECT_EQ(run->accounts_scanned, kAccounts);
+    EXPECT_EQ(run->accounts_skipped, 3);
+    EXPECT_EQ(run->counts.opened, 0);
+    EXPECT_EQ(run->counts.resolved, 4);
+  }
+  int resolved_by_rule = 0;
+  EXPECT_TRUE(db::RunOnConnection(*pool_, [&](db::Connection& c) {
+    db::ForEachRow(c, "SELECT account_id, close_source FROM exceptions WHERE status <> ?",
+                   {static_cast<int64_t>(ExceptionStatus::kOpen)}, [&](sql::ResultSet& rs) {
+                     EXPECT_TRUE(std::set<std::string>({"acc_00001", "acc_00005", "acc_02501"}).count(rs.getString(1)));
+                     EXPECT_EQ(rs.getInt(2), static_cast<int>(CloseSource::kRule));
+                     ++resolved_by_rule;
+                   });
+    return absl::OkStatus();
+  }).ok());
+  EXPECT_EQ(resolved_by_rule, 4);
 }
 
 TEST_F(ReportRunnerTest, AFailedReadStopsTheRunAndIsReported) {

@@ -156,6 +156,7 @@ pb::ReportRun ToProto(const ReportRun& r) {
   m.set_shard_count(r.shard_count);
   m.set_dry_run(r.dry_run);
   m.set_accounts_scanned(r.accounts_scanned);
+  m.set_accounts_skipped(r.accounts_skipped);
   m.set_findings(r.findings);
   m.set_opened(r.counts.opened);
   m.set_updated(r.counts.updated);

@@ -174,6 +174,7 @@ absl::StatusOr<ReportRun> ReportRunner::Execute(const ReportRequest& request,
         return;
       }
       run.findings += result->findings;
+      run.accounts_skipped += result->skipped;
       run.counts.opened += result->counts.opened;
       run.counts.updated += result->counts.updated;
       run.counts.resolved += result->counts.resolved;
@@ -202,8 +203,30 @@ absl::StatusOr<ReportRunner::BatchResult> ReportRunner::RunBatch(
     const std::function<void(const StoredException&)>& found) {
   BatchResult result;
   absl::Time fetch_start = absl::Now();
+  // An account deleted while the run goes on is skipped: a peer answers NOT_FOUND naming it,
+  // and the batch is fetched again without it (its open exceptions are resolved below).
+  std::vector<const ShardAccount*> vanished;
+  std::vector<const ShardAccount*> live = accounts;
+  for (;;) {
+    absl::StatusOr<BatchInputs> fetched = FetchBatch(live, request, paths);
+    if (fetched.ok()) return Evaluated(live, vanished, *std::move(fetched), request, rules, paths, found, fetch_start);
+    std::string missing = fetched.status().code() == absl::StatusCode::kNotFound
+                              ? GetErrorMetadata(fetched.status(), "id")
+                              : "";
+    auto gone = std::find_if(live.begin(), live.end(), [&](const ShardAccount* a) { return a->id == missing; });
+    if (missing.empty() || gone == live.end()) return fetched.status();
+    vanished.push_back(*gone);
+    live.erase(gone);
+  }
+}
+
+absl::StatusOr<ReportRunner::BatchInputs> ReportRunner::FetchBatch(const std::vector<const ShardAccount*>& accounts,
+                                                                   const ReportRequest& request,
+                                                                   const std::map<std::string, SuccessPath>& paths) {
+  BatchInputs out;
   std::vector<std::string> ids;
   for (const auto* a : accounts) ids.push_back(a->id);
+  if (ids.empty()) return out;
 
   auto coverage_call = std::async(std::launch::async, [&] { return sources_.Coverage(ids); });
   auto assignments = handoffs_.Assignments(ids);
@@ -230,6 +253,26 @@ absl::StatusOr<ReportRunner::BatchResult> ReportRunner::RunBatch(
   if (health->inputs_size() != static_cast<int>(ids.size()) || coverage->coverages_size() != static_cast<int>(ids.size())) {
     return absl::UnavailableError("an upstream service answered for other accounts than asked");
   }
+  out.assignments = *std::move(assignments);
+  out.health = *std::move(health);
+  out.coverage = *std::move(coverage);
+  out.stalled = *std::move(stalled);
+  return out;
+}
+
+absl::StatusOr<ReportRunner::BatchResult> ReportRunner::Evaluated(
+    const std::vector<const ShardAccount*>& accounts, const std::vector<const ShardAccount*>& vanished,
+    BatchInputs fetched, const ReportRequest& request, const std::vector<RuleConfig>& rules,
+    const std::map<std::string, SuccessPath>& paths, const std::function<void(const StoredException&)>& found,
+    absl::Time fetch_start) {
+  BatchResult result;
+  result.skipped = static_cast<int64_t>(vanished.size());
+  auto* assignments = &fetched.assignments;
+  auto* health = &fetched.health;
+  auto* coverage = &fetched.coverage;
+  auto* stalled = &fetched.stalled;
+  std::vector<std::string> ids;
+  for (const auto* a : accounts) ids.push_back(a->id);
   std::map<std::string, std::map<std::string, std::vector<const spb::Stakeholder*>>> people;  // account → role → people
   for (const auto& s : coverage->stakeholders()) people[s.account_id()][RoleName(s.role())].push_back(&s);
   result.fetch_seconds = SecondsSince(fetch_start);
@@ -298,6 +341,11 @@ absl::StatusOr<ReportRunner::BatchResult> ReportRunner::RunBatch(
     }
     result.findings += static_cast<int64_t>(findings.size());
     batch.push_back({account.id, account.csm_owner, std::move(findings)});
+  }
+  // A vanished account has no condition left: its open exceptions are resolved (close source RULE).
+  for (const ShardAccount* a : vanished) {
+    batch.push_back({a->id, a->csm_owner, {}});
+    ids.push_back(a->id);
   }
   result.evaluate_seconds = SecondsSince(evaluate_start);
 

@@ -48,6 +48,7 @@ class ReportRunner {
                                     const std::function<void(const StoredException&)>& found);
   struct BatchResult {
     int64_t findings = 0;
+    int64_t skipped = 0;  // accounts deleted while the run went on
     ApplyCounts counts;
     double fetch_seconds = 0, evaluate_seconds = 0, write_seconds = 0;
   };
@@ -56,6 +57,22 @@ class ReportRunner {
     std::string id;
     std::string csm_owner;
   };
+  // What a batch reads from the other services and its own tables.
+  struct BatchInputs {
+    std::map<std::string, PathAssignment> assignments;
+    health::v1::BatchGetReportInputsResponse health;
+    stakeholders::v1::BatchGetCoverageResponse coverage;
+    std::map<std::string, std::vector<Handoff>> stalled;
+  };
+  absl::StatusOr<BatchInputs> FetchBatch(const std::vector<const ShardAccount*>& accounts, const ReportRequest& request,
+                                         const std::map<std::string, SuccessPath>& paths);
+  // Evaluates the rules for `accounts` and applies the findings, resolving the exceptions of
+  // `vanished` accounts.
+  absl::StatusOr<BatchResult> Evaluated(const std::vector<const ShardAccount*>& accounts,
+                                        const std::vector<const ShardAccount*>& vanished, BatchInputs fetched,
+                                        const ReportRequest& request, const std::vector<RuleConfig>& rules,
+                                        const std::map<std::string, SuccessPath>& paths,
+                                        const std::function<void(const StoredException&)>& found, absl::Time fetch_start);
   absl::StatusOr<BatchResult> RunBatch(const std::vector<const ShardAccount*>& accounts,
                                        const ReportRequest& request, const std::vector<RuleConfig>& rules,
                                        const std::map<std::string, SuccessPath>& paths,

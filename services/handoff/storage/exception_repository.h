@@ -30,6 +30,7 @@ struct ReportRun {
   int64_t accounts_scanned = 0;
   int64_t findings = 0;
   ApplyCounts counts;
+  int64_t accounts_skipped = 0;  // deleted while the run went on (their exceptions resolved)
   double fetch_seconds = 0, evaluate_seconds = 0, write_seconds = 0, total_seconds = 0;
   absl::Time finish_time;
 };

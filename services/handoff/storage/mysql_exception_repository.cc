@@ -225,10 +225,11 @@ absl::StatusOr<ApplyCounts> MysqlExceptionRepository::ApplyBatch(const std::vect
 absl::Status MysqlExceptionRepository::RecordRun(const ReportRun& run) {
   return db::RunInTransaction(pool_, [&](Connection& conn) {
     auto& stmt = conn.Prepare(
-        "INSERT INTO report_runs (run_id, as_of, shard_index, shard_count, dry_run, accounts_scanned, opened, updated,"
-        " resolved, seconds, finish_time_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "INSERT INTO report_runs (run_id, as_of, shard_index, shard_count, dry_run, accounts_scanned, accounts_skipped,"
+        " opened, updated, resolved, seconds, finish_time_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     BindAll(stmt, {run.id, FormatDay(run.as_of), static_cast<int64_t>(run.shard_index),
                    static_cast<int64_t>(run.shard_count), static_cast<int64_t>(run.dry_run), run.accounts_scanned,
+                   run.accounts_skipped,
                    run.counts.opened, run.counts.updated, run.counts.resolved, run.total_seconds,
                    absl::ToUnixMicros(run.finish_time)});
     stmt.executeUpdate();
