@@ -9,6 +9,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/logging/log.h"
 #include "common/status/errors.h"
 
@@ -93,7 +94,8 @@ absl::StatusOr<std::vector<std::string>> PageTokenCodec::Decode(absl::string_vie
   auto invalid = [&](absl::string_view why) { return InvalidFieldError(std::string(field), std::string(why)); };
   std::string raw;
   if (!absl::WebSafeBase64Unescape(token, &raw) || raw.size() < 1 + kMacBytes) {
-    return invalid("is not a page token issued by this service");
+    // Named as the field names it: a page token, a resume token.
+    return invalid(absl::StrCat("is not a ", absl::StrReplaceAll(field, {{"_", " "}}), " issued by this service"));
   }
   absl::string_view payload(raw.data(), raw.size() - kMacBytes);
   absl::string_view mac(raw.data() + payload.size(), kMacBytes);

@@ -91,6 +91,11 @@ absl::Status NotFoundError(absl::string_view resource_type, absl::string_view id
                        {{"resource_type", std::string(resource_type)}, {"id", std::string(id)}});
 }
 
+absl::Status DeletedError(absl::string_view resource_type, absl::string_view id, absl::string_view refused) {
+  return FailedPreconditionError(absl::StrCat(resource_type, " ", id, " is deleted"),
+                                 {{"DELETED", std::string(id), absl::StrCat("a deleted ", resource_type, " cannot be ", refused)}});
+}
+
 absl::Status WithErrorInfo(absl::Status status, absl::string_view reason,
                            std::vector<std::pair<std::string, std::string>> metadata) {
   google::rpc::ErrorInfo info;

@@ -40,11 +40,14 @@ class FieldViolations {
   std::vector<FieldViolation> items_;
 };
 
-// Errors travel in response trailers, which clients cap (8 to 16 kB by default): every text an
-// error carries is cut to kMaxErrorText bytes (at a UTF-8 boundary, marked with "…"), and an
-// INVALID_ARGUMENT lists at most kMaxViolations fields (then says how many more there were).
+// Errors travel in response trailers, which clients cap (8 to 16 kB by default): every text a
+// detail carries (a field name, a description, a subject) is cut to kMaxErrorText bytes (at a
+// UTF-8 boundary, marked with "…"), an INVALID_ARGUMENT lists at most kMaxViolations fields
+// (then says how many more there were), and the status message, which joins them, is cut to
+// kMaxErrorMessage bytes (the details keep every violation listed).
 inline constexpr size_t kMaxErrorText = 256;
 inline constexpr size_t kMaxViolations = 20;
+inline constexpr size_t kMaxErrorMessage = 1024;
 std::string ClipForWire(absl::string_view text, size_t max_bytes = kMaxErrorText);
 
 absl::Status InvalidArgumentError(std::vector<FieldViolation> violations);
@@ -53,6 +56,10 @@ absl::Status FailedPreconditionError(absl::string_view message,
                                      std::vector<PreconditionViolation> violations);
 // NOT_FOUND with an ErrorInfo (reason RESOURCE_NOT_FOUND, metadata resource_type and id).
 absl::Status NotFoundError(absl::string_view resource_type, absl::string_view id);
+// FAILED_PRECONDITION (violation type DELETED) for a write to a soft-deleted resource:
+// "account acc_1 is deleted: a deleted account cannot be updated". `refused` says what was
+// tried ("updated", "synced", "deleted again").
+absl::Status DeletedError(absl::string_view resource_type, absl::string_view id, absl::string_view refused);
 // Any status with an ErrorInfo detail attached.
 absl::Status WithErrorInfo(absl::Status status, absl::string_view reason,
                            std::vector<std::pair<std::string, std::string>> metadata = {});

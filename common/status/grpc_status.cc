@@ -12,8 +12,8 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   google::rpc::Status rpc_status;
   rpc_status.set_code(static_cast<int>(status.code()));
-  // The message of every violation listed, each already clipped; the whole stays bounded.
-  rpc_status.set_message(ClipForWire(status.message(), kMaxErrorText * kMaxViolations));
+  // The message joins every violation listed (each already clipped); it is bounded on its own.
+  rpc_status.set_message(ClipForWire(status.message(), kMaxErrorMessage));
   status.ForEachPayload([&](absl::string_view type_url, const absl::Cord& payload) {
     auto* any = rpc_status.add_details();
     any->set_type_url(std::string(type_url));

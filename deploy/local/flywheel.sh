@@ -130,13 +130,15 @@ demo() {
   echo
   echo "== Portfolio =="
   "$ctl" accounts list
-  group=$("$ctl" accounts list --label=tier=strategic | awk '/Northbridge Utilities Group/ {print $1}')
+  # Read once, quietly: the list's count line ("4 accounts") is for people, not for this script.
+  strategic=$("$ctl" accounts list --label=tier=strategic 2>/dev/null)
+  group=$(awk '/Northbridge Utilities Group/ {print $1}' <<<"$strategic")
   if [ -n "$group" ]; then
     echo
     echo "== Northbridge Utilities: hierarchy with ARR and seats rolled up =="
     "$ctl" accounts tree "$group"
   fi
-  utility=$("$ctl" accounts list --label=tier=strategic | awk '/Northbridge Utilities Contact Centre/ {print $1}')
+  utility=$(awk '/Northbridge Utilities Contact Centre/ {print $1}' <<<"$strategic")
   if [ -z "$utility" ]; then
     echo "the sample portfolio has no Northbridge Utilities Contact Centre" >&2
     exit 1

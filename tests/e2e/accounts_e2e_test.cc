@@ -578,6 +578,25 @@ TEST_F(AccountsE2eTest, UpsertByExternalIdAndBatchGet) {
   EXPECT_EQ(resp.outcome(), pb::UPSERT_OUTCOME_UPDATED);
   EXPECT_EQ(resp.account().csm_owner(), "casey@vendor.example");
 
+  // A sync of a deleted account is refused as an update is, and leaves it deleted.
+  pb::DeleteAccountRequest del;
+  del.set_id(resp.account().id());
+  pb::Account deleted;
+  ASSERT_TRUE(stub_->DeleteAccount(Context().get(), del, &deleted).ok());
+  up.mutable_account()->set_csm_owner("dana@vendor.example");
+  grpc::Status sync = stub_->UpsertAccount(Context().get(), up, &resp);
+  EXPECT_EQ(sync.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(sync.error_message(), absl::StrCat("account ", deleted.id(), " is deleted: a deleted account cannot be "
+                                                                         "synced (UndeleteAccount restores it)"));
+  EXPECT_EQ(stub_->DeleteAccount(Context().get(), del, &deleted).error_message(),
+            absl::StrCat("account ", deleted.id(), " is deleted: a deleted account cannot be deleted again"));
+  pb::UndeleteAccountRequest undel;
+  undel.set_id(deleted.id());
+  ASSERT_TRUE(stub_->UndeleteAccount(Context().get(), undel, &deleted).ok());
+  EXPECT_EQ(deleted.csm_owner(), "casey@vendor.example");  // the refused sync wrote nothing
+  ASSERT_TRUE(stub_->UpsertAccount(Context().get(), up, &resp).ok());
+  EXPECT_EQ(resp.outcome(), pb::UPSERT_OUTCOME_UPDATED);
+
   pb::BatchGetAccountsRequest batch;
   batch.add_ids(resp.account().id());
   pb::BatchGetAccountsResponse got;

@@ -315,6 +315,10 @@ TEST_F(HandoffE2eTest, UtilityAndSyntheticPortfolioExceptionReport) {
   ASSERT_EQ(progress.milestones_size(), 3);
   EXPECT_EQ(progress.milestones(0).status(), pb::MILESTONE_STATUS_ACHIEVED);
   EXPECT_EQ(progress.milestones(0).achieved_day().day(), 10);
+  pb::GetPathProgressRequest unknown = progress_req;
+  unknown.set_account_id("acc_0000000000000000000000000q");  // no such account: not "has no path"
+  pb::PathProgress none;
+  EXPECT_EQ(stub_->GetPathProgress(Ctx().get(), unknown, &none).error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(progress.milestones(1).achieved_day().month(), 3);
   EXPECT_EQ(progress.milestones(2).status(), pb::MILESTONE_STATUS_OVERDUE);
   EXPECT_EQ(progress.milestones(2).days_late(), 54);

@@ -209,6 +209,8 @@ TEST_F(HealthE2eTest, IngestScoreExplainSummarizeAndDrillDown) {
   ASSERT_TRUE(stub_->GetHealthHistory(Ctx().get(), hist, &history).ok());
   ASSERT_EQ(history.points_size(), 1);
   EXPECT_NEAR(history.points(0).overall(), h.overall(), 1e-6);
+  hist.set_account_id("acc_0000000000000000000000000q");  // no such account: not an empty history
+  EXPECT_EQ(stub_->GetHealthHistory(Ctx().get(), hist, &history).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(HealthE2eTest, ResentFeedsChangeNothing) {

@@ -39,7 +39,13 @@ TEST(States, TransitionsFollowTheLifecycle) {
   EXPECT_TRUE(CheckTransition(h, HandoffState::kRejected, "no success criteria agreed").ok());
   EXPECT_EQ(CheckTransition(h, HandoffState::kSubmitted).code(), absl::StatusCode::kFailedPrecondition);
   h.state = HandoffState::kAccepted;
-  EXPECT_EQ(CheckTransition(h, HandoffState::kCancelled).code(), absl::StatusCode::kFailedPrecondition);
+  h.id = "hnd_1";
+  absl::Status closed = CheckTransition(h, HandoffState::kCancelled);
+  EXPECT_EQ(closed.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(closed.message(), "an ACCEPTED handoff cannot become CANCELLED: handoff hnd_1 is ACCEPTED");
+  h.state = HandoffState::kCancelled;
+  EXPECT_EQ(CheckTransition(h, HandoffState::kSubmitted).message(),
+            "a CANCELLED handoff cannot become SUBMITTED: handoff hnd_1 is CANCELLED");
 }
 
 TEST(States, SlaIsThreeDaysFromSubmission) {

@@ -48,6 +48,13 @@ TEST(PageToken, RejectsAlteredAndForgedTokens) {
   EXPECT_FALSE(codec.Decode(absl::WebSafeBase64Escape(raw), "q").ok());
   EXPECT_FALSE(codec.Decode("not a token", "q").ok());
   EXPECT_FALSE(codec.Decode("", "q").ok());
+  // Named as the field that held it.
+  std::vector<FieldViolation> as_resume = GetFieldViolations(codec.Decode("bogus", "q", "resume_token").status());
+  ASSERT_EQ(as_resume.size(), 1u);
+  EXPECT_EQ(as_resume[0].field, "resume_token");
+  EXPECT_EQ(as_resume[0].description, "is not a resume token issued by this service");
+  EXPECT_EQ(GetFieldViolations(codec.Decode("bogus", "q").status()).at(0).description,
+            "is not a page token issued by this service");
   // Same content signed with another key.
   PageTokenCodec other("other secret");
   EXPECT_FALSE(codec.Decode(other.Encode("q", {"name", "acc_1"}), "q").ok());

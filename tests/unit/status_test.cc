@@ -2,6 +2,7 @@
 #include "common/status/grpc_status.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 
 namespace flywheel {
@@ -71,6 +72,17 @@ TEST(ErrorSize, LongTextsAreClippedAtCharacterBoundariesAndViolationsCapped) {
   EXPECT_LE(sent[0].description.size(), kMaxErrorText + 3);
   grpc::Status wire = ToGrpcStatus(status);
   EXPECT_LT(wire.error_details().size() + wire.error_message().size(), 16384u);
+  EXPECT_LE(wire.error_message().size(), kMaxErrorMessage + 3);  // the cut, then "…"
+  EXPECT_TRUE(absl::EndsWith(wire.error_message(), "…"));
+  // The details still list every violation the status carries.
+  EXPECT_EQ(GetFieldViolations(FromGrpcStatus(wire)).size(), kMaxViolations);
+
+  // Fifty bad ids (BatchGetAccounts): twenty named, a message of at most kMaxErrorMessage bytes.
+  FieldViolations ids;
+  for (int i = 0; i < 50; ++i) ids.Add("ids[" + std::to_string(i) + "]", "must be an id starting acc_ (28 characters)");
+  grpc::Status batch = ToGrpcStatus(ids.ToStatus());
+  EXPECT_LE(batch.error_message().size(), kMaxErrorMessage + 3);
+  EXPECT_EQ(GetFieldViolations(FromGrpcStatus(batch)).size(), kMaxViolations);
 }
 
 }  // namespace

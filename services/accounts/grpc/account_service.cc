@@ -269,7 +269,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::UpdateAccount(grpc::CallbackServer
         request->account().id(),
         [&](Account& current) -> absl::Status {
           if (current.deleted()) {
-            return FailedPreconditionError("account is deleted", {{"DELETED", current.id, "undelete it first"}});
+            return DeletedError("account", current.id, "updated (UndeleteAccount restores it)");
           }
           if (absl::Status s = CheckEtag(current, etag); !s.ok()) return s;
           ApplyFields(patch, paths, current);
@@ -298,7 +298,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::DeleteAccount(grpc::CallbackServer
         request->id(),
         [&](Account& current) -> absl::Status {
           if (current.deleted()) {
-            return FailedPreconditionError("account is already deleted", {{"DELETED", current.id, "already deleted"}});
+            return DeletedError("account", current.id, "deleted again");
           }
           if (absl::Status s = CheckEtag(current, request->etag()); !s.ok()) return s;
           current.delete_time = write.now;
@@ -322,7 +322,8 @@ grpc::ServerUnaryReactor* AccountServiceImpl::UndeleteAccount(grpc::CallbackServ
         request->id(),
         [&](Account& current) -> absl::Status {
           if (!current.deleted()) {
-            return FailedPreconditionError("account is not deleted", {{"NOT_DELETED", current.id, "not deleted"}});
+            return FailedPreconditionError(absl::StrCat("account ", current.id, " is not deleted"),
+                                           {{"NOT_DELETED", current.id, "only a deleted account can be restored"}});
           }
           current.delete_time.reset();
           return absl::OkStatus();

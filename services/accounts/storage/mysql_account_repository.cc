@@ -359,6 +359,10 @@ std::optional<std::vector<absl::StatusOr<UpsertResult>>> UpsertBatch(Connection&
       continue;
     }
     const Account& before = loaded->second;
+    if (before.deleted()) {  // as UpdateAccount: a CRM sync does not silently write to a deleted account
+      results.push_back(DeletedError("account", before.id, "synced (UndeleteAccount restores it)"));
+      continue;
+    }
     Account after = before;
     ApplyFields(input.fields, input.paths, after);
     after.external_ids[input.source] = input.external_id;  // the key always stays

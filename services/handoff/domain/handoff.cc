@@ -48,8 +48,9 @@ absl::Status CheckTransition(const Handoff& h, HandoffState to, const std::strin
   }
   if (!allowed) {
     return FailedPreconditionError(
-        absl::StrCat("a ", StateName(h.state), " handoff cannot become ", StateName(to)),
-        {{"STATE", h.id, absl::StrCat("handoff is ", StateName(h.state))}});
+        absl::StrCat(absl::string_view("AEIOU").find(StateName(h.state)[0]) == absl::string_view::npos ? "a " : "an ",
+                     StateName(h.state), " handoff cannot become ", StateName(to)),
+        {{"STATE", h.id, absl::StrCat("handoff ", h.id, " is ", StateName(h.state))}});
   }
   if (to == HandoffState::kRejected && absl::StripAsciiWhitespace(reason).empty()) {
     return InvalidFieldError("reason", "a rejection needs a reason");

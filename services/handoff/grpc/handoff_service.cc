@@ -216,6 +216,8 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::GetPathProgress(Ctx* ctx, const v1
     if (!assignments.ok()) return assignments.status();
     auto it = assignments->find(request->account_id());
     if (it == assignments->end()) {
+      // An account that does not exist is NOT_FOUND, not one without a path.
+      if (auto a = upstreams_.accounts.Get(request->account_id()); !a.ok()) return a.status();
       return FailedPreconditionError(absl::StrCat("account ", request->account_id(), " has no success path"),
                                      {{"NO_PATH", request->account_id(), "assign a path first (AssignPath)"}});
     }

@@ -556,6 +556,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::GetHealthHistory(grpc::CallbackServ
         OptionalDay(request->has_start_day(), request->start_day(), "start_day", v).value_or(end - 365);
     if (start > end) v.Add("start_day", "must not be after end_day");
     if (!v.empty()) return v.ToStatus();
+    if (auto a = accounts_.Get(request->account_id()); !a.ok()) return a.status();
     auto points = repository_.History(request->account_id(), start, end);
     if (!points.ok()) return points.status();
     for (const auto& p : *points) *response->add_points() = ToSummaryRow(p);

@@ -172,7 +172,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::UpdateStakeholder(grpc::Callba
     auto updated = repository_.Update(
         request->stakeholder().id(),
         [&](Stakeholder& current) -> absl::Status {
-          if (current.deleted()) return FailedPreconditionError("stakeholder is deleted", {{"DELETED", current.id, "deleted"}});
+          if (current.deleted()) return DeletedError("stakeholder", current.id, "updated");
           if (absl::Status s = CheckEtag("stakeholder", current.id, std::to_string(current.version), etag); !s.ok()) {
             return s;
           }
@@ -202,7 +202,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::DeleteStakeholder(grpc::Callba
         request->id(),
         [&](Stakeholder& current) -> absl::Status {
           if (current.deleted()) {
-            return FailedPreconditionError("stakeholder is already deleted", {{"DELETED", current.id, "already deleted"}});
+            return DeletedError("stakeholder", current.id, "deleted again");
           }
           if (absl::Status s = CheckEtag("stakeholder", current.id, std::to_string(current.version), request->etag());
               !s.ok()) {
