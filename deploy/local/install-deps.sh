@@ -6,7 +6,7 @@ set -euo pipefail
 build_packages=(
   build-essential cmake pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
-  libabsl-dev libssl-dev libmysqlcppconn-dev libgtest-dev prometheus-cpp-dev libjemalloc-dev libjwt-dev
+  libabsl-dev libssl-dev libmysqlcppconn-dev libgtest-dev prometheus-cpp-dev libjemalloc-dev libjwt-dev libcsv-dev
 )
 packages=("${build_packages[@]}")
 missing=()

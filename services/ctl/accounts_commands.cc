@@ -17,6 +17,7 @@
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "flywheel/accounts/v1/accounts.grpc.pb.h"
+#include "services/ctl/csv.h"
 #include "services/ctl/options.h"
 #include "services/ctl/table.h"
 
@@ -139,32 +140,6 @@ int History(pb::AccountService::Stub& stub, const Options& o) {
   return Print(table, o);
 }
 
-// One CSV row as header → value. Fields are comma separated; no quoting.
-using Row = std::map<std::string, std::string>;
-
-bool ReadCsv(const std::string& path, std::vector<Row>* rows, std::vector<std::string>* header) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::string line;
-  bool first = true;
-  while (std::getline(in, line)) {
-    absl::StripTrailingAsciiWhitespace(&line);
-    if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> cells = absl::StrSplit(line, ',');
-    if (first) {
-      *header = cells;
-      first = false;
-      continue;
-    }
-    Row row;
-    for (size_t i = 0; i < header->size() && i < cells.size(); ++i) {
-      row[(*header)[i]] = std::string(absl::StripAsciiWhitespace(cells[i]));
-    }
-    rows->push_back(std::move(row));
-  }
-  return true;
-}
-
 // The account fields a CSV column feeds, so the upsert writes exactly those.
 const std::map<std::string, std::string>& ColumnFields() {
   static const auto* fields = new std::map<std::string, std::string>{
@@ -177,11 +152,8 @@ const std::map<std::string, std::string>& ColumnFields() {
 }
 
 // Fills `account` from `row`; returns a description of the first bad cell, or "".
-std::string AccountFromRow(const Row& row, pb::Account* account) {
-  auto get = [&](const char* key) {
-    auto it = row.find(key);
-    return it == row.end() ? std::string() : it->second;
-  };
+std::string AccountFromRow(const CsvRow& row, pb::Account* account) {
+  auto get = [&](const char* key) { return row.Get(key); };
   account->set_name(get("name"));
   account->set_segment(get("segment"));
   account->set_industry(get("industry"));
@@ -232,38 +204,44 @@ std::string AccountFromRow(const Row& row, pb::Account* account) {
 int Load(pb::AccountService::Stub& stub, const Options& o) {
   if (o.positional.size() < 2) {
     std::fprintf(stderr, "usage: flywheelctl accounts load FILE.csv [--source=crm] [--dry_run]\n");
-    return 2;
+    return kExitBadInput;
   }
-  std::vector<Row> rows;
-  std::vector<std::string> header;
-  if (!ReadCsv(o.positional[1], &rows, &header)) {
-    std::fprintf(stderr, "cannot read %s\n", o.positional[1].c_str());
-    return 2;
-  }
+  absl::StatusOr<CsvTable> file = ReadCsvFile(o.positional[1], {"external_id"});
+  if (!file.ok()) return BadFile(o.positional[1], file.status());
+  const std::vector<CsvRow>& rows = file->rows;
   std::string source = o.Flag("source", "crm");
   bool dry_run = o.Flag("dry_run") == "true";
   std::vector<std::string> mask;
-  for (const auto& column : header) {
+  for (const auto& column : file->header->columns) {
     auto it = ColumnFields().find(column);
     if (it != ColumnFields().end() && std::find(mask.begin(), mask.end(), it->second) == mask.end()) {
       mask.push_back(it->second);
     }
   }
 
-  // Pass 1: every account's own fields, streamed in one call.
+  // Pass 1: every account's own fields, streamed in one call. A row with a cell that cannot be
+  // read is not sent: it fails here.
+  Table failures({"LINE", "EXTERNAL ID", "FIELD", "PROBLEM"});
+  int64_t failed_here = 0;
+  std::vector<size_t> sent;  // stream index → row
   auto ctx = NewContext(600);
   pb::BulkUpsertAccountsResponse result;
   auto writer = stub.BulkUpsertAccounts(ctx.get(), &result);
-  std::vector<std::string> local_errors(rows.size());
   pb::BulkUpsertAccountsRequest msg;
   msg.set_dry_run(dry_run);
   for (size_t i = 0; i < rows.size(); ++i) {
-    auto* record = msg.add_records();
-    record->set_source(source);
-    record->set_external_id(rows[i]["external_id"]);
-    local_errors[i] = AccountFromRow(rows[i], record->mutable_account());
-    for (const auto& m : mask) record->mutable_update_mask()->add_paths(m);
-    if (msg.records_size() == kRecordsPerMessage || i + 1 == rows.size()) {
+    pb::UpsertAccountRequest record;
+    record.set_source(source);
+    record.set_external_id(rows[i].Get("external_id"));
+    if (std::string problem = AccountFromRow(rows[i], record.mutable_account()); !problem.empty()) {
+      failures.AddRow({absl::StrCat(rows[i].line), rows[i].Get("external_id"), "", problem});
+      ++failed_here;
+    } else {
+      for (const auto& m : mask) record.mutable_update_mask()->add_paths(m);
+      *msg.add_records() = std::move(record);
+      sent.push_back(i);
+    }
+    if (msg.records_size() == kRecordsPerMessage || (i + 1 == rows.size() && msg.records_size() > 0)) {
       if (!writer->Write(msg)) break;
       msg.clear_records();
     }
@@ -273,51 +251,54 @@ int Load(pb::AccountService::Stub& stub, const Options& o) {
   if (!s.ok()) return Fail(s);
 
   std::map<std::string, std::string> id_of;  // external id → account id
-  Table failures({"ROW", "EXTERNAL ID", "FIELD", "PROBLEM"});
   for (const auto& r : result.results()) {
-    const Row& row = rows[r.index()];
+    const CsvRow& row = rows[sent.at(r.index())];
     if (r.outcome() == pb::UPSERT_OUTCOME_FAILED) {
       for (const auto& e : r.errors()) {
-        failures.AddRow({absl::StrCat(r.index() + 2), row.at("external_id"), e.field(), e.description()});
+        failures.AddRow({absl::StrCat(row.line), row.Get("external_id"), e.field(), e.description()});
       }
     } else {
-      id_of[row.at("external_id")] = r.account_id();
+      id_of[row.Get("external_id")] = r.account_id();
     }
-  }
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (!local_errors[i].empty()) failures.AddRow({absl::StrCat(i + 2), rows[i]["external_id"], "", local_errors[i]});
   }
 
   // Pass 2: the hierarchy, once every account of the file has an id.
   int linked = 0;
-  if (!dry_run) {
+  int64_t unlinked = 0;
+  if (!dry_run && file->header->Has("parent_external_id")) {
     for (const auto& row : rows) {
-      auto parent = row.find("parent_external_id");
-      if (parent == row.end() || parent->second.empty() || !id_of.count(row.at("external_id"))) continue;
-      auto pid = id_of.find(parent->second);
+      std::string parent = row.Get("parent_external_id");
+      if (parent.empty() || !id_of.count(row.Get("external_id"))) continue;
+      auto pid = id_of.find(parent);
       if (pid == id_of.end()) {
-        failures.AddRow({"", row.at("external_id"), "parent_external_id", parent->second + " is not in the file"});
+        failures.AddRow({absl::StrCat(row.line), row.Get("external_id"), "parent_external_id", parent + " is not in the file"});
+        ++unlinked;
         continue;
       }
       pb::UpsertAccountRequest up;
       up.set_source(source);
-      up.set_external_id(row.at("external_id"));
+      up.set_external_id(row.Get("external_id"));
       AccountFromRow(row, up.mutable_account());
       up.mutable_account()->set_parent_id(pid->second);
       up.mutable_update_mask()->add_paths("parent_id");
       pb::UpsertAccountResponse resp;
       grpc::Status ps = stub.UpsertAccount(NewContext().get(), up, &resp);
-      if (!ps.ok()) return Fail(ps);
+      if (!ps.ok()) {
+        failures.AddRow({absl::StrCat(row.line), row.Get("external_id"), "parent_external_id",
+                         std::string(FromGrpcStatus(ps).message())});
+        ++unlinked;
+        continue;
+      }
       linked += resp.outcome() == pb::UPSERT_OUTCOME_UPDATED;
     }
   }
+  int64_t failed = result.failed() + failed_here + unlinked;
   std::printf("%s%zu records: %lld created, %lld updated, %lld unchanged, %lld failed; %d parent links set\n",
               dry_run ? "dry run (nothing written): " : "", rows.size(), static_cast<long long>(result.created()),
               static_cast<long long>(result.updated()), static_cast<long long>(result.unchanged()),
-              static_cast<long long>(result.failed()), linked);
-  std::string rendered = failures.Render();
-  if (std::count(rendered.begin(), rendered.end(), '\n') > 2) std::printf("%s", rendered.c_str());
-  return result.failed() > 0 ? 3 : 0;
+              static_cast<long long>(failed), linked);
+  if (failed > 0) std::printf("%s", failures.Render().c_str());
+  return failed > 0 ? kExitRowsFailed : 0;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "flywheel/handoff/v1/handoff.grpc.pb.h"
 #include "services/ctl/accounts_commands.h"
+#include "services/ctl/csv.h"
 #include "services/ctl/options.h"
 #include "services/ctl/table.h"
 
@@ -346,35 +347,33 @@ int Paths(pb::HandoffService::Stub& stub, AccountResolver& accounts, const Optio
     return Print(table, o);
   }
   if (verb == "create" && o.positional.size() == 2) {
-    std::ifstream in(o.positional[1]);
-    if (!in) {
-      std::fprintf(stderr, "cannot read %s\n", o.positional[1].c_str());
-      return 2;
-    }
+    absl::StatusOr<CsvTable> file = ReadCsvFile(
+        o.positional[1], {"key", "name", "criterion", "due_offset_days", "remedy_title", "remedy_link"});
+    if (!file.ok()) return BadFile(o.positional[1], file.status());
     pb::CreateSuccessPathRequest req;
     req.mutable_success_path()->set_product(o.Flag("product"));
     req.mutable_success_path()->set_name(o.Flag("name"));
     req.set_request_id(o.Flag("request_id"));
-    std::string line;
-    bool header = true;
-    while (std::getline(in, line)) {
-      if (header || absl::StripAsciiWhitespace(line).empty()) {
-        header = false;
+    int failed = 0;
+    for (const CsvRow& row : file->rows) {
+      int due = 0;
+      if (!absl::SimpleAtoi(row.Get("due_offset_days"), &due)) {
+        RowFailed(row.line, "due_offset_days must be a whole number of days");
+        ++failed;
         continue;
       }
-      std::vector<std::string> cells = absl::StrSplit(line, ',');
-      int due = 0;
-      if (cells.size() != 6 || !absl::SimpleAtoi(cells[3], &due)) {
-        std::fprintf(stderr, "bad milestone row: %s\n", line.c_str());
-        return 2;
-      }
       auto* m = req.mutable_success_path()->add_milestones();
-      m->set_key(cells[0]);
-      m->set_name(cells[1]);
-      m->set_criterion(cells[2]);
+      m->set_key(row.Get("key"));
+      m->set_name(row.Get("name"));
+      m->set_criterion(row.Get("criterion"));
       m->set_due_offset_days(due);
-      m->set_remedy_title(cells[4]);
-      m->set_remedy_link(cells[5]);
+      m->set_remedy_title(row.Get("remedy_title"));
+      m->set_remedy_link(row.Get("remedy_link"));
+    }
+    // A path is created whole or not at all.
+    if (failed > 0) {
+      std::fprintf(stderr, "%d milestone rows failed; no path created\n", failed);
+      return kExitRowsFailed;
     }
     pb::SuccessPath out;
     grpc::Status s = stub.CreateSuccessPath(NewContext().get(), req, &out);
@@ -397,24 +396,17 @@ int Paths(pb::HandoffService::Stub& stub, AccountResolver& accounts, const Optio
     return 0;
   }
   if (verb == "assign-all" && o.positional.size() == 3) {
-    std::ifstream in(o.positional[1]);
-    if (!in) {
-      std::fprintf(stderr, "cannot read %s\n", o.positional[1].c_str());
-      return 2;
-    }
-    std::string line;
-    int row = 0, assigned = 0, failed = 0;
-    while (std::getline(in, line)) {
-      if (row++ == 0 || absl::StripAsciiWhitespace(line).empty()) continue;
-      std::vector<std::string> cells = absl::StrSplit(line, ',');
-      cells.resize(2);
+    absl::StatusOr<CsvTable> file = ReadCsvFile(o.positional[1], {"account"});
+    if (!file.ok()) return BadFile(o.positional[1], file.status());
+    int assigned = 0, failed = 0;
+    for (const CsvRow& row : file->rows) {
       pb::AssignPathRequest req;
-      req.set_account_id(accounts.Resolve(cells[0]));
+      req.set_account_id(accounts.Resolve(row.Get("account")));
       req.set_path_id(o.positional[2]);
-      if (!cells[1].empty()) {
-        auto day = ParseDay(cells[1]);
+      if (std::string start = row.Get("start_day"); !start.empty()) {
+        auto day = ParseDay(start);
         if (!day) {
-          std::fprintf(stderr, "row %d: start_day must be YYYY-MM-DD\n", row);
+          RowFailed(row.line, "start_day must be YYYY-MM-DD");
           ++failed;
           continue;
         }
@@ -423,15 +415,14 @@ int Paths(pb::HandoffService::Stub& stub, AccountResolver& accounts, const Optio
       pb::PathAssignment out;
       grpc::Status s = stub.AssignPath(NewContext().get(), req, &out);
       if (!s.ok()) {
-        std::fprintf(stderr, "row %d: ", row);
-        Fail(s);
+        RowFailed(row.line, s.error_message());
         ++failed;
         continue;
       }
       ++assigned;
     }
     std::printf("%d accounts assigned, %d rows failed\n", assigned, failed);
-    return failed == 0 ? 0 : 1;
+    return failed == 0 ? 0 : kExitRowsFailed;
   }
   if (verb == "progress" && o.positional.size() == 2) {
     pb::GetPathProgressRequest req;

@@ -1,7 +1,9 @@
 #include "services/ctl/health_commands.h"
 
 #include <cstdio>
+#include <fstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -10,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "flywheel/health/v1/health.grpc.pb.h"
 #include "services/ctl/accounts_commands.h"
+#include "services/ctl/csv.h"
 #include "services/ctl/options.h"
 #include "services/ctl/table.h"
 
@@ -140,113 +143,105 @@ int Rescore(pb::HealthService::Stub& stub, const Options& o) {
   return 0;
 }
 
-// Loads signals from a CSV with the header kind,day,metric,value,id,respondent,reason[,account],
-// where kind is usage, nps, csat or value (value: `value` in minor units, currency in
-// `metric`). The account is the row's `account` column (an id, or an external id with
-// --external_source=SOURCE) or else --account. Usage readings are streamed (StreamUsage).
+// Loads signals from a CSV with the columns kind,day,metric,value,id,respondent,reason[,account]
+// (any order), where kind is usage, nps, csat or value (value: `value` in minor units, currency
+// in `metric`). The account is the row's `account` column (an id, or an external id with
+// --external_source=SOURCE) or else --account. Usage readings are streamed (StreamUsage) as the
+// file is read; a row that cannot be used is listed and counted, and the others are recorded.
 int Load(pb::HealthService::Stub& stub, AccountResolver& accounts, const Options& o) {
   std::string default_account = o.Flag("account");
   if (o.positional.size() < 2) {
     std::fprintf(stderr,
                  "usage: flywheelctl health load FILE.csv [--account=ACCOUNT_ID] [--external_source=SOURCE]\n");
-    return 2;
+    return kExitBadInput;
   }
-  std::FILE* in = std::fopen(o.positional[1].c_str(), "r");
-  if (!in) {
-    std::fprintf(stderr, "cannot read %s\n", o.positional[1].c_str());
-    return 2;
-  }
+  std::ifstream in(o.positional[1], std::ios::binary);
+  if (!in) return BadFile(o.positional[1], absl::NotFoundError("cannot be read"));
   grpc::ClientContext stream_context;
   ApplyIdentity(&stream_context);
   pb::RecordUsageResponse accepted;
   auto stream = stub.StreamUsage(&stream_context, &accepted);
-  // Ends the stream without committing to it when the file turns out to be bad.
-  auto abandon = [&](int code) {
-    stream_context.TryCancel();
-    stream->Finish();
-    return code;
-  };
   pb::RecordUsageRequest usage;
   constexpr int kReadingsPerMessage = 5000;
-  int surveys = 0, values = 0, line_number = 0;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof buffer, in)) {
-    ++line_number;
-    std::string line = buffer;
-    absl::StripTrailingAsciiWhitespace(&line);
-    if (line.empty() || line[0] == '#' || line_number == 1) continue;
-    std::vector<std::string> f = absl::StrSplit(line, ',');
-    f.resize(8);
-    std::string account = f[7].empty() ? default_account : accounts.Resolve(f[7]);
-    if (account.empty()) {
-      std::fprintf(stderr, "line %d: no account (give an account column or --account)\n", line_number);
-      std::fclose(in);
-      return abandon(2);
-    }
-    auto day = ParseDay(f[1]);
-    double value = 0;
-    if (!day || !absl::SimpleAtod(f[3], &value)) {
-      std::fprintf(stderr, "line %d: day must be YYYY-MM-DD and value a number\n", line_number);
-      std::fclose(in);
-      return abandon(2);
-    }
-    grpc::Status s;
-    if (f[0] == "usage") {
-      auto* r = usage.add_readings();
-      r->set_account_id(account);
-      *r->mutable_day() = *day;
-      r->set_metric(f[2]);
-      r->set_value(value);
-      r->set_source("csv");
-      if (usage.readings_size() == kReadingsPerMessage) {
-        stream->Write(usage);
-        usage.clear_readings();
-      }
-    } else if (f[0] == "nps" || f[0] == "csat") {
-      pb::RecordSurveyResponseRequest req;
-      auto* r = req.mutable_response();
-      r->set_account_id(account);
-      r->set_response_id(f[4]);
-      r->set_kind(f[0] == "nps" ? pb::SURVEY_KIND_NPS : pb::SURVEY_KIND_CSAT);
-      r->set_score(static_cast<int>(value));
-      r->set_respondent(f[5]);
-      r->set_reason(f[6]);
-      r->set_channel("survey");
-      r->mutable_time()->set_seconds(absl::ToUnixSeconds(
-          absl::FromCivil(absl::CivilDay(day->year(), day->month(), day->day()), absl::UTCTimeZone())));
-      pb::SurveyResponse out;
-      s = stub.RecordSurveyResponse(NewContext().get(), req, &out);
-      ++surveys;
-    } else if (f[0] == "value") {
-      pb::RecordValueRequest req;
-      auto* r = req.mutable_record();
-      r->set_account_id(account);
-      r->set_record_id(f[4]);
-      r->mutable_amount()->set_currency_code(f[2]);
-      r->mutable_amount()->set_minor_units(static_cast<int64_t>(value));
-      *r->mutable_day() = *day;
-      r->set_description(f[6]);
-      pb::ValueRecord out;
-      s = stub.RecordValue(NewContext().get(), req, &out);
-      ++values;
-    } else {
-      std::fprintf(stderr, "line %d: kind must be usage, nps, csat or value\n", line_number);
-      std::fclose(in);
-      return abandon(2);
-    }
-    if (!s.ok()) {
-      std::fclose(in);
-      return abandon(Fail(s));
-    }
+  int surveys = 0, values = 0, failed = 0;
+  absl::Status read = ReadCsv(
+      in, [](const CsvHeader& header) { return header.Require({"kind", "day", "metric", "value"}); },
+      [&](const CsvRow& row) -> absl::Status {
+        std::string kind = absl::AsciiStrToLower(row.Get("kind"));
+        std::string account = row.Get("account").empty() ? default_account : accounts.Resolve(row.Get("account"));
+        auto day = ParseDay(row.Get("day"));
+        double value = 0;
+        std::string problem = account.empty()                                   ? "no account (give an account column or --account)"
+                              : !day                                            ? "day must be YYYY-MM-DD"
+                              : !absl::SimpleAtod(row.Get("value"), &value)     ? "value must be a number"
+                              : kind != "usage" && kind != "nps" && kind != "csat" && kind != "value"
+                                  ? "kind must be usage, nps, csat or value"
+                                  : "";
+        if (!problem.empty()) {
+          RowFailed(row.line, problem);
+          ++failed;
+          return absl::OkStatus();
+        }
+        grpc::Status s;
+        if (kind == "usage") {
+          auto* r = usage.add_readings();
+          r->set_account_id(account);
+          *r->mutable_day() = *day;
+          r->set_metric(row.Get("metric"));
+          r->set_value(value);
+          r->set_source("csv");
+          if (usage.readings_size() == kReadingsPerMessage) {
+            stream->Write(usage);
+            usage.clear_readings();
+          }
+          return absl::OkStatus();
+        }
+        if (kind == "value") {
+          pb::RecordValueRequest req;
+          auto* r = req.mutable_record();
+          r->set_account_id(account);
+          r->set_record_id(row.Get("id"));
+          r->mutable_amount()->set_currency_code(row.Get("metric"));
+          r->mutable_amount()->set_minor_units(static_cast<int64_t>(value));
+          *r->mutable_day() = *day;
+          r->set_description(row.Get("reason"));
+          pb::ValueRecord out;
+          s = stub.RecordValue(NewContext().get(), req, &out);
+          values += s.ok();
+        } else {
+          pb::RecordSurveyResponseRequest req;
+          auto* r = req.mutable_response();
+          r->set_account_id(account);
+          r->set_response_id(row.Get("id"));
+          r->set_kind(kind == "nps" ? pb::SURVEY_KIND_NPS : pb::SURVEY_KIND_CSAT);
+          r->set_score(static_cast<int>(value));
+          r->set_respondent(row.Get("respondent"));
+          r->set_reason(row.Get("reason"));
+          r->set_channel("survey");
+          r->mutable_time()->set_seconds(absl::ToUnixSeconds(
+              absl::FromCivil(absl::CivilDay(day->year(), day->month(), day->day()), absl::UTCTimeZone())));
+          pb::SurveyResponse out;
+          s = stub.RecordSurveyResponse(NewContext().get(), req, &out);
+          surveys += s.ok();
+        }
+        if (!s.ok()) {
+          RowFailed(row.line, s.error_message());
+          ++failed;
+        }
+        return absl::OkStatus();
+      });
+  if (!read.ok()) {
+    stream_context.TryCancel();  // nothing of a file that cannot be read is committed by the stream
+    stream->Finish();
+    return BadFile(o.positional[1], read);
   }
-  std::fclose(in);
   if (usage.readings_size() > 0) stream->Write(usage);
   stream->WritesDone();
   grpc::Status s = stream->Finish();
   if (!s.ok()) return Fail(s);
-  std::printf("%lld usage readings, %d survey responses, %d value records recorded\n",
-              static_cast<long long>(accepted.accepted()), surveys, values);
-  return 0;
+  std::printf("%lld usage readings, %d survey responses, %d value records recorded, %d rows failed\n",
+              static_cast<long long>(accepted.accepted()), surveys, values, failed);
+  return failed == 0 ? 0 : kExitRowsFailed;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "flywheel/stakeholders/v1/stakeholders.grpc.pb.h"
 #include "services/ctl/accounts_commands.h"
+#include "services/ctl/csv.h"
 #include "services/ctl/options.h"
 #include "services/ctl/table.h"
 
@@ -51,56 +52,56 @@ int List(pb::StakeholderService::Stub& stub, const Options& o) {
   return Print(table, o);
 }
 
-// One CreateStakeholder per row, with a request id derived from the file's row so that a
-// re-run of the same file creates nothing twice.
+// One CreateStakeholder per row, with a request id derived from the row's account and email so
+// that a re-run of the same file creates nothing twice.
 int Load(pb::StakeholderService::Stub& stub, AccountResolver& accounts, const Options& o) {
-  std::ifstream in(o.positional[1]);
-  if (!in) {
-    std::fprintf(stderr, "cannot read %s\n", o.positional[1].c_str());
-    return 2;
-  }
-  std::string line;
-  int row = 0, created = 0, failed = 0;
-  while (std::getline(in, line)) {
-    if (row++ == 0 || absl::StripAsciiWhitespace(line).empty()) continue;
-    std::vector<std::string> c = absl::StrSplit(line, ',');
+  absl::StatusOr<CsvTable> file = ReadCsvFile(o.positional[1], {"account_id", "name", "email", "role"});
+  if (!file.ok()) return BadFile(o.positional[1], file.status());
+  int created = 0, failed = 0;
+  for (const CsvRow& row : file->rows) {
     pb::Role role = pb::ROLE_UNSPECIFIED;
     pb::Engagement engagement = pb::ENGAGEMENT_UNKNOWN;
-    if (c.size() != 8 || !pb::Role_Parse(absl::StrCat("ROLE_", absl::AsciiStrToUpper(c[5])), &role) ||
-        (!c[6].empty() && !pb::Engagement_Parse(absl::StrCat("ENGAGEMENT_", absl::AsciiStrToUpper(c[6])), &engagement))) {
-      std::fprintf(stderr, "row %d: expected account_id,name,email,title,function,role,engagement,decision_authority\n", row);
+    std::string engagement_text = row.Get("engagement");
+    if (!pb::Role_Parse(absl::StrCat("ROLE_", absl::AsciiStrToUpper(row.Get("role"))), &role)) {
+      RowFailed(row.line, "role must be owner, champion, enabler or producer");
       ++failed;
       continue;
     }
-    std::string account = accounts.Resolve(c[0]);
+    if (!engagement_text.empty() &&
+        !pb::Engagement_Parse(absl::StrCat("ENGAGEMENT_", absl::AsciiStrToUpper(engagement_text)), &engagement)) {
+      RowFailed(row.line, "engagement must be unknown, aware, involved, engaged or advocate");
+      ++failed;
+      continue;
+    }
+    std::string account = accounts.Resolve(row.Get("account_id"));
     if (account.empty()) {
-      std::fprintf(stderr, "row %d: no account %s\n", row, c[0].c_str());
+      RowFailed(row.line, absl::StrCat("no account ", row.Get("account_id")));
       ++failed;
       continue;
     }
     pb::CreateStakeholderRequest req;
     auto* s = req.mutable_stakeholder();
     s->set_account_id(account);
-    s->set_name(c[1]);
-    s->set_email(c[2]);
-    s->set_title(c[3]);
-    s->set_function(c[4]);
+    s->set_name(row.Get("name"));
+    s->set_email(row.Get("email"));
+    s->set_title(row.Get("title"));
+    s->set_function(row.Get("function"));
     s->set_role(role);
     s->set_engagement(engagement);
-    s->set_decision_authority(c[7] == "true" || c[7] == "yes");
-    req.set_request_id(absl::StrCat("load:", account, ":", absl::AsciiStrToLower(c[2])));
+    std::string authority = absl::AsciiStrToLower(row.Get("decision_authority"));
+    s->set_decision_authority(authority == "true" || authority == "yes");
+    req.set_request_id(absl::StrCat("load:", account, ":", absl::AsciiStrToLower(row.Get("email"))));
     pb::Stakeholder out;
     grpc::Status st = stub.CreateStakeholder(NewContext().get(), req, &out);
     if (!st.ok()) {
-      std::fprintf(stderr, "row %d: ", row);
-      Fail(st);
+      RowFailed(row.line, st.error_message());
       ++failed;
       continue;
     }
     ++created;
   }
   std::printf("%d stakeholders loaded, %d rows failed\n", created, failed);
-  return failed == 0 ? 0 : 1;
+  return failed == 0 ? 0 : kExitRowsFailed;
 }
 
 int Coverage(pb::StakeholderService::Stub& stub, const Options& o) {

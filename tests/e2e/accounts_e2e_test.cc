@@ -1,6 +1,8 @@
 // The real flywheel-accounts binary on a free port, against a private MariaDB, called
 // through the generated client exactly as integrations call it.
 #include <atomic>
+#include <cstdio>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -453,6 +455,35 @@ TEST_F(AccountsE2eTest, BulkUpsertTenThousandWithInvalidRecordsAndDryRun) {
   EXPECT_EQ(again.unchanged(), 10000 - kInvalid);
   EXPECT_EQ(again.created(), 0);
   std::printf("bulk upsert: 3 x 10,000 records in %.1f s (dry run + write), re-send all unchanged\n", seconds);
+}
+
+// flywheelctl's load of a CRM export as spreadsheets write it: a byte-order mark, CRLF, columns
+// in another order and case, quoted names with commas and doubled quotes. A row with a bad cell
+// is not sent, is counted in the summary, and makes the command exit 3.
+TEST_F(AccountsE2eTest, CtlLoadsACrmExportWithQuotingAndCountsEveryFailedRow) {
+  std::string path = absl::StrCat(::testing::TempDir(), "/crm_export_", getpid(), ".csv");
+  {
+    std::ofstream csv(path, std::ios::binary);
+    csv << "\xEF\xBB\xBFName,External_ID,Licensed_Seats,ARR_Currency,ARR_Minor_Units\r\n"
+        << "\"Acme, Inc.\",crm-1,10,GBP,100\r\n"
+        << "\"The \"\"Best\"\" Ltd\",crm-2,12,GBP,100\r\n"
+        << "Bad Seats Ltd,crm-3,lots,GBP,100\r\n";
+  }
+  std::string command = absl::StrCat(FLYWHEEL_CTL_BINARY, " --accounts=", service_->address(),
+                                     " accounts load ", path, " --source=salesforce 2>&1");
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
+  int status = pclose(pipe);
+  std::remove(path.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 3) << out;
+  EXPECT_NE(out.find("3 records: 2 created, 0 updated, 0 unchanged, 1 failed"), std::string::npos) << out;
+  EXPECT_NE(out.find("licensed_seats is not a number"), std::string::npos) << out;
+  std::set<std::string> names;
+  for (const auto& a : ListAll({})) names.insert(a.name());
+  EXPECT_EQ(names, (std::set<std::string>{"Acme, Inc.", "The \"Best\" Ltd"}));
 }
 
 TEST_F(AccountsE2eTest, TreeRollsUpArrAndSeats) {
