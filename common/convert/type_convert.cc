@@ -72,4 +72,15 @@ std::optional<absl::Time> FromTimestamp(const google::protobuf::Timestamp& times
   return FromTimestamp(timestamp);
 }
 
+flywheel::type::v1::AuditEntry ToProto(const AuditEntry& e) {
+  flywheel::type::v1::AuditEntry m;
+  m.set_sequence(e.sequence);
+  ToTimestamp(e.time, *m.mutable_time());
+  m.set_principal(e.principal);
+  m.set_action(e.action);
+  for (const auto& f : e.changed_fields) m.add_changed_fields(f);
+  m.set_request_id(e.request_id);
+  return m;
+}
+
 }  // namespace flywheel::convert

@@ -9,6 +9,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "common/db/write_context.h"
 #include "common/money/money.h"
 #include "common/status/errors.h"
 #include "flywheel/type/v1/types.pb.h"
@@ -35,5 +36,8 @@ absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp);
 // 0 to 999,999,999), which would otherwise be stored as another instant.
 std::optional<absl::Time> FromTimestamp(const google::protobuf::Timestamp& timestamp, const std::string& field,
                                         FieldViolations& violations);
+
+// An audit entry as the shared flywheel.type.v1.AuditEntry (resource and account left unset).
+flywheel::type::v1::AuditEntry ToProto(const AuditEntry& entry);
 
 }  // namespace flywheel::convert

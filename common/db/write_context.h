@@ -16,12 +16,13 @@ struct WriteContext {
   absl::Time now;
 };
 
-// One entry of a resource's audit trail; `sequence` is the resource's version after the write.
+// One entry of an audit trail; `sequence` orders it: the account's version after the write
+// (account_audit), or the entry's id in the service's audit_log (see db/audit.h).
 struct AuditEntry {
   int64_t sequence = 0;
   absl::Time time;
   std::string principal;
-  std::string action;  // CREATE, UPDATE, DELETE, UNDELETE, UPSERT
+  std::string action;  // CREATE, UPDATE, DELETE, UNDELETE, UPSERT, SET_OVERRIDE, …
   std::vector<std::string> changed_fields;
   std::string request_id;
 };

@@ -7,6 +7,11 @@
 
 namespace flywheel {
 
+WriteContext WriteContextOf(const ServiceContext& service, const grpc::ServerContextBase* context,
+                            std::string request_id) {
+  return WriteContext{service.gate.PrincipalOf(context), std::move(request_id), service.clock.Now()};
+}
+
 std::optional<CallRecord> AdmitUnary(grpc::CallbackServerContext* context, const ServiceContext& service,
                                      const char* method, grpc::ServerUnaryReactor* reactor) {
   absl::StatusOr<auth::Caller> caller = service.gate.Admit(context, method);

@@ -12,6 +12,7 @@
 #include "common/auth/outgoing_identity.h"
 #include "common/clock/clock.h"
 #include "common/config/server_config.h"
+#include "common/db/write_context.h"
 #include "common/db/connection_pool.h"
 #include "common/paging/page_token.h"
 #include "common/server/call_record.h"
@@ -31,6 +32,11 @@ struct ServiceContext {
   const auth::CallGate& gate;               // admits incoming calls
   const auth::OutgoingIdentity& identity;   // what this service presents on its own calls
 };
+
+// Who writes and when, for a write made by the call `context` (the principal the gate verified,
+// the service's clock), with the request's idempotency id if it has one.
+WriteContext WriteContextOf(const ServiceContext& service, const grpc::ServerContextBase* context,
+                            std::string request_id = "");
 
 // Admits the call to `method` (its short name) through the gate, then runs `work` (returning
 // absl::Status, filling the response itself) on a worker and finishes the call with the

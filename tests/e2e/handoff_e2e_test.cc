@@ -550,6 +550,19 @@ TEST_F(HandoffE2eTest, GatesAcceptAndStalledHandoffs) {
   pb::RejectHandoffRequest reject;
   reject.set_id(to_cs.id());
   EXPECT_EQ(stub_->RejectHandoff(Ctx().get(), reject, &accepted).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  // The handoff's trail: each state it went through, oldest first.
+  pb::ListAuditEntriesRequest trail_req;
+  trail_req.set_resource_id(to_cs.id());
+  pb::ListAuditEntriesResponse trail;
+  ASSERT_TRUE(stub_->ListAuditEntries(Ctx().get(), trail_req, &trail).ok());
+  std::vector<std::string> actions;
+  for (const auto& e : trail.entries()) {
+    actions.push_back(e.action());
+    EXPECT_EQ(e.account_id(), account);
+  }
+  ASSERT_EQ(actions.size(), 3u);
+  EXPECT_EQ(actions[0], "CREATE");
 }
 
 TEST_F(HandoffE2eTest, PathRulesAndBadInput) {

@@ -367,8 +367,16 @@ TEST_F(HealthE2eTest, OverrideAppliesAndClears) {
   o->set_author("vp.cs@vendor.example");
   o->mutable_expire_time()->set_seconds(absl::ToUnixSeconds(absl::Now() + absl::Hours(24)));
   hpb::Override set;
-  ASSERT_TRUE(stub_->SetOverride(Ctx().get(), req, &set).ok());
+  {
+    auto ctx = Ctx();
+    ctx->AddMetadata("x-flywheel-principal", "csm.lead@vendor.example");  // auth off: the caller named here
+    ASSERT_TRUE(stub_->SetOverride(ctx.get(), req, &set).ok());
+  }
+  // The author is who called; the name the caller gave is whom it acted for.
+  EXPECT_EQ(set.author(), "csm.lead@vendor.example");
+  EXPECT_EQ(set.on_behalf_of(), "vp.cs@vendor.example");
   hpb::AccountHealth h = Health(utility_, D(2026, 5, 26));
+  EXPECT_EQ(h.override().author(), "csm.lead@vendor.example");
   EXPECT_EQ(h.overall(), 30);
   EXPECT_EQ(h.band(), hpb::BAND_RED);
   EXPECT_EQ(h.override().reason(), "executive escalation open");
@@ -379,6 +387,27 @@ TEST_F(HealthE2eTest, OverrideAppliesAndClears) {
   hpb::ClearOverrideResponse cleared;
   ASSERT_TRUE(stub_->ClearOverride(Ctx().get(), clear, &cleared).ok());
   EXPECT_EQ(Health(utility_, D(2026, 5, 26)).band(), hpb::BAND_GREEN);
+
+  // Both writes are in the service's audit trail, readable by account and by resource, paged.
+  hpb::ListAuditEntriesRequest trail_req;
+  trail_req.set_account_id(utility_);
+  trail_req.set_page_size(1);
+  std::vector<std::string> trail;
+  for (;;) {
+    hpb::ListAuditEntriesResponse page;
+    ASSERT_TRUE(stub_->ListAuditEntries(Ctx().get(), trail_req, &page).ok());
+    for (const auto& e : page.entries()) {
+      trail.push_back(absl::StrCat(e.action(), " ", e.resource_id(), " by ", e.principal()));
+      EXPECT_EQ(e.account_id(), utility_);
+    }
+    if (page.next_page_token().empty()) break;
+    trail_req.set_page_token(page.next_page_token());
+  }
+  EXPECT_EQ(trail, (std::vector<std::string>{absl::StrCat("SET_OVERRIDE ", utility_, " by csm.lead@vendor.example"),
+                                             absl::StrCat("CLEAR_OVERRIDE ", utility_, " by ")}));
+  hpb::ListAuditEntriesRequest neither;
+  hpb::ListAuditEntriesResponse none;
+  EXPECT_EQ(stub_->ListAuditEntries(Ctx().get(), neither, &none).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 
   o->mutable_expire_time()->set_seconds(absl::ToUnixSeconds(absl::Now() - absl::Hours(1)));
   o->set_value(101);

@@ -309,6 +309,23 @@ TEST_F(StakeholdersE2eTest, RaciRulesAreAllReportedAndTheMatrixReadsBack) {
   for (int i = 0; i < matrix.stakeholders_size(); ++i) letters[matrix.stakeholders(i).id()] = matrix.rows(0).letters(i);
   EXPECT_EQ(letters[owner.id()], spb::RACI_LETTER_ACCOUNTABLE);
   EXPECT_EQ(letters[champion.id()], spb::RACI_LETTER_RESPONSIBLE);
+
+  // The activity's trail: created, then its assignments set once (the refused call wrote nothing).
+  spb::ListAuditEntriesRequest trail_req;
+  trail_req.set_resource_id(activity.id());
+  spb::ListAuditEntriesResponse trail;
+  ASSERT_TRUE(stub_->ListAuditEntries(Ctx().get(), trail_req, &trail).ok());
+  ASSERT_EQ(trail.entries_size(), 2);
+  EXPECT_EQ(trail.entries(0).action(), "CREATE");
+  EXPECT_EQ(trail.entries(1).action(), "SET_ASSIGNMENTS");
+  EXPECT_EQ(trail.entries(1).account_id(), utility_);
+  // By account: the two people, then the activity's two entries.
+  trail_req.clear_resource_id();
+  trail_req.set_account_id(utility_);
+  ASSERT_TRUE(stub_->ListAuditEntries(Ctx().get(), trail_req, &trail).ok());
+  ASSERT_EQ(trail.entries_size(), 4);
+  EXPECT_EQ(trail.entries(0).resource_id(), owner.id());
+  EXPECT_EQ(trail.entries(1).resource_id(), champion.id());
 }
 
 TEST_F(StakeholdersE2eTest, BadInputAndUnknownAccountsWriteNothing) {

@@ -4,6 +4,7 @@
 #include "common/db/migrations.h"
 #include "common/testing/overtaking_pieces.h"
 #include "common/testing/test_mariadb.h"
+#include "common/db/audit.h"
 #include "gtest/gtest.h"
 #include "services/health/storage/mysql_health_repository.h"
 
@@ -119,19 +120,42 @@ TEST_F(HealthStorageTest, ScorecardsAreVersionedAndAssigned) {
   Scorecard custom = DefaultScorecard();
   custom.id = "sc_custom";
   custom.key_use_cases = {"reporting", "routing"};
-  ASSERT_TRUE(repo_->CreateScorecard(custom).ok());
-  EXPECT_EQ(repo_->CreateScorecard(custom).code(), absl::StatusCode::kAlreadyExists);
+  const WriteContext writer{"ops@vendor.example", "", absl::Now()};
+  ASSERT_TRUE(repo_->CreateScorecard(custom, writer).ok());
+  EXPECT_EQ(repo_->CreateScorecard(custom, writer).code(), absl::StatusCode::kAlreadyExists);
   auto updated = repo_->UpdateScorecard("sc_custom", [](Scorecard& s) {
     s.red_max = 40;
     return absl::OkStatus();
-  }, absl::Now());
+  }, writer);
   ASSERT_TRUE(updated.ok());
   EXPECT_EQ(updated->version, 2);
   EXPECT_EQ(repo_->GetScorecard("sc_custom")->key_use_cases, custom.key_use_cases);
-  ASSERT_TRUE(repo_->AssignScorecard("acc_a", "sc_custom").ok());
+  ASSERT_TRUE(repo_->AssignScorecard("acc_a", "sc_custom", writer).ok());
   EXPECT_EQ((*repo_->Assignments({"acc_a", "acc_b"})), (std::map<std::string, std::string>{{"acc_a", "sc_custom"}}));
-  ASSERT_TRUE(repo_->AssignScorecard("acc_a", kDefaultScorecardId).ok());
+  ASSERT_TRUE(repo_->AssignScorecard("acc_a", kDefaultScorecardId, writer).ok());
   EXPECT_TRUE(repo_->Assignments({"acc_a"})->empty());
+
+  // Overrides, set and cleared, keep who set them and whom they acted for.
+  Override o{90, "exec escalation", "ops@vendor.example", absl::Now() + absl::Hours(24), absl::Now(), "vp.cs@vendor.example"};
+  ASSERT_TRUE(repo_->SetOverride("acc_a", o, writer).ok());
+  EXPECT_EQ((*repo_->Overrides({"acc_a"}))["acc_a"].on_behalf_of, "vp.cs@vendor.example");
+  ASSERT_TRUE(*repo_->ClearOverride("acc_a", writer));
+  EXPECT_FALSE(*repo_->ClearOverride("acc_a", writer));  // nothing to clear: no entry
+
+  // Each write left one entry in the same transaction (the refused duplicate create none).
+  auto scorecard_trail = db::ListAudit(*pool_, {"sc_custom", "", 0, 50});
+  ASSERT_TRUE(scorecard_trail.ok()) << scorecard_trail.status();
+  ASSERT_EQ(scorecard_trail->size(), 2u);
+  EXPECT_EQ((*scorecard_trail)[0].entry.action, "CREATE");
+  EXPECT_EQ((*scorecard_trail)[1].entry.action, "UPDATE");
+  auto account_trail = db::ListAudit(*pool_, {"", "acc_a", 0, 50});
+  ASSERT_TRUE(account_trail.ok());
+  std::vector<std::string> actions;
+  for (const auto& row : *account_trail) {
+    actions.push_back(row.entry.action);
+    EXPECT_EQ(row.entry.principal, "ops@vendor.example");
+  }
+  EXPECT_EQ(actions, (std::vector<std::string>{"ASSIGN_SCORECARD", "ASSIGN_SCORECARD", "SET_OVERRIDE", "CLEAR_OVERRIDE"}));
 }
 
 TEST_F(HealthStorageTest, StoringScoresKeepsLatestHistoryAndRecordsChangesOnce) {

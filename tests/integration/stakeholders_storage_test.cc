@@ -2,6 +2,8 @@
 #include "common/db/migrations.h"
 #include "common/ids/ids.h"
 #include "common/testing/test_mariadb.h"
+#include "absl/strings/str_cat.h"
+#include "common/db/audit.h"
 #include "gtest/gtest.h"
 #include "services/stakeholders/storage/mysql_stakeholder_repository.h"
 
@@ -95,8 +97,9 @@ TEST_F(StakeholdersStorageTest, RaciMatrixAndInitiativesRoundTrip) {
   Stakeholder owner = Person("Olivia", "olivia@utility.example", Role::kOwner);
   ASSERT_TRUE(repo_->Create(owner, ctx_, std::nullopt).ok());
   RaciActivity act{"act_1", "acc_utility", "Quarterly business review", "agree the value plan"};
-  ASSERT_TRUE(repo_->CreateActivity(act).ok());
-  ASSERT_TRUE(repo_->SetAssignments(act, {{owner.id, RaciLetter::kAccountable}, {owner.id, RaciLetter::kResponsible}}).ok());
+  ASSERT_TRUE(repo_->CreateActivity(act, ctx_).ok());
+  ASSERT_TRUE(
+      repo_->SetAssignments(act, {{owner.id, RaciLetter::kAccountable}, {owner.id, RaciLetter::kResponsible}}, ctx_).ok());
   auto matrix = repo_->Matrix("acc_utility");
   ASSERT_TRUE(matrix.ok());
   ASSERT_EQ(matrix->size(), 1u);
@@ -111,7 +114,7 @@ TEST_F(StakeholdersStorageTest, RaciMatrixAndInitiativesRoundTrip) {
   c.impacts = {{owner.id, std::nullopt, Impact::kPositive}, {"", Role::kProducer, Impact::kNegative}};
   c.follow_ups = {{FollowUpKind::kTrainingContent, Role::kEnabler, "", "modules"}};
   c.create_time = c.update_time = absl::Now();
-  ASSERT_TRUE(repo_->CreateInitiative(c).ok());
+  ASSERT_TRUE(repo_->CreateInitiative(c, ctx_).ok());
   auto got = repo_->GetInitiative("chg_1");
   ASSERT_TRUE(got.ok());
   ASSERT_EQ(got->impacts.size(), 2u);
@@ -120,9 +123,23 @@ TEST_F(StakeholdersStorageTest, RaciMatrixAndInitiativesRoundTrip) {
   auto advanced = repo_->UpdateInitiative("chg_1", [](ChangeInitiative& x) {
     x.stage = AdkarStage::kDesire;
     return absl::OkStatus();
-  }, absl::Now());
+  }, ctx_);
   ASSERT_TRUE(advanced.ok());
   EXPECT_EQ(repo_->GetInitiative("chg_1")->stage, AdkarStage::kDesire);
+
+  // Every write above is in the account's audit trail, in order, with who made it.
+  auto trail = db::ListAudit(*pool_, {"", "acc_utility", 0, 50});
+  ASSERT_TRUE(trail.ok()) << trail.status();
+  std::vector<std::string> done;
+  for (const auto& row : *trail) {
+    done.push_back(absl::StrCat(row.resource_id, " ", row.entry.action));
+    EXPECT_EQ(row.entry.principal, "tester");
+  }
+  EXPECT_EQ(done, (std::vector<std::string>{absl::StrCat(owner.id, " CREATE"), "act_1 CREATE", "act_1 SET_ASSIGNMENTS",
+                                            "chg_1 CREATE", "chg_1 UPDATE"}));
+  auto one = db::ListAudit(*pool_, {"act_1", "", 0, 50});
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->size(), 2u);
 }
 
 }  // namespace

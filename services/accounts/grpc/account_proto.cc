@@ -106,17 +106,6 @@ pb::AccountTreeNode ToProto(const TreeNode& n) {
   return m;
 }
 
-flywheel::type::v1::AuditEntry ToProto(const AuditEntry& e) {
-  flywheel::type::v1::AuditEntry m;
-  m.set_sequence(e.sequence);
-  *m.mutable_time() = convert::ToTimestamp(e.time);
-  m.set_principal(e.principal);
-  m.set_action(e.action);
-  for (const auto& f : e.changed_fields) m.add_changed_fields(f);
-  m.set_request_id(e.request_id);
-  return m;
-}
-
 pb::UpsertOutcome ToProto(UpsertOutcome outcome) {
   switch (outcome) {
     case UpsertOutcome::kCreated: return pb::UPSERT_OUTCOME_CREATED;

@@ -27,7 +27,6 @@ std::optional<LifecycleStage> StageFromProto(int value, const std::string& field
 pb::LifecycleStage StageToProto(LifecycleStage stage);
 
 pb::AccountTreeNode ToProto(const TreeNode& node);
-flywheel::type::v1::AuditEntry ToProto(const AuditEntry& entry);
 pb::UpsertOutcome ToProto(UpsertOutcome outcome);
 
 }  // namespace flywheel::accounts

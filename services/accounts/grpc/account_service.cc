@@ -102,10 +102,6 @@ absl::Status InAccount(absl::Status status) {
 
 }  // namespace
 
-WriteContext AccountServiceImpl::WriteContextOf(grpc::CallbackServerContext* ctx, std::string request_id) const {
-  return WriteContext{context_.gate.PrincipalOf(ctx), std::move(request_id), context_.clock.Now()};
-}
-
 grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServerContext* ctx,
                                                             const v1::CreateAccountRequest* request,
                                                             v1::Account* response) {
@@ -124,7 +120,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServer
     }
     if (!v.empty()) return v.ToStatus();
 
-    WriteContext write = WriteContextOf(ctx, request->request_id());
+    WriteContext write = WriteContextOf(context_, ctx, request->request_id());
     account.id = ids::NewId("acc");
     account.version = 1;
     account.create_time = account.update_time = write.now;
@@ -279,7 +275,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::UpdateAccount(grpc::CallbackServer
           prefixed.AddAll("account.", after);
           return prefixed.ToStatus();
         },
-        "UPDATE", WriteContextOf(ctx));
+        "UPDATE", WriteContextOf(context_, ctx));
     if (!updated.ok()) return InAccount(updated.status());
     *response = ToProto(*updated);
     return absl::OkStatus();
@@ -293,7 +289,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::DeleteAccount(grpc::CallbackServer
     FieldViolations v;
     RequireId(request->id(), "id", v);
     if (!v.empty()) return v.ToStatus();
-    WriteContext write = WriteContextOf(ctx);
+    WriteContext write = WriteContextOf(context_, ctx);
     auto deleted = repository_.Update(
         request->id(),
         [&](Account& current) -> absl::Status {
@@ -328,7 +324,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::UndeleteAccount(grpc::CallbackServ
           current.delete_time.reset();
           return absl::OkStatus();
         },
-        "UNDELETE", WriteContextOf(ctx));
+        "UNDELETE", WriteContextOf(context_, ctx));
     if (!restored.ok()) return restored.status();
     *response = ToProto(*restored);
     return absl::OkStatus();
@@ -357,7 +353,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::UpsertAccount(grpc::CallbackServer
     FieldViolations v;
     UpsertInput input = CheckedUpsert(*request, "", v);
     if (!v.empty()) return v.ToStatus();
-    auto result = repository_.Upsert(input, WriteContextOf(ctx));
+    auto result = repository_.Upsert(input, WriteContextOf(context_, ctx));
     if (!result.ok()) return InAccount(result.status());
     *response->mutable_account() = ToProto(result->account);
     response->set_outcome(ToProto(result->outcome));
@@ -385,7 +381,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccountHistory(grpc::CallbackS
     if (!entries.ok()) return entries.status();
     bool more = static_cast<int>(entries->size()) > *page_size;
     if (more) entries->resize(*page_size);
-    for (const auto& e : *entries) *response->add_entries() = ToProto(e);
+    for (const auto& e : *entries) *response->add_entries() = convert::ToProto(e);
     if (more) {
       response->set_next_page_token(
           context_.page_tokens.Encode(canonical, {absl::StrCat(entries->back().sequence)}));
@@ -401,7 +397,7 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* AccountServiceImpl::BulkUpsertAccount
   hooks.check = [](const v1::UpsertAccountRequest& record, FieldViolations& v) { return CheckedUpsert(record, "", v); };
   hooks.write = [this, ctx](const std::vector<UpsertInput>& inputs,
                             bool dry_run) -> absl::StatusOr<std::vector<BulkWritten>> {
-    auto written = repository_.BulkUpsert(inputs, dry_run, WriteContextOf(ctx));
+    auto written = repository_.BulkUpsert(inputs, dry_run, WriteContextOf(context_, ctx));
     if (!written.ok()) return written.status();
     std::vector<BulkWritten> out;
     for (auto& r : *written) {

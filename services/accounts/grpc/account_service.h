@@ -39,7 +39,6 @@ class AccountServiceImpl final : public v1::AccountService::WithRawCallbackMetho
                                                v1::ListAccountHistoryResponse* response) override;
 
  private:
-  WriteContext WriteContextOf(grpc::CallbackServerContext* ctx, std::string request_id = "") const;
 
   ServiceContext& context_;
   AccountRepository& repository_;

@@ -11,6 +11,7 @@
 #include "common/ids/ids.h"
 #include "common/status/grpc_status.h"
 #include "common/paging/page_token.h"
+#include "common/server/audit_entries.h"
 #include "common/server/call_record.h"
 #include "common/server/idempotency.h"
 #include "common/server/stream_writer.h"
@@ -75,10 +76,6 @@ void CheckHandoffFields(const Handoff& h, FieldViolations& v) {
 
 absl::CivilDay HandoffServiceImpl::Today() const { return absl::ToCivilDay(context_.clock.Now(), absl::UTCTimeZone()); }
 
-WriteContext HandoffServiceImpl::WriteContextOf(Ctx* ctx, std::string request_id) const {
-  return WriteContext{context_.gate.PrincipalOf(ctx), std::move(request_id), context_.clock.Now()};
-}
-
 // ---- success paths ----
 
 grpc::ServerUnaryReactor* HandoffServiceImpl::CreateSuccessPath(Ctx* ctx, const v1::CreateSuccessPathRequest* request,
@@ -91,7 +88,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::CreateSuccessPath(Ctx* ctx, const 
     ValidatePath(path, v);
     if (request->request_id().size() > 128) v.Add("request_id", "must be at most 128 bytes");
     if (!v.empty()) return v.ToStatus();
-    WriteContext write = WriteContextOf(ctx, request->request_id());
+    WriteContext write = WriteContextOf(context_, ctx, request->request_id());
     path.id = ids::NewId("path");
     path.version = 1;
     path.create_time = path.update_time = write.now;
@@ -166,7 +163,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::UpdateSuccessPath(Ctx* ctx, const 
           ValidatePath(current, after);
           return after.ToStatus();
         },
-        paths, WriteContextOf(ctx));
+        paths, WriteContextOf(context_, ctx));
     if (!updated.ok()) return updated.status();
     *response = ToProto(*updated);
     return absl::OkStatus();
@@ -184,7 +181,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::DeleteSuccessPath(Ctx* ctx, const 
         [&](const SuccessPath& current) {
           return CheckEtag("success path", current.id, std::to_string(current.version), request->etag());
         },
-        WriteContextOf(ctx));
+        WriteContextOf(context_, ctx));
   });
 }
 
@@ -197,7 +194,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::AssignPath(Ctx* ctx, const v1::Ass
     std::optional<absl::CivilDay> start = OptionalDay(request->has_start_day(), request->start_day(), "start_day", v);
     if (!v.empty()) return v.ToStatus();
     if (auto a = upstreams_.accounts.Get(request->account_id()); !a.ok()) return a.status();
-    auto assigned = handoffs_.AssignPath(request->account_id(), request->path_id(), start, WriteContextOf(ctx));
+    auto assigned = handoffs_.AssignPath(request->account_id(), request->path_id(), start, WriteContextOf(context_, ctx));
     if (!assigned.ok()) return assigned.status();
     *response = ToProto(*assigned);
     return absl::OkStatus();
@@ -272,7 +269,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::CreateHandoff(Ctx* ctx, const v1::
     if (request->request_id().size() > 128) v.Add("request_id", "must be at most 128 bytes");
     if (!v.empty()) return v.ToStatus();
     if (auto a = upstreams_.accounts.Get(h.account_id); !a.ok()) return a.status();
-    WriteContext write = WriteContextOf(ctx, request->request_id());
+    WriteContext write = WriteContextOf(context_, ctx, request->request_id());
     h.id = ids::NewId("hof");
     h.version = 1;
     h.create_time = h.update_time = write.now;
@@ -369,7 +366,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::UpdateHandoff(Ctx* ctx, const v1::
           CheckHandoffFields(h, after);
           return after.ToStatus();
         },
-        paths, WriteContextOf(ctx));
+        paths, WriteContextOf(context_, ctx));
     if (!updated.ok()) return updated.status();
     *response = ToProto(*updated, context_.clock.Now());
     return absl::OkStatus();
@@ -393,7 +390,7 @@ absl::StatusOr<Handoff> HandoffServiceImpl::Transition(Ctx* ctx, const std::stri
         apply(h);
         return absl::OkStatus();
       },
-      {"state"}, WriteContextOf(ctx), start_path_on);
+      {"state"}, WriteContextOf(context_, ctx), start_path_on);
 }
 
 absl::Status HandoffServiceImpl::CheckGates(const Handoff& h) {
@@ -543,7 +540,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::UpdateRule(Ctx* ctx, const v1::Upd
           if (Has(paths, "threshold")) r.config.threshold = m.threshold();
           return absl::OkStatus();
         },
-        paths, WriteContextOf(ctx));
+        paths, WriteContextOf(context_, ctx));
     if (!updated.ok()) return updated.status();
     *response = ToProto(*updated);
     return absl::OkStatus();
@@ -718,7 +715,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::ExceptionAction(Ctx* ctx, const ch
           apply(e);
           return absl::OkStatus();
         },
-        WriteContextOf(ctx));
+        WriteContextOf(context_, ctx));
     if (!updated.ok()) return updated.status();
     *response = ToProto(*updated, Today());
     return absl::OkStatus();
@@ -796,11 +793,16 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::ReassignException(Ctx* ctx, const 
           e.assignee = assignee;
           return absl::OkStatus();
         },
-        WriteContextOf(ctx));
+        WriteContextOf(context_, ctx));
     if (!updated.ok()) return updated.status();
     *response = ToProto(*updated, Today());
     return absl::OkStatus();
   });
+}
+
+grpc::ServerUnaryReactor* HandoffServiceImpl::ListAuditEntries(Ctx* ctx, const v1::ListAuditEntriesRequest* request,
+                                                               v1::ListAuditEntriesResponse* response) {
+  return ServeAuditEntries(ctx, context_, request, response);
 }
 
 }  // namespace flywheel::handoff

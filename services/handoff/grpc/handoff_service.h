@@ -55,11 +55,13 @@ class HandoffServiceImpl final : public v1::HandoffService::CallbackService {
   Unary* SnoozeException(Ctx*, const v1::SnoozeExceptionRequest*, v1::Exception*) override;
   Unary* ReassignException(Ctx*, const v1::ReassignExceptionRequest*, v1::Exception*) override;
 
+  grpc::ServerUnaryReactor* ListAuditEntries(Ctx* ctx, const v1::ListAuditEntriesRequest* request,
+                                             v1::ListAuditEntriesResponse* response) override;
+
  private:
   class ReportStream;
 
   absl::CivilDay Today() const;
-  WriteContext WriteContextOf(Ctx* ctx, std::string request_id = "") const;
   // Moves handoff `id` to `to` when the etag matches and the transition is allowed; `apply`
   // sets the rest (submit or accept time, reason).
   absl::StatusOr<Handoff> Transition(Ctx* ctx, const std::string& id, const std::string& etag, HandoffState to,

@@ -10,7 +10,7 @@
 #include "common/db/sql_params.h"
 #include "common/ids/ids.h"
 #include "common/status/errors.h"
-#include "services/handoff/storage/audit.h"
+#include "common/db/audit.h"
 
 namespace flywheel::handoff {
 namespace {
@@ -279,7 +279,7 @@ absl::StatusOr<StoredException> MysqlExceptionRepository::Update(
                    static_cast<int64_t>(e.close_source), OptionalDay(e.close_day), e.assignee, e.version, e.account_id,
                    e.id});
     stmt.executeUpdate();
-    WriteAudit(conn, {e.id, e.version, e.account_id, action, {}}, context);
+    db::WriteAudit(conn, {e.id, e.account_id, action, {}}, context);
     return e;
   });
 }

@@ -7,7 +7,7 @@
 #include "common/db/request_log.h"
 #include "common/db/sql_params.h"
 #include "common/status/errors.h"
-#include "services/handoff/storage/audit.h"
+#include "common/db/audit.h"
 
 namespace flywheel::handoff {
 namespace {
@@ -158,7 +158,7 @@ absl::StatusOr<CreateResult> MysqlHandoffRepository::CreatePath(const SuccessPat
                    Micros(p.update_time)});
     stmt.executeUpdate();
     WriteMilestones(conn, p);
-    WriteAudit(conn, {p.id, p.version, "", "CREATE", {}}, context);
+    db::WriteAudit(conn, {p.id, "", "CREATE", {}}, context);
     return absl::OkStatus();
   });
 }
@@ -214,7 +214,7 @@ absl::StatusOr<SuccessPath> MysqlHandoffRepository::UpdatePath(const std::string
     BindAll(stmt, {p->name, static_cast<int64_t>(p->active), p->version, Micros(p->update_time), p->id});
     stmt.executeUpdate();
     WriteMilestones(conn, *p);
-    WriteAudit(conn, {p->id, p->version, "", "UPDATE", changed}, context);
+    db::WriteAudit(conn, {p->id, "", "UPDATE", changed}, context);
     return *p;
   });
 }
@@ -238,7 +238,7 @@ absl::Status MysqlHandoffRepository::DeletePath(const std::string& id,
       BindAll(stmt, {id});
       stmt.executeUpdate();
     }
-    WriteAudit(conn, {id, p->version + 1, "", "DELETE", {}}, context);
+    db::WriteAudit(conn, {id, "", "DELETE", {}}, context);
     return absl::OkStatus();
   });
 }
@@ -261,7 +261,7 @@ absl::StatusOr<PathAssignment> MysqlHandoffRepository::AssignPath(const std::str
         " assign_time_us = VALUES(assign_time_us)");
     BindAll(stmt, {account_id, path_id, start_day ? FormatDay(*start_day) : "", Micros(context.now)});
     stmt.executeUpdate();
-    WriteAudit(conn, {account_id, Micros(context.now), account_id, "ASSIGN_PATH", {path_id}}, context);
+    db::WriteAudit(conn, {account_id, account_id, "ASSIGN_PATH", {path_id}}, context);
     return a;
   });
 }
@@ -299,7 +299,7 @@ absl::StatusOr<CreateResult> MysqlHandoffRepository::CreateHandoff(const Handoff
         " NULLIF(?, 0), ?, ?, ?)");
     BindAll(stmt, params);
     stmt.executeUpdate();
-    WriteAudit(conn, {h.id, h.version, h.account_id, "CREATE", {}}, context);
+    db::WriteAudit(conn, {h.id, h.account_id, "CREATE", {}}, context);
     return absl::OkStatus();
   });
 }
@@ -351,7 +351,7 @@ absl::StatusOr<Handoff> MysqlHandoffRepository::UpdateHandoff(const std::string&
       BindAll(start, {FormatDay(*start_path_on), h->account_id});
       start.executeUpdate();
     }
-    WriteAudit(conn, {h->id, h->version, h->account_id, action, changed}, context);
+    db::WriteAudit(conn, {h->id, h->account_id, action, changed}, context);
     return *h;
   });
 }
@@ -407,7 +407,7 @@ absl::StatusOr<StoredRule> MysqlHandoffRepository::UpdateRule(Rule rule,
                    static_cast<int64_t>(r.config.severity), static_cast<int64_t>(r.config.sla_days), r.config.threshold,
                    r.version});
     stmt.executeUpdate();
-    WriteAudit(conn, {RuleName(rule), r.version, "", "UPDATE", changed}, context);
+    db::WriteAudit(conn, {RuleName(rule), "", "UPDATE", changed}, context);
     return r;
   });
 }

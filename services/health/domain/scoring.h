@@ -24,9 +24,10 @@ enum class Trend { kUnknown = 1, kUp, kFlat, kDown };
 struct Override {
   double value = 0;
   std::string reason;
-  std::string author;
+  std::string author;  // the verified principal that set it
   absl::Time expire_time;
   absl::Time create_time;
+  std::string on_behalf_of;  // whom the author says it acted for, if anyone
 };
 
 // What scoring one account as of one day needs, already cut to the windows of DESIGN §3.

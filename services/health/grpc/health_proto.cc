@@ -184,6 +184,7 @@ pb::Override ToProto(const std::string& account_id, const Override& o) {
   m.set_value(o.value);
   m.set_reason(o.reason);
   m.set_author(o.author);
+  m.set_on_behalf_of(o.on_behalf_of);
   *m.mutable_expire_time() = convert::ToTimestamp(o.expire_time);
   *m.mutable_create_time() = convert::ToTimestamp(o.create_time);
   return m;

@@ -16,6 +16,7 @@
 #include "common/metrics/metrics.h"
 #include "common/paging/page_token.h"
 #include "common/server/call_record.h"
+#include "common/server/audit_entries.h"
 #include "common/server/pipelined_read_reactor.h"
 #include "common/server/stream_writer.h"
 #include "common/status/grpc_status.h"
@@ -266,7 +267,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::CreateScorecard(grpc::CallbackServe
                                          : absl::StrCat("sc_", db::RequestFingerprint(request->request_id()).substr(0, 26));
     s.version = 1;
     s.update_time = context_.clock.Now();
-    absl::Status created = repository_.CreateScorecard(s);
+    absl::Status created = repository_.CreateScorecard(s, WriteContextOf(context_, ctx, request->request_id()));
     if (created.code() == absl::StatusCode::kAlreadyExists && !request->request_id().empty()) {
       auto existing = repository_.GetScorecard(s.id);
       if (!existing.ok()) return existing.status();
@@ -338,7 +339,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::UpdateScorecard(grpc::CallbackServe
           prefixed.AddAll("scorecard.", local);
           return prefixed.ToStatus();
         },
-        context_.clock.Now());
+        WriteContextOf(context_, ctx));
     if (!updated.ok()) return updated.status();
     *response = ToProto(*updated);
     return absl::OkStatus();
@@ -353,7 +354,9 @@ grpc::ServerUnaryReactor* HealthServiceImpl::AssignScorecard(grpc::CallbackServe
     if (!facts.ok()) return facts.status();
     std::string id = request->scorecard_id().empty() ? kDefaultScorecardId : request->scorecard_id();
     if (auto s = repository_.GetScorecard(id); !s.ok()) return s.status();
-    if (absl::Status s = repository_.AssignScorecard(request->account_id(), id); !s.ok()) return s;
+    if (absl::Status s = repository_.AssignScorecard(request->account_id(), id, WriteContextOf(context_, ctx)); !s.ok()) {
+      return s;
+    }
     response->set_account_id(request->account_id());
     response->set_scorecard_id(id);
     return absl::OkStatus();
@@ -397,7 +400,9 @@ grpc::ServerUnaryReactor* HealthServiceImpl::SetOverride(grpc::CallbackServerCon
     RequireAccountId(o.account_id(), "override.account_id", v);
     if (!std::isfinite(o.value()) || o.value() < 0 || o.value() > 100) v.Add("override.value", "must be from 0 to 100");
     if (o.reason().empty() || o.reason().size() > 1000) v.Add("override.reason", "must be 1-1000 bytes");
-    if (o.author().empty() || o.author().size() > 200) v.Add("override.author", "must be 1-200 bytes");
+    // The author is who the gate verified; a name the caller gives is whom it acted for.
+    std::string on_behalf_of = o.on_behalf_of().empty() ? o.author() : o.on_behalf_of();
+    if (on_behalf_of.size() > 200) v.Add(o.on_behalf_of().empty() ? "override.author" : "override.on_behalf_of", "must be at most 200 bytes");
     absl::Time now = context_.clock.Now();
     std::optional<absl::Time> expire;
     if (!o.has_expire_time()) {
@@ -407,8 +412,9 @@ grpc::ServerUnaryReactor* HealthServiceImpl::SetOverride(grpc::CallbackServerCon
     }
     if (!v.empty()) return v.ToStatus();
     if (auto a = accounts_.Get(o.account_id()); !a.ok()) return a.status();
-    Override stored{o.value(), o.reason(), o.author(), *expire, now};
-    if (absl::Status s = repository_.SetOverride(o.account_id(), stored); !s.ok()) return s;
+    WriteContext write = WriteContextOf(context_, ctx);
+    Override stored{o.value(), o.reason(), write.principal, *expire, now, on_behalf_of};
+    if (absl::Status s = repository_.SetOverride(o.account_id(), stored, write); !s.ok()) return s;
     *response = ToProto(o.account_id(), stored);
     return absl::OkStatus();
   });
@@ -421,7 +427,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::ClearOverride(grpc::CallbackServerC
     FieldViolations v;
     RequireAccountId(request->account_id(), "account_id", v);
     if (!v.empty()) return v.ToStatus();
-    auto cleared = repository_.ClearOverride(request->account_id());
+    auto cleared = repository_.ClearOverride(request->account_id(), WriteContextOf(context_, ctx));
     if (!cleared.ok()) return cleared.status();
     if (!*cleared) return NotFoundError("override", request->account_id());
     return absl::OkStatus();
@@ -841,6 +847,12 @@ grpc::ServerUnaryReactor* HealthServiceImpl::BatchGetReportInputs(grpc::Callback
     }
     return absl::OkStatus();
   });
+}
+
+grpc::ServerUnaryReactor* HealthServiceImpl::ListAuditEntries(grpc::CallbackServerContext* ctx,
+                                                              const v1::ListAuditEntriesRequest* request,
+                                                              v1::ListAuditEntriesResponse* response) {
+  return ServeAuditEntries(ctx, context_, request, response);
 }
 
 }  // namespace flywheel::health

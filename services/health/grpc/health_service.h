@@ -55,6 +55,9 @@ class HealthServiceImpl final : public v1::HealthService::WithRawCallbackMethod_
   grpc::ServerWriteReactor<v1::HealthChange>* WatchHealth(grpc::CallbackServerContext*,
                                                           const v1::WatchHealthRequest*) override;
 
+  grpc::ServerUnaryReactor* ListAuditEntries(grpc::CallbackServerContext* ctx, const v1::ListAuditEntriesRequest* request,
+                                             v1::ListAuditEntriesResponse* response) override;
+
  private:
   class StreamUsageReactor;
   class WatchReactor;

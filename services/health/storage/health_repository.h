@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/db/write_context.h"
 #include "services/health/domain/inputs.h"
 #include "services/health/domain/scorecard.h"
 #include "services/health/domain/scoring.h"
@@ -92,17 +93,20 @@ class HealthRepository {
   virtual absl::Status EnsureDefaultScorecard(const Scorecard& scorecard) = 0;
   virtual absl::StatusOr<Scorecard> GetScorecard(const std::string& id) = 0;
   virtual absl::StatusOr<std::vector<Scorecard>> ListScorecards() = 0;
-  virtual absl::Status CreateScorecard(const Scorecard& scorecard) = 0;
-  // Read-modify-write; the version is bumped when `mutate` succeeds.
+  // The writes below each leave an audit entry (db/audit.h) in their transaction.
+  virtual absl::Status CreateScorecard(const Scorecard& scorecard, const WriteContext& context) = 0;
+  // Read-modify-write; the version is bumped when `mutate` succeeds (update time: the context's now).
   virtual absl::StatusOr<Scorecard> UpdateScorecard(const std::string& id,
                                                     const std::function<absl::Status(Scorecard&)>& mutate,
-                                                    absl::Time now) = 0;
-  virtual absl::Status AssignScorecard(const std::string& account_id, const std::string& scorecard_id) = 0;
+                                                    const WriteContext& context) = 0;
+  virtual absl::Status AssignScorecard(const std::string& account_id, const std::string& scorecard_id,
+                                       const WriteContext& context) = 0;
   // account id → scorecard id, for those assigned one.
   virtual absl::StatusOr<std::map<std::string, std::string>> Assignments(const std::vector<std::string>& account_ids) = 0;
 
-  virtual absl::Status SetOverride(const std::string& account_id, const Override& override) = 0;
-  virtual absl::StatusOr<bool> ClearOverride(const std::string& account_id) = 0;
+  virtual absl::Status SetOverride(const std::string& account_id, const Override& override,
+                                   const WriteContext& context) = 0;
+  virtual absl::StatusOr<bool> ClearOverride(const std::string& account_id, const WriteContext& context) = 0;
   virtual absl::StatusOr<std::map<std::string, Override>> Overrides(const std::vector<std::string>& account_ids) = 0;
 
   // Stores the day's scores (replacing a re-run's), moves each account's latest score

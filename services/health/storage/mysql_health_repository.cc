@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/types/span.h"
+#include "common/db/audit.h"
 #include "common/db/sql_params.h"
 #include "common/status/errors.h"
 
@@ -370,18 +371,19 @@ absl::StatusOr<std::vector<Scorecard>> MysqlHealthRepository::ListScorecards() {
   return out;
 }
 
-absl::Status MysqlHealthRepository::CreateScorecard(const Scorecard& scorecard) {
+absl::Status MysqlHealthRepository::CreateScorecard(const Scorecard& scorecard, const WriteContext& context) {
   return db::RunInTransaction(pool_, [&](Connection& conn) {
     auto& stmt = conn.Prepare(absl::StrCat("INSERT INTO scorecards (", kScorecardColumns, ") VALUES (", Placeholders(13), ")"));
     BindAll(stmt, ScorecardParams(scorecard));
     stmt.executeUpdate();
+    db::WriteAudit(conn, {scorecard.id, "", "CREATE", {}}, context);
     return absl::OkStatus();
   });
 }
 
 absl::StatusOr<Scorecard> MysqlHealthRepository::UpdateScorecard(const std::string& id,
                                                                   const std::function<absl::Status(Scorecard&)>& mutate,
-                                                                  absl::Time now) {
+                                                                  const WriteContext& context) {
   Scorecard result;
   absl::Status status = db::RunInTransaction(pool_, [&](Connection& conn) -> absl::Status {
     std::optional<Scorecard> current;
@@ -392,7 +394,7 @@ absl::StatusOr<Scorecard> MysqlHealthRepository::UpdateScorecard(const std::stri
     if (absl::Status s = mutate(next); !s.ok()) return s;
     next.id = current->id;
     next.version = current->version + 1;
-    next.update_time = now;
+    next.update_time = context.now;
     auto& stmt = conn.Prepare(
         "UPDATE scorecards SET scorecard_id = ?, version = ?, name = ?, w_presence = ?, w_use_cases = ?, w_value = ?,"
         " w_nps = ?, w_csat = ?, red_max = ?, amber_max = ?, key_use_cases = ?, presence_target = ?,"
@@ -401,6 +403,7 @@ absl::StatusOr<Scorecard> MysqlHealthRepository::UpdateScorecard(const std::stri
     params.emplace_back(id);
     BindAll(stmt, params);
     stmt.executeUpdate();
+    db::WriteAudit(conn, {id, "", "UPDATE", {}}, context);
     result = next;
     return absl::OkStatus();
   });
@@ -408,7 +411,8 @@ absl::StatusOr<Scorecard> MysqlHealthRepository::UpdateScorecard(const std::stri
   return result;
 }
 
-absl::Status MysqlHealthRepository::AssignScorecard(const std::string& account_id, const std::string& scorecard_id) {
+absl::Status MysqlHealthRepository::AssignScorecard(const std::string& account_id, const std::string& scorecard_id,
+                                                    const WriteContext& context) {
   return db::RunInTransaction(pool_, [&](Connection& conn) {
     if (scorecard_id == kDefaultScorecardId) {
       auto& del = conn.Prepare("DELETE FROM scorecard_assignments WHERE account_id = ?");
@@ -421,6 +425,7 @@ absl::Status MysqlHealthRepository::AssignScorecard(const std::string& account_i
       BindAll(up, {account_id, scorecard_id});
       up.executeUpdate();
     }
+    db::WriteAudit(conn, {account_id, account_id, "ASSIGN_SCORECARD", {scorecard_id}}, context);
     return absl::OkStatus();
   });
 }
@@ -439,22 +444,27 @@ absl::StatusOr<std::map<std::string, std::string>> MysqlHealthRepository::Assign
   return out;
 }
 
-absl::Status MysqlHealthRepository::SetOverride(const std::string& account_id, const Override& o) {
+absl::Status MysqlHealthRepository::SetOverride(const std::string& account_id, const Override& o,
+                                                const WriteContext& context) {
   return db::RunInTransaction(pool_, [&](Connection& conn) {
     auto& stmt = conn.Prepare(
-        "REPLACE INTO overrides (account_id, value, reason, author, expire_time_us, create_time_us) VALUES (?, ?, ?, ?, ?, ?)");
-    BindAll(stmt, {account_id, o.value, o.reason, o.author, absl::ToUnixMicros(o.expire_time), absl::ToUnixMicros(o.create_time)});
+        "REPLACE INTO overrides (account_id, value, reason, author, expire_time_us, create_time_us, on_behalf_of)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)");
+    BindAll(stmt, {account_id, o.value, o.reason, o.author, absl::ToUnixMicros(o.expire_time),
+                   absl::ToUnixMicros(o.create_time), o.on_behalf_of});
     stmt.executeUpdate();
+    db::WriteAudit(conn, {account_id, account_id, "SET_OVERRIDE", {"value", "reason", "expire_time"}}, context);
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<bool> MysqlHealthRepository::ClearOverride(const std::string& account_id) {
+absl::StatusOr<bool> MysqlHealthRepository::ClearOverride(const std::string& account_id, const WriteContext& context) {
   int removed = 0;
   absl::Status status = db::RunInTransaction(pool_, [&](Connection& conn) {
     auto& stmt = conn.Prepare("DELETE FROM overrides WHERE account_id = ?");
     BindAll(stmt, {account_id});
     removed = stmt.executeUpdate();
+    if (removed > 0) db::WriteAudit(conn, {account_id, account_id, "CLEAR_OVERRIDE", {}}, context);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -466,11 +476,12 @@ absl::StatusOr<std::map<std::string, Override>> MysqlHealthRepository::Overrides
   if (ids.empty()) return out;
   absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
     ForEachRow(conn,
-               absl::StrCat("SELECT account_id, value, reason, author, expire_time_us, create_time_us FROM overrides"
-                            " WHERE account_id IN (", Placeholders(ids.size()), ")"),
+               absl::StrCat("SELECT account_id, value, reason, author, expire_time_us, create_time_us, on_behalf_of"
+                            " FROM overrides WHERE account_id IN (", Placeholders(ids.size()), ")"),
                IdParams(ids), [&](sql::ResultSet& rs) {
-                 out[rs.getString(1)] = Override{rs.getDouble(2), rs.getString(3), rs.getString(4),
-                                                 absl::FromUnixMicros(rs.getInt64(5)), absl::FromUnixMicros(rs.getInt64(6))};
+                 out[rs.getString(1)] =
+                     Override{rs.getDouble(2), rs.getString(3), rs.getString(4), absl::FromUnixMicros(rs.getInt64(5)),
+                              absl::FromUnixMicros(rs.getInt64(6)), rs.getString(7)};
                });
     return absl::OkStatus();
   });

@@ -30,13 +30,14 @@ class MysqlHealthRepository : public HealthRepository {
   absl::Status EnsureDefaultScorecard(const Scorecard& scorecard) override;
   absl::StatusOr<Scorecard> GetScorecard(const std::string& id) override;
   absl::StatusOr<std::vector<Scorecard>> ListScorecards() override;
-  absl::Status CreateScorecard(const Scorecard& scorecard) override;
+  absl::Status CreateScorecard(const Scorecard& scorecard, const WriteContext& context) override;
   absl::StatusOr<Scorecard> UpdateScorecard(const std::string& id, const std::function<absl::Status(Scorecard&)>& mutate,
-                                            absl::Time now) override;
-  absl::Status AssignScorecard(const std::string& account_id, const std::string& scorecard_id) override;
+                                            const WriteContext& context) override;
+  absl::Status AssignScorecard(const std::string& account_id, const std::string& scorecard_id,
+                               const WriteContext& context) override;
   absl::StatusOr<std::map<std::string, std::string>> Assignments(const std::vector<std::string>& account_ids) override;
-  absl::Status SetOverride(const std::string& account_id, const Override& override) override;
-  absl::StatusOr<bool> ClearOverride(const std::string& account_id) override;
+  absl::Status SetOverride(const std::string& account_id, const Override& override, const WriteContext& context) override;
+  absl::StatusOr<bool> ClearOverride(const std::string& account_id, const WriteContext& context) override;
   absl::StatusOr<std::map<std::string, Override>> Overrides(const std::vector<std::string>& account_ids) override;
   absl::StatusOr<int64_t> StoreScores(const std::vector<StoredScore>& scores) override;
   absl::StatusOr<std::vector<StoredScore>> GetScores(const std::vector<std::string>& account_ids,

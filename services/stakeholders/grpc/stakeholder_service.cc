@@ -9,6 +9,7 @@
 #include "common/ids/ids.h"
 #include "common/server/idempotency.h"
 #include "common/paging/page_token.h"
+#include "common/server/audit_entries.h"
 #include "common/server/bulk_upsert_reactor.h"
 #include "services/stakeholders/domain/briefing.h"
 #include "services/stakeholders/domain/coverage.h"
@@ -69,10 +70,6 @@ UpsertInput CheckedUpsert(const pb::UpsertStakeholderRequest& r, FieldViolations
 
 }  // namespace
 
-WriteContext StakeholderServiceImpl::WriteContextOf(grpc::CallbackServerContext* ctx, std::string request_id) const {
-  return WriteContext{context_.gate.PrincipalOf(ctx), std::move(request_id), context_.clock.Now()};
-}
-
 absl::Status StakeholderServiceImpl::RequireAccount(const std::string& account_id, const std::string& field) {
   FieldViolations v;
   RequireId(account_id, "acc", field, v);
@@ -96,7 +93,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateStakeholder(grpc::Callba
     if (request->request_id().size() > 128) v.Add("request_id", "must be at most 128 bytes");
     if (!v.empty()) return v.ToStatus();
     if (absl::Status a = RequireAccount(s.account_id, "stakeholder.account_id"); !a.ok()) return a;
-    WriteContext write = WriteContextOf(ctx, request->request_id());
+    WriteContext write = WriteContextOf(context_, ctx, request->request_id());
     s.id = ids::NewId("stk");
     s.version = 1;
     s.create_time = s.update_time = write.now;
@@ -183,7 +180,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::UpdateStakeholder(grpc::Callba
           prefixed.AddAll("stakeholder.", after);
           return prefixed.ToStatus();
         },
-        "UPDATE", WriteContextOf(ctx));
+        "UPDATE", WriteContextOf(context_, ctx));
     if (!updated.ok()) return updated.status();
     *response = ToProto(*updated);
     return absl::OkStatus();
@@ -197,7 +194,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::DeleteStakeholder(grpc::Callba
     FieldViolations v;
     RequireId(request->id(), "stk", "id", v);
     if (!v.empty()) return v.ToStatus();
-    WriteContext write = WriteContextOf(ctx);
+    WriteContext write = WriteContextOf(context_, ctx);
     auto deleted = repository_.Update(
         request->id(),
         [&](Stakeholder& current) -> absl::Status {
@@ -226,7 +223,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::UpsertStakeholder(grpc::Callba
     UpsertInput in = CheckedUpsert(*request, v);
     if (!v.empty()) return v.ToStatus();
     if (absl::Status a = RequireAccount(in.fields.account_id, "stakeholder.account_id"); !a.ok()) return a;
-    auto r = repository_.Upsert(in, WriteContextOf(ctx));
+    auto r = repository_.Upsert(in, WriteContextOf(context_, ctx));
     if (!r.ok()) return r.status();
     *response->mutable_stakeholder() = ToProto(r->stakeholder);
     response->set_outcome(r->outcome == UpsertOutcome::kCreated   ? pb::UPSERT_OUTCOME_CREATED
@@ -264,7 +261,7 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* StakeholderServiceImpl::BulkUpsertSta
       known.push_back(inputs[i]);
       known_index.push_back(i);
     }
-    auto written = repository_.BulkUpsert(known, dry_run, WriteContextOf(ctx));
+    auto written = repository_.BulkUpsert(known, dry_run, WriteContextOf(context_, ctx));
     if (!written.ok()) return written.status();
     for (size_t k = 0; k < written->size(); ++k) {
       auto& r = (*written)[k];
@@ -376,7 +373,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateRaciActivity(grpc::Callb
     if (!v.empty()) return v.ToStatus();
     if (absl::Status s = RequireAccount(a.account_id(), "activity.account_id"); !s.ok()) return s;
     RaciActivity activity{ids::NewId("act"), a.account_id(), a.name(), a.description()};
-    if (absl::Status s = repository_.CreateActivity(activity); !s.ok()) return s;
+    if (absl::Status s = repository_.CreateActivity(activity, WriteContextOf(context_, ctx)); !s.ok()) return s;
     *response = ToProto(activity);
     return absl::OkStatus();
   });
@@ -403,7 +400,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::SetRaciAssignments(grpc::Callb
     if (!live.ok()) return live.status();
     RaciCheck check = CheckRaci(assignments, *live);
     if (!check.violations.empty()) return check.violations.ToStatus();
-    if (absl::Status s = repository_.SetAssignments(*activity, assignments); !s.ok()) return s;
+    if (absl::Status s = repository_.SetAssignments(*activity, assignments, WriteContextOf(context_, ctx)); !s.ok()) return s;
     *response->mutable_activity() = ToProto(*activity);
     *response->mutable_assignments() = request->assignments();
     for (const auto& w : check.warnings) response->add_warnings(w);
@@ -579,7 +576,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateChangeInitiative(grpc::C
     c.stage = AdkarStage::kAwareness;
     c.create_time = c.update_time = context_.clock.Now();
     c.follow_ups = FollowUpsFor(c, *live);
-    absl::Status created = repository_.CreateInitiative(c);
+    absl::Status created = repository_.CreateInitiative(c, WriteContextOf(context_, ctx, request->request_id()));
     if (created.code() == absl::StatusCode::kAlreadyExists && !request->request_id().empty()) {
       auto existing = repository_.GetInitiative(c.id);
       if (!existing.ok()) return existing.status();
@@ -634,11 +631,17 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::AdvanceAdkarStage(grpc::Callba
           c.stage = *to;
           return absl::OkStatus();
         },
-        context_.clock.Now());
+        WriteContextOf(context_, ctx));
     if (!advanced.ok()) return advanced.status();
     *response = ToProto(*advanced);
     return absl::OkStatus();
   });
+}
+
+grpc::ServerUnaryReactor* StakeholderServiceImpl::ListAuditEntries(grpc::CallbackServerContext* ctx,
+                                                                   const v1::ListAuditEntriesRequest* request,
+                                                                   v1::ListAuditEntriesResponse* response) {
+  return ServeAuditEntries(ctx, context_, request, response);
 }
 
 }  // namespace flywheel::stakeholders

@@ -55,8 +55,10 @@ class StakeholderServiceImpl final : public v1::StakeholderService::WithRawCallb
   grpc::ServerUnaryReactor* AdvanceAdkarStage(grpc::CallbackServerContext*, const v1::AdvanceAdkarStageRequest*,
                                               v1::ChangeInitiative*) override;
 
+  grpc::ServerUnaryReactor* ListAuditEntries(grpc::CallbackServerContext* ctx, const v1::ListAuditEntriesRequest* request,
+                                             v1::ListAuditEntriesResponse* response) override;
+
  private:
-  WriteContext WriteContextOf(grpc::CallbackServerContext* ctx, std::string request_id = "") const;
   absl::Status RequireAccount(const std::string& account_id, const std::string& field);
   absl::StatusOr<std::vector<Stakeholder>> LiveOf(const std::string& account_id);
 

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/db/audit.h"
 #include "common/db/record_batches.h"
 #include "common/db/request_log.h"
 #include "common/db/sql_params.h"
@@ -100,12 +101,7 @@ void ReplaceExternalIds(Connection& conn, const Stakeholder& s) {
 
 void WriteAudit(Connection& conn, const Stakeholder& s, absl::string_view action, const std::vector<std::string>& changed,
                 const WriteContext& context) {
-  auto& stmt = conn.Prepare(
-      "INSERT INTO stakeholder_audit (account_id, stakeholder_id, sequence, time_us, principal, action, changed_fields,"
-      " request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  BindAll(stmt, {s.account_id, s.id, s.version, absl::ToUnixMicros(context.now), context.principal, std::string(action),
-                 absl::StrJoin(changed, ","), context.request_id});
-  stmt.executeUpdate();
+  db::WriteAudit(conn, {s.id, s.account_id, std::string(action), changed}, context);
 }
 
 // ALREADY_EXISTS naming the conflict, when a unique key would be broken by `s`.
@@ -338,11 +334,12 @@ absl::StatusOr<std::vector<absl::StatusOr<UpsertResult>>> MysqlStakeholderReposi
       [&](Connection& conn, size_t i) { return UpsertInTransaction(conn, inputs[i], context); });
 }
 
-absl::Status MysqlStakeholderRepository::CreateActivity(const RaciActivity& a) {
+absl::Status MysqlStakeholderRepository::CreateActivity(const RaciActivity& a, const WriteContext& context) {
   return db::RunInTransaction(pool_, [&](Connection& conn) {
     auto& stmt = conn.Prepare("INSERT INTO raci_activities (account_id, activity_id, name, description) VALUES (?, ?, ?, ?)");
     BindAll(stmt, {a.account_id, a.id, a.name, a.description});
     stmt.executeUpdate();
+    db::WriteAudit(conn, {a.id, a.account_id, "CREATE", {"name", "description"}}, context);
     return absl::OkStatus();
   });
 }
@@ -359,7 +356,8 @@ absl::StatusOr<RaciActivity> MysqlStakeholderRepository::GetActivity(const std::
   return *found;
 }
 
-absl::Status MysqlStakeholderRepository::SetAssignments(const RaciActivity& a, const std::vector<RaciAssignment>& list) {
+absl::Status MysqlStakeholderRepository::SetAssignments(const RaciActivity& a, const std::vector<RaciAssignment>& list,
+                                                       const WriteContext& context) {
   return db::RunInTransaction(pool_, [&](Connection& conn) {
     auto& del = conn.Prepare("DELETE FROM raci_assignments WHERE account_id = ? AND activity_id = ?");
     BindAll(del, {a.account_id, a.id});
@@ -370,6 +368,7 @@ absl::Status MysqlStakeholderRepository::SetAssignments(const RaciActivity& a, c
       BindAll(ins, {a.account_id, a.id, r.stakeholder_id, static_cast<int64_t>(r.letter)});
       ins.executeUpdate();
     }
+    db::WriteAudit(conn, {a.id, a.account_id, "SET_ASSIGNMENTS", {"assignments"}}, context);
     return absl::OkStatus();
   });
 }
@@ -396,7 +395,7 @@ absl::StatusOr<std::vector<RaciRow>> MysqlStakeholderRepository::Matrix(const st
   return rows;
 }
 
-absl::Status MysqlStakeholderRepository::CreateInitiative(const ChangeInitiative& c) {
+absl::Status MysqlStakeholderRepository::CreateInitiative(const ChangeInitiative& c, const WriteContext& context) {
   return db::RunInTransaction(pool_, [&](Connection& conn) {
     auto& stmt = conn.Prepare(absl::StrCat("INSERT INTO change_initiatives (", kInitiativeColumns, ") VALUES (",
                                            Placeholders(12), ")"));
@@ -423,6 +422,7 @@ absl::Status MysqlStakeholderRepository::CreateInitiative(const ChangeInitiative
                     static_cast<int64_t>(f.role), f.assignee_stakeholder_id, f.description});
       ins.executeUpdate();
     }
+    db::WriteAudit(conn, {c.id, c.account_id, "CREATE", {}}, context);
     return absl::OkStatus();
   });
 }
@@ -449,17 +449,18 @@ absl::StatusOr<std::vector<ChangeInitiative>> MysqlStakeholderRepository::ListIn
 }
 
 absl::StatusOr<ChangeInitiative> MysqlStakeholderRepository::UpdateInitiative(
-    const std::string& id, const std::function<absl::Status(ChangeInitiative&)>& mutate, absl::Time now) {
+    const std::string& id, const std::function<absl::Status(ChangeInitiative&)>& mutate, const WriteContext& context) {
   ChangeInitiative result;
   absl::Status status = db::RunInTransaction(pool_, [&](Connection& conn) -> absl::Status {
     auto found = SelectInitiatives(conn, "WHERE initiative_id = ? FOR UPDATE", {id});
     if (found.empty()) return NotFoundError("change initiative", id);
     ChangeInitiative c = found[0];
     if (absl::Status s = mutate(c); !s.ok()) return s;
-    c.update_time = now;
+    c.update_time = context.now;
     auto& stmt = conn.Prepare("UPDATE change_initiatives SET stage = ?, update_time_us = ? WHERE initiative_id = ?");
-    BindAll(stmt, {static_cast<int64_t>(c.stage), absl::ToUnixMicros(now), id});
+    BindAll(stmt, {static_cast<int64_t>(c.stage), absl::ToUnixMicros(context.now), id});
     stmt.executeUpdate();
+    db::WriteAudit(conn, {c.id, c.account_id, "UPDATE", {"stage"}}, context);
     result = c;
     return absl::OkStatus();
   });

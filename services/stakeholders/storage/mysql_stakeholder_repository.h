@@ -22,16 +22,17 @@ class MysqlStakeholderRepository : public StakeholderRepository {
   absl::StatusOr<std::vector<absl::StatusOr<UpsertResult>>> BulkUpsert(const std::vector<UpsertInput>& inputs,
                                                                        bool dry_run,
                                                                        const WriteContext& context) override;
-  absl::Status CreateActivity(const RaciActivity& activity) override;
+  absl::Status CreateActivity(const RaciActivity& activity, const WriteContext& context) override;
   absl::StatusOr<RaciActivity> GetActivity(const std::string& id) override;
-  absl::Status SetAssignments(const RaciActivity& activity, const std::vector<RaciAssignment>& assignments) override;
+  absl::Status SetAssignments(const RaciActivity& activity, const std::vector<RaciAssignment>& assignments,
+                              const WriteContext& context) override;
   absl::StatusOr<std::vector<RaciRow>> Matrix(const std::string& account_id) override;
-  absl::Status CreateInitiative(const ChangeInitiative& initiative) override;
+  absl::Status CreateInitiative(const ChangeInitiative& initiative, const WriteContext& context) override;
   absl::StatusOr<ChangeInitiative> GetInitiative(const std::string& id) override;
   absl::StatusOr<std::vector<ChangeInitiative>> ListInitiatives(const std::string& account_id) override;
   absl::StatusOr<ChangeInitiative> UpdateInitiative(const std::string& id,
                                                     const std::function<absl::Status(ChangeInitiative&)>& mutate,
-                                                    absl::Time now) override;
+                                                    const WriteContext& context) override;
 
  private:
   db::ConnectionPool& pool_;

@@ -71,17 +71,20 @@ class StakeholderRepository {
                                                                                bool dry_run,
                                                                                const WriteContext& context) = 0;
 
-  virtual absl::Status CreateActivity(const RaciActivity& activity) = 0;
+  // Each write below leaves an audit entry (db/audit.h) in its transaction.
+  virtual absl::Status CreateActivity(const RaciActivity& activity, const WriteContext& context) = 0;
   virtual absl::StatusOr<RaciActivity> GetActivity(const std::string& id) = 0;
-  virtual absl::Status SetAssignments(const RaciActivity& activity, const std::vector<RaciAssignment>& assignments) = 0;
+  virtual absl::Status SetAssignments(const RaciActivity& activity, const std::vector<RaciAssignment>& assignments,
+                                      const WriteContext& context) = 0;
   virtual absl::StatusOr<std::vector<RaciRow>> Matrix(const std::string& account_id) = 0;
 
-  virtual absl::Status CreateInitiative(const ChangeInitiative& initiative) = 0;
+  virtual absl::Status CreateInitiative(const ChangeInitiative& initiative, const WriteContext& context) = 0;
   virtual absl::StatusOr<ChangeInitiative> GetInitiative(const std::string& id) = 0;
   virtual absl::StatusOr<std::vector<ChangeInitiative>> ListInitiatives(const std::string& account_id) = 0;
-  // Read-modify-write of the initiative's stage (and update time).
+  // Read-modify-write of the initiative's stage (and update time, the context's now).
   virtual absl::StatusOr<ChangeInitiative> UpdateInitiative(
-      const std::string& id, const std::function<absl::Status(ChangeInitiative&)>& mutate, absl::Time now) = 0;
+      const std::string& id, const std::function<absl::Status(ChangeInitiative&)>& mutate,
+      const WriteContext& context) = 0;
 };
 
 }  // namespace flywheel::stakeholders

@@ -1,0 +1,18 @@
+-- The audit trail in the shape every service keeps (common/db/audit.h): overrides, scorecards
+-- and their assignment.
+CREATE TABLE IF NOT EXISTS audit_log (
+  account_id VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT '',
+  entry_id BIGINT NOT NULL AUTO_INCREMENT,
+  resource_id VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  time_us BIGINT NOT NULL,
+  principal VARCHAR(200) NOT NULL DEFAULT '',
+  action VARCHAR(40) CHARACTER SET ascii NOT NULL,
+  changed_fields VARCHAR(1000) NOT NULL DEFAULT '',
+  request_id VARCHAR(128) NOT NULL DEFAULT '',
+  PRIMARY KEY (account_id, entry_id),
+  UNIQUE KEY audit_by_entry (entry_id),
+  KEY audit_by_resource (resource_id, entry_id)
+) ENGINE=InnoDB;
+
+-- An override's author is the verified principal; whom it acted for is kept beside it.
+ALTER TABLE overrides ADD COLUMN IF NOT EXISTS on_behalf_of VARCHAR(200) NOT NULL DEFAULT '';
