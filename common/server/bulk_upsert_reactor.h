@@ -60,6 +60,7 @@ class BulkUpsertReactor : public PipelinedReadReactor<StreamRequest, Response> {
   absl::Status Handle(const StreamRequest& message) override {
     if (first_message_) {
       dry_run_ = message.dry_run();
+      response_->set_dry_run(dry_run_);
       first_message_ = false;
     }
     if (message.records_size() > kMaxRecordsPerMessage) {
@@ -73,20 +74,20 @@ class BulkUpsertReactor : public PipelinedReadReactor<StreamRequest, Response> {
   }
 
   absl::Status Complete() override {
-    if (absl::Status written = WriteBatch(); !written.ok()) return written;
-    for (const Result& r : response_->results()) {
-      switch (static_cast<int>(r.outcome())) {
-        case kBulkCreated: response_->set_created(response_->created() + 1); break;
-        case kBulkUpdated: response_->set_updated(response_->updated() + 1); break;
-        case kBulkUnchanged: response_->set_unchanged(response_->unchanged() + 1); break;
-        default: response_->set_failed(response_->failed() + 1);
-      }
-    }
-    response_->set_dry_run(dry_run_);
-    return absl::OkStatus();
+    return WriteBatch();
   }
 
-  static void SetOutcome(Result& r, int number) { r.set_outcome(static_cast<decltype(r.outcome())>(number)); }
+  // Sets a record's outcome and counts it, so the counts are right whenever the stream ends
+  // (an error that ends it early reports them too).
+  void SetOutcome(Result& r, int number) {
+    r.set_outcome(static_cast<decltype(r.outcome())>(number));
+    switch (number) {
+      case kBulkCreated: response_->set_created(response_->created() + 1); break;
+      case kBulkUpdated: response_->set_updated(response_->updated() + 1); break;
+      case kBulkUnchanged: response_->set_unchanged(response_->unchanged() + 1); break;
+      default: response_->set_failed(response_->failed() + 1);
+    }
+  }
 
   // Each record's result goes into the response at once, in stream order (so the answer needs
   // no second copy of them and no sort); a written record's outcome is filled in by WriteBatch.

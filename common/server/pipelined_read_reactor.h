@@ -17,6 +17,7 @@
 // (see WithStreamResults).
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -24,9 +25,9 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "common/server/call_record.h"
 #include "common/server/service_context.h"
-#include "absl/strings/str_cat.h"
 #include "common/server/undecodable_requests.h"
 #include "common/server/worker_pool.h"
 #include "common/status/grpc_status.h"
@@ -148,8 +149,8 @@ class PipelinedReadReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
       pipeline_.ReadDone(false);
       return;
     }
-    ++received_;
-    absl::Status decoded = DecodeMessage(bytes_, *into_, absl::StrCat("message ", received_, " of the stream"));
+    int64_t number = ++received_;
+    absl::Status decoded = DecodeMessage(bytes_, *into_, absl::StrCat("message ", number, " of the stream"));
     if (decoded.ok()) {
       pipeline_.ReadDone(true);
     } else {
@@ -211,7 +212,7 @@ class PipelinedReadReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   grpc::ByteBuffer* raw_response_;
   grpc::ByteBuffer bytes_;   // the message being read, undecoded
   Request* into_ = nullptr;  // where the pipeline wants it decoded
-  int64_t received_ = 0;     // messages that arrived (gRPC thread)
+  std::atomic<int64_t> received_{0};  // messages that arrived (gRPC thread; read by Send on a worker)
   int64_t handled_ = 0;      // messages handled without error (workers, one at a time)
   Response response_;
   CallRecord record_;

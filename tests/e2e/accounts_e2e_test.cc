@@ -387,6 +387,9 @@ TEST_F(AccountsE2eTest, BulkUpsertEndsOnAMessageThatDoesNotDecodeWithWhatWasWrit
   EXPECT_EQ(status.error_message(), "message 2 of the stream is not a valid encoding of its message type");
   absl::Status detailed = FromGrpcStatus(status);
   EXPECT_EQ(GetErrorReason(detailed), "STREAM_ENDED_EARLY");
+  EXPECT_EQ(GetErrorMetadata(detailed, "messages_handled"), "1");
+  EXPECT_EQ(GetErrorMetadata(detailed, "created"), "1");
+  EXPECT_EQ(GetErrorMetadata(detailed, "failed"), "0");
   auto results = detailed.GetPayload("type.googleapis.com/flywheel.accounts.v1.BulkUpsertAccountsResponse");
   ASSERT_TRUE(results.has_value());
   pb::BulkUpsertAccountsResponse written;
@@ -403,7 +406,21 @@ TEST_F(AccountsE2eTest, BulkUpsertEndsOnAMessageThatDoesNotDecodeWithWhatWasWrit
   status = testing::RawCall(service_->channel(), path, {std::string("\x12\x7f\x0a", 3), message("t4")}, options);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(status.error_message(), "message 1 of the stream is not a valid encoding of its message type");
+  EXPECT_EQ(GetErrorMetadata(FromGrpcStatus(status), "messages_handled"), "0");
   EXPECT_EQ(ListAll({}).size(), 1u);
+
+  // A message over the record limit after a good one: the good one is written and counted.
+  pb::BulkUpsertAccountsRequest over;
+  for (int i = 0; i < 1001; ++i) {
+    auto* r = over.add_records();
+    r->set_source("salesforce");
+    r->set_external_id("over-" + std::to_string(i));
+    *r->mutable_account() = ValidAccount("Over " + std::to_string(i));
+  }
+  status = testing::RawCall(service_->channel(), path, {message("t5"), over.SerializeAsString()}, options);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(GetErrorMetadata(FromGrpcStatus(status), "created"), "1");
+  EXPECT_EQ(ListAll({}).size(), 2u);
 }
 
 TEST_F(AccountsE2eTest, BulkUpsertTenThousandWithInvalidRecordsAndDryRun) {

@@ -201,7 +201,6 @@ absl::StatusOr<ReportRunner::BatchResult> ReportRunner::RunBatch(
     const std::vector<const ShardAccount*>& accounts, const ReportRequest& request,
     const std::vector<RuleConfig>& rules, const std::map<std::string, SuccessPath>& paths,
     const std::function<void(const StoredException&)>& found) {
-  BatchResult result;
   absl::Time fetch_start = absl::Now();
   // An account deleted while the run goes on is skipped: a peer answers NOT_FOUND naming it,
   // and the batch is fetched again without it (its open exceptions are resolved below).
@@ -267,26 +266,22 @@ absl::StatusOr<ReportRunner::BatchResult> ReportRunner::Evaluated(
     absl::Time fetch_start) {
   BatchResult result;
   result.skipped = static_cast<int64_t>(vanished.size());
-  auto* assignments = &fetched.assignments;
-  auto* health = &fetched.health;
-  auto* coverage = &fetched.coverage;
-  auto* stalled = &fetched.stalled;
   std::vector<std::string> ids;
   for (const auto* a : accounts) ids.push_back(a->id);
   std::map<std::string, std::map<std::string, std::vector<const spb::Stakeholder*>>> people;  // account → role → people
-  for (const auto& s : coverage->stakeholders()) people[s.account_id()][RoleName(s.role())].push_back(&s);
+  for (const auto& s : fetched.coverage.stakeholders()) people[s.account_id()][RoleName(s.role())].push_back(&s);
   result.fetch_seconds = SecondsSince(fetch_start);
 
   absl::Time evaluate_start = absl::Now();
   std::vector<AccountFindings> batch;
   for (size_t i = 0; i < accounts.size(); ++i) {
     const ShardAccount& account = *accounts[i];
-    const hpb::ReportInputs& in = health->inputs(static_cast<int>(i));
+    const hpb::ReportInputs& in = fetched.health.inputs(static_cast<int>(i));
     AccountSnapshot snap;
     snap.account_id = account.id;
     snap.as_of = request.as_of;
-    auto assigned = assignments->find(account.id);
-    if (assigned != assignments->end()) {
+    auto assigned = fetched.assignments.find(account.id);
+    if (assigned != fetched.assignments.end()) {
       auto path = paths.find(assigned->second.path_id);
       if (path != paths.end()) snap.path = path->second;
       snap.path_start = assigned->second.start_day;
@@ -314,7 +309,7 @@ absl::StatusOr<ReportRunner::BatchResult> ReportRunner::Evaluated(
     snap.has_owner = roles.count("OWNER") > 0;
     snap.has_champion = roles.count("CHAMPION") > 0;
     std::map<std::string, std::string> receiving_owner;  // handoff id → who must accept it
-    for (const Handoff& h : (*stalled)[account.id]) {
+    for (const Handoff& h : fetched.stalled[account.id]) {
       std::string team(absl::StripPrefix(pb::Team_Name(ToProto(h.to_team)), "TEAM_"));
       snap.stalled_handoffs.push_back({h.id, team, absl::ToCivilDay(*SlaDue(h), absl::UTCTimeZone())});
       receiving_owner[h.id] = h.receiving_owner;
