@@ -290,6 +290,19 @@ TEST_F(StakeholdersE2eTest, RaciRulesAreAllReportedAndTheMatrixReadsBack) {
   ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(GetFieldViolations(FromGrpcStatus(s)).size(), 2u);  // A without authority, no R
 
+  // A bad letter and a malformed id in one request: both named in one answer.
+  spb::SetRaciAssignmentsRequest two_bad;
+  two_bad.set_activity_id(activity.id());
+  auto* letter = two_bad.add_assignments();
+  letter->set_stakeholder_id(owner.id());
+  letter->set_letter(static_cast<spb::RaciLetter>(99));
+  two_bad.add_assignments()->set_stakeholder_id("not-a-stakeholder-id");
+  two_bad.mutable_assignments(1)->set_letter(spb::RACI_LETTER_RESPONSIBLE);
+  s = stub_->SetRaciAssignments(Ctx().get(), two_bad, &resp);
+  std::set<std::string> named;
+  for (const auto& v : GetFieldViolations(FromGrpcStatus(s))) named.insert(v.field);
+  EXPECT_EQ(named, (std::set<std::string>{"assignments[0].letter", "assignments[1].stakeholder_id"}));
+
   spb::SetRaciAssignmentsRequest good;
   good.set_activity_id(activity.id());
   auto* acc = good.add_assignments();

@@ -1,5 +1,6 @@
 #include <limits>
 
+#include "common/convert/type_convert.h"
 #include "common/ids/ids.h"
 #include "common/money/money.h"
 #include "gtest/gtest.h"
@@ -35,6 +36,25 @@ TEST(Amounts, SumsAreHeldAtTheBoundsInsteadOfOverflowing) {
   EXPECT_EQ(AddMinorUnits(max, 1), max);
   EXPECT_EQ(AddMinorUnits(std::numeric_limits<int64_t>::min(), -1), std::numeric_limits<int64_t>::min());
   EXPECT_EQ(AddMinorUnits(40, 2), 42);
+}
+
+TEST(Timestamps, OutsideTheProtobufRangeAreBadInputNotAnotherInstant) {
+  auto check = [](int64_t seconds, int32_t nanos) {
+    google::protobuf::Timestamp t;
+    t.set_seconds(seconds);
+    t.set_nanos(nanos);
+    FieldViolations v;
+    std::optional<absl::Time> at = convert::FromTimestamp(t, "expire_time", v);
+    EXPECT_EQ(at.has_value(), v.empty());
+    return at;
+  };
+  EXPECT_EQ(check(0, 5), absl::UnixEpoch() + absl::Nanoseconds(5));
+  EXPECT_TRUE(check(253402300799, 999999999).has_value());  // 9999-12-31T23:59:59.999999999Z
+  EXPECT_TRUE(check(-62135596800, 0).has_value());          // 0001-01-01T00:00:00Z
+  EXPECT_FALSE(check(999999999999999, 0).has_value());
+  EXPECT_FALSE(check(-62135596801, 0).has_value());         // before year 1
+  EXPECT_FALSE(check(0, 2000000000).has_value());
+  EXPECT_FALSE(check(0, -1).has_value());
 }
 
 TEST(Ids, AreUniqueAndPrefixed) {
