@@ -10,6 +10,36 @@ constexpr char kAlphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";  // Crockford b
 constexpr int kRandomChars = 26;
 }  // namespace
 
+bool IsValidSourceName(absl::string_view source) {
+  if (source.empty() || source.size() > 64) return false;
+  for (char c : source) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+namespace {
+constexpr char kSourceNameRule[] = "must be 1-64 of a-z, 0-9, '_', '.', '-'";
+}  // namespace
+
+void CheckExternalIds(const std::map<std::string, std::string>& external_ids, FieldViolations& v) {
+  if (external_ids.size() > kMaxExternalIds) v.Add("external_ids", absl::StrCat("at most ", kMaxExternalIds, " entries"));
+  for (const auto& [source, id] : external_ids) {
+    std::string field = absl::StrCat("external_ids[", source, "]");
+    if (!IsValidSourceName(source)) v.Add(field, absl::StrCat("source ", kSourceNameRule));
+    if (id.empty() || id.size() > kMaxExternalIdBytes) v.Add(field, absl::StrCat("id must be 1-", kMaxExternalIdBytes, " bytes"));
+  }
+}
+
+void CheckExternalKey(absl::string_view source, absl::string_view external_id, absl::string_view prefix,
+                      FieldViolations& v) {
+  if (!IsValidSourceName(source)) v.Add(absl::StrCat(prefix, "source"), kSourceNameRule);
+  if (external_id.empty() || external_id.size() > kMaxExternalIdBytes) {
+    v.Add(absl::StrCat(prefix, "external_id"), absl::StrCat("must be 1-", kMaxExternalIdBytes, " bytes"));
+  }
+}
+
 std::string NewId(absl::string_view prefix) {
   thread_local absl::BitGen gen;
   std::string out = absl::StrCat(prefix, "_");

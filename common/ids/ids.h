@@ -1,8 +1,10 @@
 // Resource identifiers: opaque strings with a type prefix ("acc_…"), assigned by the server.
 #pragma once
 
+#include <map>
 #include <string>
 #include "absl/strings/string_view.h"
+#include "common/status/errors.h"
 
 namespace flywheel::ids {
 
@@ -14,6 +16,18 @@ bool HasPrefix(absl::string_view id, absl::string_view prefix);
 
 // "" when `id` is a well-formed id with `prefix`, else what is wrong ("is required", …).
 std::string IdProblem(absl::string_view id, absl::string_view prefix);
+
+// External (CRM) ids, by source: a source name ("salesforce", "hubspot") is 1–64 of
+// [a-z0-9_.-]; the id within the source is 1–128 bytes; a resource has at most 20. Said once
+// here for every service that keys records by (source, external id).
+bool IsValidSourceName(absl::string_view source);
+inline constexpr size_t kMaxExternalIdBytes = 128;
+inline constexpr size_t kMaxExternalIds = 20;
+// A resource's external ids (source → id); violations named "external_ids[source]".
+void CheckExternalIds(const std::map<std::string, std::string>& external_ids, FieldViolations& v);
+// The (source, external id) key of an upsert; violations named `prefix` + "source" / "external_id".
+void CheckExternalKey(absl::string_view source, absl::string_view external_id, absl::string_view prefix,
+                      FieldViolations& v);
 
 }  // namespace flywheel::ids
 

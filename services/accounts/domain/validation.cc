@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/ids/ids.h"
 
 namespace flywheel::accounts {
 namespace {
@@ -24,13 +25,6 @@ void CheckLength(absl::string_view value, size_t max, const char* field, FieldVi
 
 }  // namespace
 
-bool IsValidSourceName(absl::string_view source) {
-  if (source.empty() || source.size() > 64) return false;
-  for (char c : source) {
-    if (!IsTokenChar(c)) return false;
-  }
-  return true;
-}
 
 void ValidateAccount(const Account& a, FieldViolations& v) {
   if (absl::StripAsciiWhitespace(a.name).empty()) {
@@ -42,16 +36,7 @@ void ValidateAccount(const Account& a, FieldViolations& v) {
   CheckLength(a.industry, kMaxShortTextLength, "industry", v);
   CheckLength(a.region, kMaxShortTextLength, "region", v);
   CheckLength(a.csm_owner, kMaxOwnerLength, "csm_owner", v);
-  if (a.external_ids.size() > kMaxExternalIds) {
-    v.Add("external_ids", absl::StrCat("at most ", kMaxExternalIds, " entries"));
-  }
-  for (const auto& [source, id] : a.external_ids) {
-    std::string field = absl::StrCat("external_ids[", source, "]");
-    if (!IsValidSourceName(source)) v.Add(field, "source must be 1-64 of a-z, 0-9, '_', '.', '-'");
-    if (id.empty() || id.size() > kMaxExternalIdLength) {
-      v.Add(field, absl::StrCat("id must be 1-", kMaxExternalIdLength, " bytes"));
-    }
-  }
+  ids::CheckExternalIds(a.external_ids, v);
   if (!a.id.empty() && a.parent_id == a.id) v.Add("parent_id", "an account cannot be its own parent");
   if (a.arr) CheckAmount(*a.arr, "arr", v);
   if (a.licensed_seats < 0) v.Add("licensed_seats", "must not be negative");

@@ -14,16 +14,12 @@ namespace flywheel::accounts {
 inline constexpr size_t kMaxNameLength = 200;
 inline constexpr size_t kMaxShortTextLength = 100;  // segment, industry, region
 inline constexpr size_t kMaxOwnerLength = 200;
-inline constexpr size_t kMaxExternalIds = 20;
-inline constexpr size_t kMaxExternalIdLength = 128;
 inline constexpr size_t kMaxLabels = 64;
 inline constexpr size_t kMaxLabelValueLength = 256;
 
 // Adds a violation for every rule `account` breaks.
 void ValidateAccount(const Account& account, FieldViolations& violations);
 
-// A source name ("salesforce", "hubspot"): 1–64 of [a-z0-9_.-].
-bool IsValidSourceName(absl::string_view source);
 
 // Adds a violation (field `field`.paths[i]) for every path that is not a writable field.
 // An empty mask is reported when `required`.

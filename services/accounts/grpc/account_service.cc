@@ -70,10 +70,7 @@ std::string CanonicalQuery(const v1::ListAccountsRequest& r) {
 
 // Checks one upsert record and turns it into repository input. Violations use `prefix`.
 UpsertInput CheckedUpsert(const v1::UpsertAccountRequest& r, const std::string& prefix, FieldViolations& v) {
-  if (!IsValidSourceName(r.source())) v.Add(prefix + "source", "must be 1-64 of a-z, 0-9, '_', '.', '-'");
-  if (r.external_id().empty() || r.external_id().size() > kMaxExternalIdLength) {
-    v.Add(prefix + "external_id", absl::StrCat("must be 1-", kMaxExternalIdLength, " bytes"));
-  }
+  ids::CheckExternalKey(r.source(), r.external_id(), prefix, v);
   if (!r.has_account()) v.Add(prefix + "account", "is required");
   UpsertInput input;
   input.source = r.source();

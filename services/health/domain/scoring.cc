@@ -79,8 +79,8 @@ MeasureResult Nps(const Scorecard& sc, const ScoringInput& in) {
   }
   int promoters = 0, detractors = 0;
   for (int s : in.nps_scores) {
-    promoters += s >= 9;
-    detractors += s <= 6;
+    promoters += IsPromoter(s);
+    detractors += IsDetractor(s);
   }
   double n = static_cast<double>(in.nps_scores.size());
   double nps = 100.0 * promoters / n - 100.0 * detractors / n;

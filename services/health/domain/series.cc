@@ -62,8 +62,8 @@ std::vector<double> DailySeries(absl::string_view name, const SignalWindow& sign
         if (day <= d - kSurveyWindowDays || day > d) continue;
         ++n;
         sum += score;
-        if (score >= 9) ++promoters;
-        if (score <= 6) ++detractors;
+        if (IsPromoter(score)) ++promoters;
+        if (IsDetractor(score)) ++detractors;
       }
       if (n == 0) {
         out.push_back(kNaN);

@@ -47,6 +47,12 @@ struct ValueRecord {
   std::string description;
 };
 
+// NPS classes (DESIGN §3): promoters answer 9–10, detractors 0–6 (7–8 are passives).
+inline bool IsPromoter(int nps_score) { return nps_score >= 9; }
+inline bool IsDetractor(int nps_score) { return nps_score <= 6; }
+// A response that makes its respondent a detractor: an NPS answer of 0–6.
+inline bool IsDetractorResponse(const SurveyResponse& r) { return r.kind == SurveyKind::kNps && IsDetractor(r.score); }
+
 // A metric name: 1–100 of [a-z0-9_], with dots separating segments ("use_case.reporting").
 bool IsValidMetricName(absl::string_view metric);
 

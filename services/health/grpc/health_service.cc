@@ -829,7 +829,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::BatchGetReportInputs(grpc::Callback
       *out->mutable_value() = ToProto(id, day, s.facts, s.value);
       for (const SurveyResponse& r : (*recent)[id].surveys) {
         absl::CivilDay answered = absl::ToCivilDay(r.time, kUtc);
-        if (r.kind == SurveyKind::kNps && r.score <= 6 && answered > day - detractor_days && answered <= day) {
+        if (IsDetractorResponse(r) && answered > day - detractor_days && answered <= day) {
           *out->add_detractors() = ToProto(r);
         }
       }

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/ids/ids.h"
 
 namespace flywheel::stakeholders {
 namespace {
@@ -52,14 +53,7 @@ void ValidateStakeholder(const Stakeholder& s, FieldViolations& v) {
   }
   CheckLength(s.title, 0, 200, "title", v);
   CheckLength(s.function, 0, 100, "function", v);
-  if (s.external_ids.size() > 20) v.Add("external_ids", "at most 20 entries");
-  for (const auto& [source, id] : s.external_ids) {
-    std::string field = absl::StrCat("external_ids[", source, "]");
-    bool source_ok = !source.empty() && source.size() <= 64;
-    for (char c : source) source_ok &= absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_' || c == '.' || c == '-';
-    if (!source_ok) v.Add(field, "source must be 1-64 of a-z, 0-9, '_', '.', '-'");
-    if (id.empty() || id.size() > 128) v.Add(field, "id must be 1-128 bytes");
-  }
+  ids::CheckExternalIds(s.external_ids, v);
 }
 
 const std::vector<StakeholderField>& WritableFields() {

@@ -47,10 +47,7 @@ void CheckMask(const google::protobuf::FieldMask& mask, const std::string& field
 }
 
 UpsertInput CheckedUpsert(const pb::UpsertStakeholderRequest& r, FieldViolations& v) {
-  bool source_ok = !r.source().empty() && r.source().size() <= 64;
-  for (char c : r.source()) source_ok &= (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-  if (!source_ok) v.Add("source", "must be 1-64 of a-z, 0-9, '_', '.', '-'");
-  if (r.external_id().empty() || r.external_id().size() > 128) v.Add("external_id", "must be 1-128 bytes");
+  ids::CheckExternalKey(r.source(), r.external_id(), "", v);
   if (!r.has_stakeholder()) v.Add("stakeholder", "is required");
   UpsertInput in;
   in.source = r.source();
