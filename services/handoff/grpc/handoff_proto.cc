@@ -1,6 +1,7 @@
 #include "services/handoff/grpc/handoff_proto.h"
 
 #include "common/convert/type_convert.h"
+#include "common/enums/enum_map.h"
 
 namespace flywheel::handoff {
 namespace {
@@ -13,6 +14,20 @@ std::optional<Domain> FromNumber(Proto value, int last) {
   return static_cast<Domain>(n);
 }
 
+// An exception's status and close source on the wire (see common/enums/enum_map.h).
+constexpr EnumMap<ExceptionStatus, pb::ExceptionStatus, 5> kProtoStatus{
+    {{{ExceptionStatus::kOpen, pb::EXCEPTION_STATUS_OPEN},
+      {ExceptionStatus::kAcknowledged, pb::EXCEPTION_STATUS_ACKNOWLEDGED},
+      {ExceptionStatus::kResolved, pb::EXCEPTION_STATUS_RESOLVED},
+      {ExceptionStatus::kDismissed, pb::EXCEPTION_STATUS_DISMISSED},
+      {ExceptionStatus::kSnoozed, pb::EXCEPTION_STATUS_SNOOZED}}}};
+static_assert(kProtoStatus.OneToOne());
+constexpr EnumMap<CloseSource, pb::CloseSource, 3> kProtoCloseSource{
+    {{{CloseSource::kNone, pb::CLOSE_SOURCE_UNSPECIFIED},
+      {CloseSource::kUser, pb::CLOSE_SOURCE_USER},
+      {CloseSource::kRule, pb::CLOSE_SOURCE_RULE}}}};
+static_assert(kProtoCloseSource.OneToOne());
+
 }  // namespace
 
 pb::Team ToProto(Team team) { return static_cast<pb::Team>(team); }
@@ -22,10 +37,8 @@ pb::RuleKind ToProto(Rule rule) { return static_cast<pb::RuleKind>(rule); }
 std::optional<Rule> RuleFromProto(pb::RuleKind rule) { return FromNumber<Rule>(rule, 10); }
 pb::Severity ToProto(Severity severity) { return static_cast<pb::Severity>(severity); }
 std::optional<Severity> SeverityFromProto(pb::Severity severity) { return FromNumber<Severity>(severity, 3); }
-pb::ExceptionStatus ToProto(ExceptionStatus status) { return static_cast<pb::ExceptionStatus>(status); }
-std::optional<ExceptionStatus> StatusFromProto(pb::ExceptionStatus status) {
-  return FromNumber<ExceptionStatus>(status, 5);
-}
+pb::ExceptionStatus ToProto(ExceptionStatus status) { return kProtoStatus.To(status); }
+std::optional<ExceptionStatus> StatusFromProto(pb::ExceptionStatus status) { return kProtoStatus.From(status); }
 
 pb::SuccessPath ToProto(const SuccessPath& p) {
   pb::SuccessPath m;
@@ -142,7 +155,7 @@ pb::Exception ToProto(const StoredException& e, absl::CivilDay today) {
   m.set_days_past_due(open ? static_cast<int32_t>(std::max<int64_t>(0, today - e.finding.due_day)) : 0);
   if (e.snoozed_until) *m.mutable_snoozed_until() = convert::ToProto(*e.snoozed_until);
   m.set_status_reason(e.status_reason);
-  m.set_close_source(static_cast<pb::CloseSource>(e.close_source));
+  m.set_close_source(kProtoCloseSource.To(e.close_source));
   if (e.close_day) *m.mutable_close_day() = convert::ToProto(*e.close_day);
   m.set_etag(std::to_string(e.version));
   return m;

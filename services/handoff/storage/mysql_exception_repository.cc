@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "common/db/sql_params.h"
 #include "common/ids/ids.h"
+#include "common/enums/enum_map.h"
 #include "common/status/errors.h"
 #include "common/db/audit.h"
 
@@ -60,15 +61,38 @@ std::vector<std::string> DecodePeople(const std::string& text) {
   return out;
 }
 
+// How an exception's status and close source are stored.
+constexpr EnumMap<ExceptionStatus, int, 5> kStoredStatus{{{{ExceptionStatus::kOpen, 1},
+                                                           {ExceptionStatus::kAcknowledged, 2},
+                                                           {ExceptionStatus::kResolved, 3},
+                                                           {ExceptionStatus::kDismissed, 4},
+                                                           {ExceptionStatus::kSnoozed, 5}}}};
+static_assert(kStoredStatus.OneToOne());
+constexpr EnumMap<CloseSource, int, 3> kStoredCloseSource{
+    {{{CloseSource::kNone, 0}, {CloseSource::kUser, 1}, {CloseSource::kRule, 2}}}};
+static_assert(kStoredCloseSource.OneToOne());
+
+int64_t Stored(ExceptionStatus s) { return kStoredStatus.To(s); }
+// A stored number this build does not know reads as open (it still shows, and can be closed).
+ExceptionStatus StatusOf(int stored) { return kStoredStatus.From(stored).value_or(ExceptionStatus::kOpen); }
+
+// Exceptions a user still works on: open, acknowledged, snoozed; and those past their due day.
+const std::string kActive = absl::StrCat(
+    "status IN (",
+    StoredList(kStoredStatus, {ExceptionStatus::kOpen, ExceptionStatus::kAcknowledged, ExceptionStatus::kSnoozed}),
+    ")");
+const std::string kOverdueStatuses =
+    absl::StrCat("status IN (", StoredList(kStoredStatus, {ExceptionStatus::kOpen, ExceptionStatus::kAcknowledged}), ")");
 // Active exceptions and dismissals that still keep their condition quiet.
-constexpr char kExistingWhere[] = "(status IN (1, 2, 5) OR (status = 4 AND released = 0))";
+const std::string kExistingWhere = absl::StrCat("(", kActive, " OR (status = ", Stored(ExceptionStatus::kDismissed),
+                                                " AND released = 0))");
 
 ExistingException ReadExisting(sql::ResultSet& rs) {
   ExistingException e;
   e.id = rs.getString(1);
   e.rule = static_cast<Rule>(rs.getInt(2));
   e.subject = rs.getString(3);
-  e.status = static_cast<ExceptionStatus>(rs.getInt(4));
+  e.status = StatusOf(rs.getInt(4));
   e.snoozed_until = db::ReadDay(rs, 5);
   return e;
 }
@@ -85,7 +109,7 @@ StoredException ReadStored(sql::ResultSet& rs) {
   e.finding.rule = static_cast<Rule>(rs.getInt(3));
   e.finding.subject = rs.getString(4);
   e.finding.severity = static_cast<Severity>(rs.getInt(5));
-  e.status = static_cast<ExceptionStatus>(rs.getInt(6));
+  e.status = StatusOf(rs.getInt(6));
   e.finding.evidence = DecodeEvidence(rs.getString(7));
   e.finding.remedy = static_cast<Remedy>(rs.getInt(8));
   e.finding.remedy_detail = rs.getString(9);
@@ -93,7 +117,7 @@ StoredException ReadStored(sql::ResultSet& rs) {
   e.finding.target_people = DecodePeople(rs.getString(11));
   e.finding.due_day = db::ReadDay(rs, 12).value_or(absl::CivilDay());
   e.snoozed_until = db::ReadDay(rs, 13);
-  e.close_source = static_cast<CloseSource>(rs.getInt(14));
+  e.close_source = kStoredCloseSource.From(rs.getInt(14)).value_or(CloseSource::kNone);
   e.opened_day = db::ReadDay(rs, 15).value_or(absl::CivilDay());
   e.last_seen_day = db::ReadDay(rs, 16).value_or(absl::CivilDay());
   e.assignee = rs.getString(17);
@@ -174,7 +198,8 @@ absl::StatusOr<ApplyCounts> MysqlExceptionRepository::ApplyBatch(const std::vect
           inserts.push_back({e.account_id, e.id, static_cast<int64_t>(f.rule), f.subject,
                              static_cast<int64_t>(f.severity), EncodeEvidence(f.evidence),
                              static_cast<int64_t>(f.remedy), f.remedy_detail, f.target_role,
-                             EncodePeople(f.target_people), FormatDay(f.due_day), day, day, a.assignee, int64_t{1}});
+                             EncodePeople(f.target_people), FormatDay(f.due_day), day, day, a.assignee,
+                             Stored(ExceptionStatus::kOpen)});
           if (touched) out.push_back(std::move(e));
         }
         for (const auto& [id, f] : plan.update) {
@@ -186,7 +211,8 @@ absl::StatusOr<ApplyCounts> MysqlExceptionRepository::ApplyBatch(const std::vect
           updates.push_back({a.account_id, id, static_cast<int64_t>(f.rule), f.subject,
                              static_cast<int64_t>(f.severity), EncodeEvidence(f.evidence),
                              static_cast<int64_t>(f.remedy), f.remedy_detail, f.target_role,
-                             EncodePeople(f.target_people), FormatDay(f.due_day), day, day, a.assignee, int64_t{1}});
+                             EncodePeople(f.target_people), FormatDay(f.due_day), day, day, a.assignee,
+                             Stored(ExceptionStatus::kOpen)});
           if (touched) {
             const auto& [opened, assignee] = opened_and_assignee[id];
             out.push_back(StoredException{id, a.account_id, f, assignee, was, opened, as_of});
@@ -204,14 +230,18 @@ absl::StatusOr<ApplyCounts> MysqlExceptionRepository::ApplyBatch(const std::vect
       db::InsertRows(conn, kInsert, "", 15, inserts, kRowsPerStatement);
       // Fresh evidence on an existing row (matched by its primary key); an expired snooze
       // becomes open again. Due day, assignee and opened day stay as they were.
-      db::InsertRows(conn, kInsert,
-                     " ON DUPLICATE KEY UPDATE severity = VALUES(severity), evidence = VALUES(evidence),"
-                     " remedy = VALUES(remedy), remedy_detail = VALUES(remedy_detail), target_role = VALUES(target_role),"
-                     " target_people = VALUES(target_people), snoozed_until = IF(status = 5, NULL, snoozed_until),"
-                     " status = IF(status = 5, 1, status), update_day = VALUES(update_day)",
-                     15, updates, kRowsPerStatement);
-      UpdateByIds(conn, "UPDATE exceptions SET status = 3, close_source = 2, close_day = ?, version = version + 1"
-                        " WHERE exception_id", {day}, resolve);
+      static const std::string kRefresh = absl::StrCat(
+          " ON DUPLICATE KEY UPDATE severity = VALUES(severity), evidence = VALUES(evidence),"
+          " remedy = VALUES(remedy), remedy_detail = VALUES(remedy_detail), target_role = VALUES(target_role),"
+          " target_people = VALUES(target_people), snoozed_until = IF(status = ", Stored(ExceptionStatus::kSnoozed),
+          ", NULL, snoozed_until), status = IF(status = ", Stored(ExceptionStatus::kSnoozed), ", ",
+          Stored(ExceptionStatus::kOpen), ", status), update_day = VALUES(update_day)");
+      db::InsertRows(conn, kInsert, kRefresh, 15, updates, kRowsPerStatement);
+      static const std::string kResolveByRule = absl::StrCat(
+          "UPDATE exceptions SET status = ", Stored(ExceptionStatus::kResolved),
+          ", close_source = ", kStoredCloseSource.To(CloseSource::kRule),
+          ", close_day = ?, version = version + 1 WHERE exception_id");
+      UpdateByIds(conn, kResolveByRule, {day}, resolve);
       UpdateByIds(conn, "UPDATE exceptions SET released = 1 WHERE exception_id", {}, release);
       return absl::OkStatus();
     });
@@ -244,13 +274,13 @@ absl::StatusOr<StoredException> MysqlExceptionRepository::Get(const std::string&
 
 absl::StatusOr<std::vector<StoredException>> MysqlExceptionRepository::List(const ExceptionQuery& q) {
   db::WhereClause where;
-  if (q.status) where.Add("status = ?", {static_cast<int64_t>(*q.status)});
+  if (q.status) where.Add("status = ?", {Stored(*q.status)});
   if (q.severity) where.Add("severity = ?", {static_cast<int64_t>(*q.severity)});
   if (q.rule) where.Add("rule = ?", {static_cast<int64_t>(*q.rule)});
   if (!q.assignee.empty()) where.Add("assignee = ?", {q.assignee});
   if (!q.account_id.empty()) where.Add("account_id = ?", {q.account_id});
-  if (q.overdue_on) where.Add("status IN (1, 2) AND due_day < ?", {FormatDay(*q.overdue_on)});
-  if (q.active_only) where.Add("status IN (1, 2, 5)");
+  if (q.overdue_on) where.Add(absl::StrCat(kOverdueStatuses, " AND due_day < ?"), {FormatDay(*q.overdue_on)});
+  if (q.active_only) where.Add(kActive);
   if (!q.after_account_id.empty() || !q.after_id.empty()) {
     where.Add("(account_id, exception_id) > (?, ?)", {q.after_account_id, q.after_id});
   }
@@ -275,8 +305,8 @@ absl::StatusOr<StoredException> MysqlExceptionRepository::Update(
     auto& stmt = conn.Prepare(
         "UPDATE exceptions SET status = ?, snoozed_until = NULLIF(?, ''), status_reason = ?, close_source = ?,"
         " close_day = NULLIF(?, ''), assignee = ?, version = ? WHERE account_id = ? AND exception_id = ?");
-    BindAll(stmt, {static_cast<int64_t>(e.status), OptionalDay(e.snoozed_until), e.status_reason,
-                   static_cast<int64_t>(e.close_source), OptionalDay(e.close_day), e.assignee, e.version, e.account_id,
+    BindAll(stmt, {Stored(e.status), OptionalDay(e.snoozed_until), e.status_reason,
+                   int64_t{kStoredCloseSource.To(e.close_source)}, OptionalDay(e.close_day), e.assignee, e.version, e.account_id,
                    e.id});
     stmt.executeUpdate();
     db::WriteAudit(conn, {e.id, e.account_id, action, {}}, context);

@@ -1,0 +1,56 @@
+// One table per enum and representation: each domain value beside its proto value (in a grpc/
+// adapter) or its stored number (in storage/), written once. Lookups both ways are constexpr, so
+// a table is checked when it is compiled (static_assert(kTable.OneToOne())), and reordering or
+// renumbering an enum cannot silently change what is on the wire or on disk. SQL names stored
+// values through the table (StoredList), never as bare numbers.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace flywheel {
+
+template <typename Domain, typename Other, size_t N>
+struct EnumMap {
+  std::array<std::pair<Domain, Other>, N> pairs;
+
+  // The other representation of `value`; every domain value is in the table (OneToOne()).
+  constexpr Other To(Domain value) const {
+    for (const auto& p : pairs) {
+      if (p.first == value) return p.second;
+    }
+    return Other{};
+  }
+  // The domain value of `other`; nullopt for one the table does not hold (an unknown number).
+  constexpr std::optional<Domain> From(Other other) const {
+    for (const auto& p : pairs) {
+      if (p.second == other) return p.first;
+    }
+    return std::nullopt;
+  }
+  // No value twice on either side.
+  constexpr bool OneToOne() const {
+    for (size_t i = 0; i < N; ++i) {
+      for (size_t j = i + 1; j < N; ++j) {
+        if (pairs[i].first == pairs[j].first || pairs[i].second == pairs[j].second) return false;
+      }
+    }
+    return true;
+  }
+};
+
+// "1, 2, 5": the stored numbers of `values`, for an SQL IN list.
+template <typename Domain, size_t N>
+std::string StoredList(const EnumMap<Domain, int, N>& stored, std::initializer_list<Domain> values) {
+  std::string out;
+  for (Domain v : values) absl::StrAppend(&out, out.empty() ? "" : ", ", stored.To(v));
+  return out;
+}
+
+}  // namespace flywheel
