@@ -17,7 +17,7 @@ AccountSnapshot Healthy() {
   a.path_start = kDay - 60;
   a.active_users_28d = 300;
   a.presence = 90;
-  a.quadrant = "THRIVING";
+  a.quadrant = HealthQuadrant::kThriving;
   a.has_value_target = true;
   a.value_target = 100000000;
   a.value_projected = 95000000;
@@ -99,9 +99,9 @@ TEST(Rules, DetractorsAreCollectedIntoOneException) {
 
 TEST(Rules, QuadrantsValueGapStalledHandoffRoleGapAndHealthDrop) {
   AccountSnapshot a = Healthy();
-  a.quadrant = "CAPTIVE";
+  a.quadrant = HealthQuadrant::kCaptive;
   EXPECT_EQ(Only(Fired(a), Rule::kCaptive)->remedy, Remedy::kRelationship);
-  a.quadrant = "DORMANT";
+  a.quadrant = HealthQuadrant::kDormant;
   EXPECT_EQ(Only(Fired(a), Rule::kDormant)->remedy, Remedy::kEducation);
 
   AccountSnapshot v = Healthy();

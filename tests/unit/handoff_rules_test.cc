@@ -62,8 +62,8 @@ TEST(States, SlaIsThreeDaysFromSubmission) {
 }
 
 TEST(States, AcceptMovesTheLifecycleStage) {
-  EXPECT_EQ(StageAfterAccept(Team::kSales, Team::kImplementation), "ONBOARDING");
-  EXPECT_EQ(StageAfterAccept(Team::kImplementation, Team::kCustomerSuccess), "ADOPTION");
+  EXPECT_EQ(StageAfterAccept(Team::kSales, Team::kImplementation), AccountStage::kOnboarding);
+  EXPECT_EQ(StageAfterAccept(Team::kImplementation, Team::kCustomerSuccess), AccountStage::kAdoption);
   EXPECT_FALSE(StageAfterAccept(Team::kCustomerSuccess, Team::kSupport).has_value());
 }
 

@@ -57,6 +57,17 @@ std::vector<RuleConfig> DefaultRules() {
   };
 }
 
+absl::string_view QuadrantName(HealthQuadrant quadrant) {
+  switch (quadrant) {
+    case HealthQuadrant::kThriving: return "THRIVING";
+    case HealthQuadrant::kCaptive: return "CAPTIVE";
+    case HealthQuadrant::kDormant: return "DORMANT";
+    case HealthQuadrant::kAtRisk: return "AT_RISK";
+    case HealthQuadrant::kUnknown: break;
+  }
+  return "UNKNOWN";
+}
+
 std::vector<Finding> Evaluate(const AccountSnapshot& a, const std::vector<RuleConfig>& rules) {
   std::vector<Finding> out;
   for (const RuleConfig& r : rules) {
@@ -107,14 +118,15 @@ std::vector<Finding> Evaluate(const AccountSnapshot& a, const std::vector<RuleCo
         }
         break;
       case Rule::kCaptive:
-        if (a.quadrant == "CAPTIVE") {
-          fire("", {{"quadrant", a.quadrant}}, Remedy::kRelationship,
+        if (a.quadrant == HealthQuadrant::kCaptive) {
+          fire("", {{"quadrant", std::string(QuadrantName(a.quadrant))}}, Remedy::kRelationship,
                "executive sponsor call and service recovery", "OWNER");
         }
         break;
       case Rule::kDormant:
-        if (a.quadrant == "DORMANT") {
-          fire("", {{"quadrant", a.quadrant}}, Remedy::kEducation, "awareness content and training", "CHAMPION");
+        if (a.quadrant == HealthQuadrant::kDormant) {
+          fire("", {{"quadrant", std::string(QuadrantName(a.quadrant))}}, Remedy::kEducation,
+               "awareness content and training", "CHAMPION");
         }
         break;
       case Rule::kValueGap:

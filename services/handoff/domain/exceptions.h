@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "services/handoff/domain/success_path.h"
 
@@ -52,6 +53,11 @@ struct StalledHandoff {
 };
 
 // Everything the rules read about one account as of one day.
+// The health service's behavioural × emotional quadrant of an account, as the rules read it.
+enum class HealthQuadrant { kUnknown, kThriving, kCaptive, kDormant, kAtRisk };
+// "THRIVING", "CAPTIVE", …: how evidence names it.
+absl::string_view QuadrantName(HealthQuadrant quadrant);
+
 struct AccountSnapshot {
   std::string account_id;
   absl::CivilDay as_of;
@@ -61,7 +67,7 @@ struct AccountSnapshot {
   SuccessPath path;
   std::vector<MilestoneProgress> milestones;  // of `path`, in order
   std::vector<Detractor> detractors;          // NPS 0–6 responses of the last 30 days
-  std::string quadrant;                       // CAPTIVE, DORMANT, …
+  HealthQuadrant quadrant = HealthQuadrant::kUnknown;
   bool has_value_target = false;
   int64_t value_target = 0, value_projected = 0, value_gap = 0;
   std::string value_currency;

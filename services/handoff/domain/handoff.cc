@@ -68,9 +68,9 @@ bool Overdue(const Handoff& h, absl::Time now) {
   return h.state == HandoffState::kSubmitted && due && now > *due;
 }
 
-std::optional<std::string> StageAfterAccept(Team from, Team to) {
-  if (from == Team::kSales && to == Team::kImplementation) return "ONBOARDING";
-  if (from == Team::kImplementation && to == Team::kCustomerSuccess) return "ADOPTION";
+std::optional<AccountStage> StageAfterAccept(Team from, Team to) {
+  if (from == Team::kSales && to == Team::kImplementation) return AccountStage::kOnboarding;
+  if (from == Team::kImplementation && to == Team::kCustomerSuccess) return AccountStage::kAdoption;
   return std::nullopt;
 }
 

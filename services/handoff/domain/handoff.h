@@ -59,6 +59,8 @@ bool Overdue(const Handoff& handoff, absl::Time now);
 
 // The lifecycle stage (accounts service name) an accepted handoff moves the account to:
 // SALES → IMPLEMENTATION: ONBOARDING; IMPLEMENTATION → CUSTOMER_SUCCESS: ADOPTION; else none.
-std::optional<std::string> StageAfterAccept(Team from, Team to);
+// The lifecycle stages an accepted handoff moves an account to (the accounts service's).
+enum class AccountStage { kOnboarding, kAdoption };
+std::optional<AccountStage> StageAfterAccept(Team from, Team to);
 
 }  // namespace flywheel::handoff

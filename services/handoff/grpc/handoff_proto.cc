@@ -27,6 +27,17 @@ constexpr EnumMap<CloseSource, pb::CloseSource, 3> kProtoCloseSource{
       {CloseSource::kUser, pb::CLOSE_SOURCE_USER},
       {CloseSource::kRule, pb::CLOSE_SOURCE_RULE}}}};
 static_assert(kProtoCloseSource.OneToOne());
+constexpr EnumMap<AccountStage, flywheel::accounts::v1::LifecycleStage, 2> kPeerStage{
+    {{{AccountStage::kOnboarding, flywheel::accounts::v1::LIFECYCLE_STAGE_ONBOARDING},
+      {AccountStage::kAdoption, flywheel::accounts::v1::LIFECYCLE_STAGE_ADOPTION}}}};
+static_assert(kPeerStage.OneToOne());
+constexpr EnumMap<HealthQuadrant, flywheel::health::v1::Quadrant, 5> kPeerQuadrant{
+    {{{HealthQuadrant::kUnknown, flywheel::health::v1::QUADRANT_UNKNOWN},
+      {HealthQuadrant::kThriving, flywheel::health::v1::QUADRANT_THRIVING},
+      {HealthQuadrant::kCaptive, flywheel::health::v1::QUADRANT_CAPTIVE},
+      {HealthQuadrant::kDormant, flywheel::health::v1::QUADRANT_DORMANT},
+      {HealthQuadrant::kAtRisk, flywheel::health::v1::QUADRANT_AT_RISK}}}};
+static_assert(kPeerQuadrant.OneToOne());
 
 }  // namespace
 
@@ -39,6 +50,11 @@ pb::Severity ToProto(Severity severity) { return static_cast<pb::Severity>(sever
 std::optional<Severity> SeverityFromProto(pb::Severity severity) { return FromNumber<Severity>(severity, 3); }
 pb::ExceptionStatus ToProto(ExceptionStatus status) { return kProtoStatus.To(status); }
 std::optional<ExceptionStatus> StatusFromProto(pb::ExceptionStatus status) { return kProtoStatus.From(status); }
+
+flywheel::accounts::v1::LifecycleStage ToProto(AccountStage stage) { return kPeerStage.To(stage); }
+HealthQuadrant QuadrantFromProto(flywheel::health::v1::Quadrant quadrant) {
+  return kPeerQuadrant.From(quadrant).value_or(HealthQuadrant::kUnknown);
+}
 
 pb::SuccessPath ToProto(const SuccessPath& p) {
   pb::SuccessPath m;

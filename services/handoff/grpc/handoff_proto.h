@@ -4,7 +4,9 @@
 
 #include <string>
 
+#include "flywheel/accounts/v1/accounts.pb.h"
 #include "flywheel/handoff/v1/handoff.pb.h"
+#include "flywheel/health/v1/health.pb.h"
 #include "services/handoff/storage/exception_repository.h"
 #include "services/handoff/storage/handoff_repository.h"
 
@@ -37,5 +39,9 @@ pb::ExceptionRule ToProto(const StoredRule& rule);
 pb::Exception ToProto(const StoredException& exception, absl::CivilDay today);
 
 pb::ReportRun ToProto(const ReportRun& run);
+
+// The peers' enums the handoff domain reads or writes.
+flywheel::accounts::v1::LifecycleStage ToProto(AccountStage stage);
+HealthQuadrant QuadrantFromProto(flywheel::health::v1::Quadrant quadrant);
 
 }  // namespace flywheel::handoff

@@ -446,16 +446,14 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::AcceptHandoff(Ctx* ctx, const v1::
     if (absl::Status s = CheckTransition(*current, HandoffState::kAccepted); !s.ok()) return s;
     // The account moves first: if the accounts service fails, nothing here has changed and
     // the call can be retried; a retry after a lost reply sets the same values again.
-    std::optional<std::string> stage = StageAfterAccept(current->from_team, current->to_team);
+    std::optional<AccountStage> stage = StageAfterAccept(current->from_team, current->to_team);
     bool set_csm = current->to_team == Team::kCustomerSuccess && !current->receiving_owner.empty();
     if (stage || set_csm) {
       flywheel::accounts::v1::Account patch;
       patch.set_id(current->account_id);
       std::vector<std::string> mask;
       if (stage) {
-        flywheel::accounts::v1::LifecycleStage parsed;
-        flywheel::accounts::v1::LifecycleStage_Parse(absl::StrCat("LIFECYCLE_STAGE_", *stage), &parsed);
-        patch.set_lifecycle_stage(parsed);
+        patch.set_lifecycle_stage(ToProto(*stage));
         mask.push_back("lifecycle_stage");
       }
       if (set_csm) {

@@ -293,7 +293,7 @@ absl::StatusOr<ReportRunner::BatchResult> ReportRunner::Evaluated(
     double presence = 0;
     snap.active_users_28d = PresenceInput(in.health(), "active_users_28d", &presence_missing, &presence);
     if (!presence_missing) snap.presence = presence;
-    snap.quadrant = std::string(absl::StripPrefix(hpb::Quadrant_Name(in.health().quadrant()), "QUADRANT_"));
+    snap.quadrant = QuadrantFromProto(in.health().quadrant());
     if (in.value().has_target()) {
       snap.has_value_target = true;
       snap.value_currency = in.value().target().currency_code();
