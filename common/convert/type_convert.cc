@@ -38,6 +38,12 @@ std::optional<absl::CivilDay> FromProto(const flywheel::type::v1::Date& date, co
   return day;
 }
 
+std::optional<absl::CivilDay> OptionalDay(bool present, const flywheel::type::v1::Date& date, const std::string& field,
+                                          FieldViolations& violations) {
+  if (!present) return std::nullopt;
+  return FromProto(date, field, violations);
+}
+
 void ToTimestamp(absl::Time time, google::protobuf::Timestamp& out) {
   int64_t micros = absl::ToUnixMicros(time);
   int64_t seconds = micros / 1000000;

@@ -29,6 +29,10 @@ std::optional<absl::CivilDay> FromProto(const flywheel::type::v1::Date& date, co
 
 google::protobuf::Timestamp ToTimestamp(absl::Time time);
 void ToTimestamp(absl::Time time, google::protobuf::Timestamp& out);
+// An optional day of a request: nullopt when absent (`present` false), else as FromProto.
+std::optional<absl::CivilDay> OptionalDay(bool present, const flywheel::type::v1::Date& date, const std::string& field,
+                                          FieldViolations& violations);
+
 // For timestamps the services made themselves (a peer's answer, a stored row).
 absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp);
 // For a timestamp a caller sent: the instant, or a violation on `field` when it is outside

@@ -23,6 +23,10 @@ namespace {
 constexpr char kSourceNameRule[] = "must be 1-64 of a-z, 0-9, '_', '.', '-'";
 }  // namespace
 
+void RequireId(absl::string_view id, absl::string_view prefix, absl::string_view field, FieldViolations& v) {
+  if (std::string problem = IdProblem(id, prefix); !problem.empty()) v.Add(std::string(field), std::move(problem));
+}
+
 void CheckExternalIds(const std::map<std::string, std::string>& external_ids, FieldViolations& v) {
   if (external_ids.size() > kMaxExternalIds) v.Add("external_ids", absl::StrCat("at most ", kMaxExternalIds, " entries"));
   for (const auto& [source, id] : external_ids) {

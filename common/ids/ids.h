@@ -16,6 +16,8 @@ bool HasPrefix(absl::string_view id, absl::string_view prefix);
 
 // "" when `id` is a well-formed id with `prefix`, else what is wrong ("is required", …).
 std::string IdProblem(absl::string_view id, absl::string_view prefix);
+// Adds a violation on `field` when `id` is not a well-formed id with `prefix`.
+void RequireId(absl::string_view id, absl::string_view prefix, absl::string_view field, FieldViolations& v);
 
 // External (CRM) ids, by source: a source name ("salesforce", "hubspot") is 1–64 of
 // [a-z0-9_.-]; the id within the source is 1–128 bytes; a resource has at most 20. Said once

@@ -24,11 +24,7 @@ grpc::ServerUnaryReactor* ServeAuditEntries(grpc::CallbackServerContext* ctx, co
       v.Add("resource_id", "give resource_id, account_id or both");
     }
     if (request->resource_id().size() > 40) v.Add("resource_id", "must be at most 40 bytes");
-    if (!request->account_id().empty()) {
-      if (std::string problem = ids::IdProblem(request->account_id(), "acc"); !problem.empty()) {
-        v.Add("account_id", problem);
-      }
-    }
+    if (!request->account_id().empty()) ids::RequireId(request->account_id(), "acc", "account_id", v);
     auto page_size = paging::NormalizePageSize(request->page_size());
     v.AddFrom(page_size.status());
     Request query = *request;

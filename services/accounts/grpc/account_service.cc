@@ -25,10 +25,6 @@ namespace {
 constexpr size_t kMaxRequestIdLength = 128;
 constexpr size_t kMaxBatchGet = 1000;
 
-void RequireId(const std::string& id, const std::string& field, FieldViolations& v) {
-  if (std::string problem = ids::IdProblem(id, "acc"); !problem.empty()) v.Add(field, problem);
-}
-
 // The account in `message`, checked; violations are named from `prefix` ("account.").
 Account CheckedAccount(const pb::Account& message, const std::string& prefix, FieldViolations& v) {
   FieldViolations local;
@@ -153,7 +149,7 @@ AccountServiceImpl::AccountServiceImpl(ServiceContext& context, AccountRepositor
 grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerContext* ctx,
                                                          const v1::GetAccountRequest* request, v1::Account* response) {
   FieldViolations v;
-  RequireId(request->id(), "id", v);
+  ids::RequireId(request->id(), "acc", "id", v);
   return RunCoalescedRead<Account>(ctx, context_, "GetAccount", account_reads_, request->id(), v.ToStatus(),
                                    [response](const Account& account) {
                                      ToProto(account, *response);
@@ -169,7 +165,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::BatchGetAccounts(grpc::CallbackSer
     if (static_cast<size_t>(request->ids_size()) > kMaxBatchGet) {
       v.Add("ids", absl::StrCat("at most ", kMaxBatchGet, " ids"));
     }
-    for (int i = 0; i < request->ids_size(); ++i) RequireId(request->ids(i), absl::StrCat("ids[", i, "]"), v);
+    for (int i = 0; i < request->ids_size(); ++i) ids::RequireId(request->ids(i), "acc", absl::StrCat("ids[", i, "]"), v);
     if (!v.empty()) return v.ToStatus();
     std::vector<std::string> ids(request->ids().begin(), request->ids().end());
     auto found = repository_.BatchGet(ids);
@@ -206,7 +202,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerC
     query.segment = request->segment();
     query.csm_owner = request->csm_owner();
     query.parent_id = request->parent_id();
-    if (!query.parent_id.empty()) RequireId(query.parent_id, "parent_id", v);
+    if (!query.parent_id.empty()) ids::RequireId(query.parent_id, "acc", "parent_id", v);
     if (!request->label().empty()) {
       size_t eq = request->label().find('=');
       query.label_key = request->label().substr(0, eq);
@@ -247,7 +243,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::UpdateAccount(grpc::CallbackServer
                                                             v1::Account* response) {
   return RunUnary(ctx, context_, "UpdateAccount", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->account().id(), "account.id", v);
+    ids::RequireId(request->account().id(), "acc", "account.id", v);
     std::vector<std::string> paths = MaskPaths(request->update_mask());
     ValidateFieldMask(paths, "update_mask", /*required=*/true, v);
     // Conversion errors count only for the fields the mask writes.
@@ -284,7 +280,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::DeleteAccount(grpc::CallbackServer
                                                             v1::Account* response) {
   return RunUnary(ctx, context_, "DeleteAccount", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->id(), "id", v);
+    ids::RequireId(request->id(), "acc", "id", v);
     if (!v.empty()) return v.ToStatus();
     WriteContext write = WriteContextOf(context_, ctx);
     auto deleted = repository_.Update(
@@ -309,7 +305,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::UndeleteAccount(grpc::CallbackServ
                                                               v1::Account* response) {
   return RunUnary(ctx, context_, "UndeleteAccount", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->id(), "id", v);
+    ids::RequireId(request->id(), "acc", "id", v);
     if (!v.empty()) return v.ToStatus();
     auto restored = repository_.Update(
         request->id(),
@@ -333,7 +329,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetAccountTree(grpc::CallbackServe
                                                              v1::AccountTree* response) {
   return RunUnary(ctx, context_, "GetAccountTree", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->id(), "id", v);
+    ids::RequireId(request->id(), "acc", "id", v);
     if (!v.empty()) return v.ToStatus();
     auto accounts = repository_.GetSubtree(request->id());
     if (!accounts.ok()) return accounts.status();
@@ -363,7 +359,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccountHistory(grpc::CallbackS
                                                                  v1::ListAccountHistoryResponse* response) {
   return RunUnary(ctx, context_, "ListAccountHistory", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->account_id(), "account_id", v);
+    ids::RequireId(request->account_id(), "acc", "account_id", v);
     auto page_size = paging::NormalizePageSize(request->page_size());
     v.AddFrom(page_size.status());
     std::string canonical = absl::StrCat("accounts.history:", request->account_id());

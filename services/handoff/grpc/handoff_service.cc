@@ -26,10 +26,6 @@ constexpr size_t kMaxCriteriaLength = 5000;
 constexpr int kMaxSlaDays = 365;
 constexpr int kMaxShards = 10000;
 
-void RequireId(const std::string& id, absl::string_view prefix, const std::string& field, FieldViolations& v) {
-  if (std::string problem = ids::IdProblem(id, prefix); !problem.empty()) v.Add(field, problem);
-}
-
 void RequireText(const std::string& text, size_t max, const std::string& field, FieldViolations& v) {
   if (absl::StripAsciiWhitespace(text).empty() || text.size() > max) {
     v.Add(field, absl::StrCat("must be 1-", max, " bytes, not blank"));
@@ -50,12 +46,6 @@ std::vector<std::string> CheckedMask(const google::protobuf::FieldMask& mask, co
 
 bool Has(const std::vector<std::string>& paths, absl::string_view p) {
   return std::find(paths.begin(), paths.end(), p) != paths.end();
-}
-
-std::optional<absl::CivilDay> OptionalDay(bool present, const flywheel::type::v1::Date& d, const std::string& field,
-                                          FieldViolations& v) {
-  if (!present) return std::nullopt;
-  return convert::FromProto(d, field, v);
 }
 
 // Violations of `path` named under "success_path.".
@@ -106,7 +96,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::GetSuccessPath(Ctx* ctx, const v1:
                                                              v1::SuccessPath* response) {
   return RunUnary(ctx, context_, "GetSuccessPath", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->id(), "path", "id", v);
+    ids::RequireId(request->id(), "path", "id", v);
     if (!v.empty()) return v.ToStatus();
     auto path = handoffs_.GetPath(request->id());
     if (!path.ok()) return path.status();
@@ -147,7 +137,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::UpdateSuccessPath(Ctx* ctx, const 
                                                                 v1::SuccessPath* response) {
   return RunUnary(ctx, context_, "UpdateSuccessPath", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->success_path().id(), "path", "success_path.id", v);
+    ids::RequireId(request->success_path().id(), "path", "success_path.id", v);
     std::vector<std::string> paths = CheckedMask(request->update_mask(), {"name", "active", "milestones"}, v);
     if (!v.empty()) return v.ToStatus();
     SuccessPath patch = FromProto(request->success_path());
@@ -174,7 +164,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::DeleteSuccessPath(Ctx* ctx, const 
                                                                 v1::DeleteSuccessPathResponse*) {
   return RunUnary(ctx, context_, "DeleteSuccessPath", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->id(), "path", "id", v);
+    ids::RequireId(request->id(), "path", "id", v);
     if (!v.empty()) return v.ToStatus();
     return handoffs_.DeletePath(
         request->id(),
@@ -189,9 +179,9 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::AssignPath(Ctx* ctx, const v1::Ass
                                                          v1::PathAssignment* response) {
   return RunUnary(ctx, context_, "AssignPath", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->account_id(), "acc", "account_id", v);
-    RequireId(request->path_id(), "path", "path_id", v);
-    std::optional<absl::CivilDay> start = OptionalDay(request->has_start_day(), request->start_day(), "start_day", v);
+    ids::RequireId(request->account_id(), "acc", "account_id", v);
+    ids::RequireId(request->path_id(), "path", "path_id", v);
+    std::optional<absl::CivilDay> start = convert::OptionalDay(request->has_start_day(), request->start_day(), "start_day", v);
     if (!v.empty()) return v.ToStatus();
     if (auto a = upstreams_.accounts.Get(request->account_id()); !a.ok()) return a.status();
     auto assigned = handoffs_.AssignPath(request->account_id(), request->path_id(), start, WriteContextOf(context_, ctx));
@@ -205,8 +195,8 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::GetPathProgress(Ctx* ctx, const v1
                                                               v1::PathProgress* response) {
   return RunUnary(ctx, context_, "GetPathProgress", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->account_id(), "acc", "account_id", v);
-    std::optional<absl::CivilDay> as_of = OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
+    ids::RequireId(request->account_id(), "acc", "account_id", v);
+    std::optional<absl::CivilDay> as_of = convert::OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
     if (!v.empty()) return v.ToStatus();
     absl::CivilDay day = as_of.value_or(Today());
     auto assignments = handoffs_.Assignments({request->account_id()});
@@ -251,7 +241,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::CreateHandoff(Ctx* ctx, const v1::
   return RunUnary(ctx, context_, "CreateHandoff", [=]() -> absl::Status {
     const v1::Handoff& m = request->handoff();
     FieldViolations v;
-    RequireId(m.account_id(), "acc", "handoff.account_id", v);
+    ids::RequireId(m.account_id(), "acc", "handoff.account_id", v);
     std::optional<Team> from = TeamFromProto(m.from_team()), to = TeamFromProto(m.to_team());
     if (!from) v.Add("handoff.from_team", "must be SALES, IMPLEMENTATION, CUSTOMER_SUCCESS or SUPPORT");
     if (!to) v.Add("handoff.to_team", "must be SALES, IMPLEMENTATION, CUSTOMER_SUCCESS or SUPPORT");
@@ -287,7 +277,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::GetHandoff(Ctx* ctx, const v1::Get
                                                          v1::Handoff* response) {
   return RunUnary(ctx, context_, "GetHandoff", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->id(), "hof", "id", v);
+    ids::RequireId(request->id(), "hof", "id", v);
     if (!v.empty()) return v.ToStatus();
     auto h = handoffs_.GetHandoff(request->id());
     if (!h.ok()) return h.status();
@@ -311,7 +301,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::ListHandoffs(Ctx* ctx, const v1::L
       q.team = TeamFromProto(request->team());
       if (!q.team) v.Add("team", "unknown team");
     }
-    if (!request->account_id().empty()) RequireId(request->account_id(), "acc", "account_id", v);
+    if (!request->account_id().empty()) ids::RequireId(request->account_id(), "acc", "account_id", v);
     q.owner = request->owner();
     q.account_id = request->account_id();
     absl::Time now = context_.clock.Now();
@@ -345,7 +335,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::UpdateHandoff(Ctx* ctx, const v1::
   return RunUnary(ctx, context_, "UpdateHandoff", [=]() -> absl::Status {
     const v1::Handoff& m = request->handoff();
     FieldViolations v;
-    RequireId(m.id(), "hof", "handoff.id", v);
+    ids::RequireId(m.id(), "hof", "handoff.id", v);
     std::vector<std::string> paths =
         CheckedMask(request->update_mask(), {"sending_owner", "receiving_owner", "success_criteria", "sla_days"}, v);
     if (!v.empty()) return v.ToStatus();
@@ -417,7 +407,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::SubmitHandoff(Ctx* ctx, const v1::
                                                             v1::Handoff* response) {
   return RunUnary(ctx, context_, "SubmitHandoff", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->id(), "hof", "id", v);
+    ids::RequireId(request->id(), "hof", "id", v);
     if (!v.empty()) return v.ToStatus();
     auto current = handoffs_.GetHandoff(request->id());
     if (!current.ok()) return current.status();
@@ -436,7 +426,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::AcceptHandoff(Ctx* ctx, const v1::
                                                             v1::Handoff* response) {
   return RunUnary(ctx, context_, "AcceptHandoff", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->id(), "hof", "id", v);
+    ids::RequireId(request->id(), "hof", "id", v);
     if (!v.empty()) return v.ToStatus();
     auto current = handoffs_.GetHandoff(request->id());
     if (!current.ok()) return current.status();
@@ -475,7 +465,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::RejectHandoff(Ctx* ctx, const v1::
                                                             v1::Handoff* response) {
   return RunUnary(ctx, context_, "RejectHandoff", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->id(), "hof", "id", v);
+    ids::RequireId(request->id(), "hof", "id", v);
     RequireText(request->reason(), kMaxReasonLength, "reason", v);
     if (!v.empty()) return v.ToStatus();
     auto updated = Transition(ctx, request->id(), request->etag(), HandoffState::kRejected, request->reason(),
@@ -490,7 +480,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::CancelHandoff(Ctx* ctx, const v1::
                                                             v1::Handoff* response) {
   return RunUnary(ctx, context_, "CancelHandoff", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->id(), "hof", "id", v);
+    ids::RequireId(request->id(), "hof", "id", v);
     if (!v.empty()) return v.ToStatus();
     auto updated = Transition(ctx, request->id(), request->etag(), HandoffState::kCancelled, "", [](Handoff&) {});
     if (!updated.ok()) return updated.status();
@@ -547,7 +537,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::UpdateRule(Ctx* ctx, const v1::Upd
 
 absl::StatusOr<ReportRequest> HandoffServiceImpl::CheckedReportRequest(const v1::RunExceptionReportRequest& r) const {
   FieldViolations v;
-  std::optional<absl::CivilDay> as_of = OptionalDay(r.has_as_of(), r.as_of(), "as_of", v);
+  std::optional<absl::CivilDay> as_of = convert::OptionalDay(r.has_as_of(), r.as_of(), "as_of", v);
   int count = r.shard_count();
   if (count < 0 || count > kMaxShards) v.Add("shard_count", "must be from 0 to 10000");
   if (count > 0 && (r.shard_index() < 0 || r.shard_index() >= count)) {
@@ -638,7 +628,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::GetException(Ctx* ctx, const v1::G
                                                            v1::Exception* response) {
   return RunUnary(ctx, context_, "GetException", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->id(), "exc", "id", v);
+    ids::RequireId(request->id(), "exc", "id", v);
     if (!v.empty()) return v.ToStatus();
     auto e = exceptions_.Get(request->id());
     if (!e.ok()) return e.status();
@@ -666,7 +656,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::ListExceptions(Ctx* ctx, const v1:
       q.rule = RuleFromProto(request->rule());
       if (!q.rule) v.Add("rule", "unknown rule");
     }
-    if (!request->account_id().empty()) RequireId(request->account_id(), "acc", "account_id", v);
+    if (!request->account_id().empty()) ids::RequireId(request->account_id(), "acc", "account_id", v);
     q.assignee = request->assignee();
     q.account_id = request->account_id();
     absl::CivilDay today = Today();
@@ -701,7 +691,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::ExceptionAction(Ctx* ctx, const ch
                                                               std::function<void(StoredException&)> apply,
                                                               v1::Exception* response) {
   return RunUnary(ctx, context_, method, [=]() mutable -> absl::Status {
-    RequireId(id, "exc", "id", checks);
+    ids::RequireId(id, "exc", "id", checks);
     if (!checks.empty()) return checks.ToStatus();
     std::string action(absl::StripSuffix(method, "Exception"));
     auto updated = exceptions_.Update(
@@ -781,7 +771,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::ReassignException(Ctx* ctx, const 
   std::string assignee = request->assignee();
   // Reassigning keeps the status: the "transition" is to the status it has.
   return RunUnary(ctx, context_, "ReassignException", [=]() mutable -> absl::Status {
-    RequireId(request->id(), "exc", "id", checks);
+    ids::RequireId(request->id(), "exc", "id", checks);
     if (!checks.empty()) return checks.ToStatus();
     auto updated = exceptions_.Update(
         request->id(), "Reassign",

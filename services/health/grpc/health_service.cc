@@ -47,16 +47,6 @@ void CheckCsmFilter(const std::string& csm_owner, FieldViolations& v) {
 }
 const absl::TimeZone kUtc = absl::UTCTimeZone();
 
-void RequireAccountId(const std::string& id, const std::string& field, FieldViolations& v) {
-  if (std::string problem = ids::IdProblem(id, "acc"); !problem.empty()) v.Add(field, problem);
-}
-
-std::optional<absl::CivilDay> OptionalDay(bool present, const flywheel::type::v1::Date& d, const std::string& field,
-                                          FieldViolations& v) {
-  if (!present) return std::nullopt;
-  return convert::FromProto(d, field, v);
-}
-
 // Adds `amount` to the per-currency totals `totals`.
 void AddMoney(std::map<std::string, int64_t>& totals, const std::string& currency, int64_t amount) {
   if (!currency.empty()) totals[currency] = AddMinorUnits(totals[currency], amount);
@@ -91,7 +81,7 @@ absl::CivilDay HealthServiceImpl::Today() const { return absl::ToCivilDay(contex
 
 absl::StatusOr<AccountFacts> HealthServiceImpl::Facts(const std::string& account_id, const char* field) {
   FieldViolations v;
-  RequireAccountId(account_id, field, v);
+  ids::RequireId(account_id, "acc", field, v);
   if (!v.empty()) return v.ToStatus();
   auto account = accounts_.Get(account_id);
   if (!account.ok()) return account.status();
@@ -113,7 +103,7 @@ absl::StatusOr<std::vector<UsageReading>> HealthServiceImpl::CheckedReadings(con
     std::string prefix = absl::StrCat("readings[", first_index + i, "].");
     FieldViolations local;
     UsageReading r = FromProto(request.readings(i), "", local);
-    RequireAccountId(r.account_id, "account_id", local);
+    ids::RequireId(r.account_id, "acc", "account_id", local);
     ValidateUsage(r, today, local);
     v.AddAll(prefix, local);
     accounts.insert(r.account_id);
@@ -180,7 +170,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::RecordSurveyResponse(grpc::Callback
     FieldViolations v;
     FieldViolations local;
     SurveyResponse r = FromProto(request->response(), "", local);
-    RequireAccountId(r.account_id, "account_id", local);
+    ids::RequireId(r.account_id, "acc", "account_id", local);
     ValidateSurvey(r, Today(), local);
     v.AddAll("response.", local);
     if (!v.empty()) return v.ToStatus();
@@ -199,7 +189,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::RecordValue(grpc::CallbackServerCon
     FieldViolations v;
     FieldViolations local;
     ValueRecord r = FromProto(request->record(), "", local);
-    RequireAccountId(r.account_id, "account_id", local);
+    ids::RequireId(r.account_id, "acc", "account_id", local);
     ValidateValue(r, local);
     v.AddAll("record.", local);
     if (!v.empty()) return v.ToStatus();
@@ -216,14 +206,14 @@ grpc::ServerUnaryReactor* HealthServiceImpl::ListSignals(grpc::CallbackServerCon
                                                          v1::ListSignalsResponse* response) {
   return RunUnary(ctx, context_, "ListSignals", [=]() -> absl::Status {
     FieldViolations v;
-    RequireAccountId(request->account_id(), "account_id", v);
+    ids::RequireId(request->account_id(), "acc", "account_id", v);
     if (!v1::SignalKind_IsValid(request->kind())) v.Add("kind", absl::StrCat(request->kind(), " is not a signal kind"));
     if (!request->metric().empty() && !IsValidMetricName(request->metric())) v.Add("metric", "is not a metric name");
     auto page_size = paging::NormalizePageSize(request->page_size());
     v.AddFrom(page_size.status());
-    absl::CivilDay end = OptionalDay(request->has_end_day(), request->end_day(), "end_day", v).value_or(Today());
+    absl::CivilDay end = convert::OptionalDay(request->has_end_day(), request->end_day(), "end_day", v).value_or(Today());
     absl::CivilDay start =
-        OptionalDay(request->has_start_day(), request->start_day(), "start_day", v).value_or(end - (kDefaultSignalDays - 1));
+        convert::OptionalDay(request->has_start_day(), request->start_day(), "start_day", v).value_or(end - (kDefaultSignalDays - 1));
     if (start > end) v.Add("start_day", "must not be after end_day");
     v1::ListSignalsRequest canonical_request = *request;
     canonical_request.clear_page_size();
@@ -367,8 +357,8 @@ grpc::ServerUnaryReactor* HealthServiceImpl::GetHealth(grpc::CallbackServerConte
                                                        const v1::GetHealthRequest* request,
                                                        v1::AccountHealth* response) {
   FieldViolations v;
-  RequireAccountId(request->account_id(), "account_id", v);
-  std::optional<absl::CivilDay> as_of = OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
+  ids::RequireId(request->account_id(), "acc", "account_id", v);
+  std::optional<absl::CivilDay> as_of = convert::OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
   // Scores the account as of `day` from its signals.
   auto compute = [=](absl::CivilDay day) -> absl::Status {
     auto facts = Facts(request->account_id(), "account_id");
@@ -397,7 +387,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::SetOverride(grpc::CallbackServerCon
   return RunUnary(ctx, context_, "SetOverride", [=]() -> absl::Status {
     const v1::Override& o = request->override();
     FieldViolations v;
-    RequireAccountId(o.account_id(), "override.account_id", v);
+    ids::RequireId(o.account_id(), "acc", "override.account_id", v);
     if (!std::isfinite(o.value()) || o.value() < 0 || o.value() > 100) v.Add("override.value", "must be from 0 to 100");
     if (o.reason().empty() || o.reason().size() > 1000) v.Add("override.reason", "must be 1-1000 bytes");
     // The author is who the gate verified; a name the caller gives is whom it acted for.
@@ -425,7 +415,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::ClearOverride(grpc::CallbackServerC
                                                            v1::ClearOverrideResponse*) {
   return RunUnary(ctx, context_, "ClearOverride", [=]() -> absl::Status {
     FieldViolations v;
-    RequireAccountId(request->account_id(), "account_id", v);
+    ids::RequireId(request->account_id(), "acc", "account_id", v);
     if (!v.empty()) return v.ToStatus();
     auto cleared = repository_.ClearOverride(request->account_id(), WriteContextOf(context_, ctx));
     if (!cleared.ok()) return cleared.status();
@@ -439,7 +429,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::GetValueTracking(grpc::CallbackServ
                                                               v1::ValueTracking* response) {
   return RunUnary(ctx, context_, "GetValueTracking", [=]() -> absl::Status {
     FieldViolations v;
-    std::optional<absl::CivilDay> as_of = OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
+    std::optional<absl::CivilDay> as_of = convert::OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
     if (!v.empty()) return v.ToStatus();
     auto facts = Facts(request->account_id(), "account_id");
     if (!facts.ok()) return facts.status();
@@ -456,7 +446,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::RescorePortfolio(grpc::CallbackServ
                                                               v1::RescorePortfolioResponse* response) {
   return RunUnary(ctx, context_, "RescorePortfolio", [=]() -> absl::Status {
     FieldViolations v;
-    std::optional<absl::CivilDay> as_of = OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
+    std::optional<absl::CivilDay> as_of = convert::OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
     int count = request->shard_count();
     if (count < 0) v.Add("shard_count", "must not be negative");
     if (count > 0 && (request->shard_index() < 0 || request->shard_index() >= count)) {
@@ -556,10 +546,10 @@ grpc::ServerUnaryReactor* HealthServiceImpl::GetHealthHistory(grpc::CallbackServ
                                                               v1::GetHealthHistoryResponse* response) {
   return RunUnary(ctx, context_, "GetHealthHistory", [=]() -> absl::Status {
     FieldViolations v;
-    RequireAccountId(request->account_id(), "account_id", v);
-    absl::CivilDay end = OptionalDay(request->has_end_day(), request->end_day(), "end_day", v).value_or(Today());
+    ids::RequireId(request->account_id(), "acc", "account_id", v);
+    absl::CivilDay end = convert::OptionalDay(request->has_end_day(), request->end_day(), "end_day", v).value_or(Today());
     absl::CivilDay start =
-        OptionalDay(request->has_start_day(), request->start_day(), "start_day", v).value_or(end - 365);
+        convert::OptionalDay(request->has_start_day(), request->start_day(), "start_day", v).value_or(end - 365);
     if (start > end) v.Add("start_day", "must not be after end_day");
     if (!v.empty()) return v.ToStatus();
     if (auto a = accounts_.Get(request->account_id()); !a.ok()) return a.status();
@@ -759,10 +749,10 @@ grpc::ServerUnaryReactor* HealthServiceImpl::BatchGetReportInputs(grpc::Callback
     }
     std::set<std::string> asked;
     for (int i = 0; i < request->account_ids_size(); ++i) {
-      RequireAccountId(request->account_ids(i), absl::StrCat("account_ids[", i, "]"), v);
+      ids::RequireId(request->account_ids(i), "acc", absl::StrCat("account_ids[", i, "]"), v);
       asked.insert(request->account_ids(i));
     }
-    std::optional<absl::CivilDay> as_of = OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
+    std::optional<absl::CivilDay> as_of = convert::OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
     absl::CivilDay day = as_of.value_or(Today());
     if (request->detractor_days() < 0 || request->detractor_days() > kSurveyWindowDays) {
       v.Add("detractor_days", absl::StrCat("must be from 0 to ", kSurveyWindowDays));

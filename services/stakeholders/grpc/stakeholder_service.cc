@@ -23,15 +23,11 @@ const absl::TimeZone kUtc = absl::UTCTimeZone();
 // Accounts read at a time while walking the portfolio for coverage gaps.
 constexpr int kAccountsPerGapWalkPage = 500;
 
-void RequireId(const std::string& id, absl::string_view prefix, const std::string& field, FieldViolations& v) {
-  if (std::string problem = ids::IdProblem(id, prefix); !problem.empty()) v.Add(field, problem);
-}
-
 // The stakeholder in `m`, checked; violations named from `prefix`.
 Stakeholder Checked(const pb::Stakeholder& m, const std::string& prefix, FieldViolations& v) {
   FieldViolations local;
   Stakeholder s = FromProto(m, local);
-  RequireId(s.account_id, "acc", "account_id", local);
+  ids::RequireId(s.account_id, "acc", "account_id", local);
   ValidateStakeholder(s, local);
   v.AddAll(prefix, local);
   return s;
@@ -69,7 +65,7 @@ UpsertInput CheckedUpsert(const pb::UpsertStakeholderRequest& r, FieldViolations
 
 absl::Status StakeholderServiceImpl::RequireAccount(const std::string& account_id, const std::string& field) {
   FieldViolations v;
-  RequireId(account_id, "acc", field, v);
+  ids::RequireId(account_id, "acc", field, v);
   if (!v.empty()) return v.ToStatus();
   return accounts_.Get(account_id).status();
 }
@@ -110,7 +106,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::GetStakeholder(grpc::CallbackS
                                                                  v1::Stakeholder* response) {
   return RunUnary(ctx, context_, "GetStakeholder", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->id(), "stk", "id", v);
+    ids::RequireId(request->id(), "stk", "id", v);
     if (!v.empty()) return v.ToStatus();
     auto s = repository_.Get(request->id());
     if (!s.ok()) return s.status();
@@ -126,7 +122,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::ListStakeholders(grpc::Callbac
     FieldViolations v;
     StakeholderQuery q;
     q.account_id = request->account_id();
-    RequireId(q.account_id, "acc", "account_id", v);
+    ids::RequireId(q.account_id, "acc", "account_id", v);
     q.role = EnumFromProto<Role>(request->role(), pb::Role_IsValid, "role", v);
     q.engagement = EnumFromProto<Engagement>(request->engagement(), pb::Engagement_IsValid, "engagement", v);
     q.show_deleted = request->show_deleted();
@@ -156,7 +152,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::UpdateStakeholder(grpc::Callba
                                                                     v1::Stakeholder* response) {
   return RunUnary(ctx, context_, "UpdateStakeholder", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->stakeholder().id(), "stk", "stakeholder.id", v);
+    ids::RequireId(request->stakeholder().id(), "stk", "stakeholder.id", v);
     CheckMask(request->update_mask(), "update_mask", true, v);
     if (!v.empty()) return v.ToStatus();
     FieldViolations ignored;  // fields outside the mask are not written, so not checked
@@ -189,7 +185,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::DeleteStakeholder(grpc::Callba
                                                                     v1::Stakeholder* response) {
   return RunUnary(ctx, context_, "DeleteStakeholder", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->id(), "stk", "id", v);
+    ids::RequireId(request->id(), "stk", "id", v);
     if (!v.empty()) return v.ToStatus();
     WriteContext write = WriteContextOf(context_, ctx);
     auto deleted = repository_.Update(
@@ -289,7 +285,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::BatchGetCoverage(grpc::Callbac
     FieldViolations v;
     if (request->account_ids().empty() || request->account_ids_size() > 1000) v.Add("account_ids", "must hold 1-1000 ids");
     for (int i = 0; i < request->account_ids_size(); ++i) {
-      RequireId(request->account_ids(i), "acc", absl::StrCat("account_ids[", i, "]"), v);
+      ids::RequireId(request->account_ids(i), "acc", absl::StrCat("account_ids[", i, "]"), v);
     }
     if (!v.empty()) return v.ToStatus();
     std::vector<std::string> ids(request->account_ids().begin(), request->account_ids().end());
@@ -364,7 +360,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateRaciActivity(grpc::Callb
   return RunUnary(ctx, context_, "CreateRaciActivity", [=]() -> absl::Status {
     const auto& a = request->activity();
     FieldViolations v;
-    RequireId(a.account_id(), "acc", "activity.account_id", v);
+    ids::RequireId(a.account_id(), "acc", "activity.account_id", v);
     if (a.name().empty() || a.name().size() > 200) v.Add("activity.name", "must be 1-200 bytes");
     if (a.description().size() > 2000) v.Add("activity.description", "must be at most 2000 bytes");
     if (!v.empty()) return v.ToStatus();
@@ -381,13 +377,13 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::SetRaciAssignments(grpc::Callb
                                                                      v1::SetRaciAssignmentsResponse* response) {
   return RunUnary(ctx, context_, "SetRaciAssignments", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->activity_id(), "act", "activity_id", v);
+    ids::RequireId(request->activity_id(), "act", "activity_id", v);
     std::vector<RaciAssignment> assignments;
     for (int i = 0; i < request->assignments_size(); ++i) {
       const auto& a = request->assignments(i);
       auto letter = EnumFromProto<RaciLetter>(a.letter(), pb::RaciLetter_IsValid, absl::StrCat("assignments[", i, "].letter"), v);
       if (!letter && a.letter() == 0) v.Add(absl::StrCat("assignments[", i, "].letter"), "is required");
-      RequireId(a.stakeholder_id(), "stk", absl::StrCat("assignments[", i, "].stakeholder_id"), v);
+      ids::RequireId(a.stakeholder_id(), "stk", absl::StrCat("assignments[", i, "].stakeholder_id"), v);
       assignments.push_back({a.stakeholder_id(), letter.value_or(RaciLetter::kInformed)});
     }
     if (!v.empty()) return v.ToStatus();
@@ -445,7 +441,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::GetBriefing(grpc::CallbackServ
     std::optional<absl::CivilDay> as_of;
     if (request->has_as_of()) as_of = convert::FromProto(request->as_of(), "as_of", v);
     if (!request->stakeholder_id().empty()) {
-      RequireId(request->stakeholder_id(), "stk", "stakeholder_id", v);
+      ids::RequireId(request->stakeholder_id(), "stk", "stakeholder_id", v);
       if (!v.empty()) return v.ToStatus();
       auto s = repository_.Get(request->stakeholder_id());
       if (!s.ok()) return s.status();
@@ -453,7 +449,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::GetBriefing(grpc::CallbackServ
       role = s->role;
     } else {
       if (!role) v.Add("role", "is required with account_id (or give stakeholder_id)");
-      RequireId(account_id, "acc", "account_id", v);
+      ids::RequireId(account_id, "acc", "account_id", v);
     }
     if (!v.empty()) return v.ToStatus();
     auto account = accounts_.Get(account_id);
@@ -526,8 +522,8 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateChangeInitiative(grpc::C
   return RunUnary(ctx, context_, "CreateChangeInitiative", [=]() -> absl::Status {
     const auto& m = request->initiative();
     FieldViolations v;
-    RequireId(m.account_id(), "acc", "initiative.account_id", v);
-    RequireId(m.owner_stakeholder_id(), "stk", "initiative.owner_stakeholder_id", v);
+    ids::RequireId(m.account_id(), "acc", "initiative.account_id", v);
+    ids::RequireId(m.owner_stakeholder_id(), "stk", "initiative.owner_stakeholder_id", v);
     if (m.title().empty() || m.title().size() > 200) v.Add("initiative.title", "must be 1-200 bytes");
     if (m.description().size() > 5000) v.Add("initiative.description", "must be at most 5000 bytes");
     ChangeInitiative c;
@@ -591,7 +587,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::GetChangeInitiative(grpc::Call
                                                                       v1::ChangeInitiative* response) {
   return RunUnary(ctx, context_, "GetChangeInitiative", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->id(), "chg", "id", v);
+    ids::RequireId(request->id(), "chg", "id", v);
     if (!v.empty()) return v.ToStatus();
     auto c = repository_.GetInitiative(request->id());
     if (!c.ok()) return c.status();
@@ -617,7 +613,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::AdvanceAdkarStage(grpc::Callba
                                                                     v1::ChangeInitiative* response) {
   return RunUnary(ctx, context_, "AdvanceAdkarStage", [=]() -> absl::Status {
     FieldViolations v;
-    RequireId(request->id(), "chg", "id", v);
+    ids::RequireId(request->id(), "chg", "id", v);
     auto to = EnumFromProto<AdkarStage>(request->to_stage(), pb::AdkarStage_IsValid, "to_stage", v);
     if (!to && request->to_stage() == 0) v.Add("to_stage", "is required");
     if (!v.empty()) return v.ToStatus();
