@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/status/errors.h"
 
 namespace flywheel {
 
@@ -44,6 +45,17 @@ struct EnumMap {
     return true;
   }
 };
+
+// A proto enum field of a request: nullopt when unset (0); else its domain value, or nullopt and
+// a violation on `field` for a number the table does not hold.
+template <typename Domain, typename Proto, size_t N>
+std::optional<Domain> FromRequest(const EnumMap<Domain, Proto, N>& map, int value, const std::string& field,
+                                  FieldViolations& v) {
+  if (value == 0) return std::nullopt;
+  std::optional<Domain> domain = map.From(static_cast<Proto>(value));
+  if (!domain) v.Add(field, absl::StrCat(value, " is not a known value"));
+  return domain;
+}
 
 // "1, 2, 5": the stored numbers of `values`, for an SQL IN list.
 template <typename Domain, size_t N>

@@ -2,19 +2,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/convert/type_convert.h"
+#include "common/enums/enum_map.h"
 
 namespace flywheel::health {
 namespace {
-
-template <typename Domain, typename IsValid>
-std::optional<Domain> EnumFromProto(int value, IsValid is_valid, const std::string& field, FieldViolations& v) {
-  if (value == 0) return std::nullopt;
-  if (!is_valid(value)) {
-    v.Add(field, absl::StrCat(value, " is not a known value"));
-    return std::nullopt;
-  }
-  return static_cast<Domain>(value);
-}
 
 std::optional<absl::CivilDay> DayOf(const flywheel::type::v1::Date& date, bool present, const std::string& field,
                                     FieldViolations& v) {
@@ -27,25 +18,51 @@ std::optional<absl::CivilDay> DayOf(const flywheel::type::v1::Date& date, bool p
 
 }  // namespace
 
-// The domain enums number their values exactly as the proto enums do (0 is the proto's
-// UNSPECIFIED, which the domain does not have), so each conversion is a cast.
-pb::Band ToProto(Band b) { return static_cast<pb::Band>(static_cast<int>(b)); }
-pb::Quadrant ToProto(Quadrant q) { return static_cast<pb::Quadrant>(static_cast<int>(q)); }
-pb::Prescription ToProto(Prescription p) { return static_cast<pb::Prescription>(static_cast<int>(p)); }
-pb::ValueLevel ToProto(ValueLevel l) { return static_cast<pb::ValueLevel>(static_cast<int>(l)); }
-pb::Trend ToProto(Trend t) { return static_cast<pb::Trend>(static_cast<int>(t)); }
+// The health enums on the wire, each pairing written once (see common/enums/enum_map.h).
+constexpr EnumMap<Band, pb::Band, 4> kProtoBand{{{{Band::kUnknown, pb::BAND_UNKNOWN},
+                                                   {Band::kRed, pb::BAND_RED},
+                                                   {Band::kAmber, pb::BAND_AMBER},
+                                                   {Band::kGreen, pb::BAND_GREEN}}}};
+constexpr EnumMap<Quadrant, pb::Quadrant, 5> kProtoQuadrant{{{{Quadrant::kUnknown, pb::QUADRANT_UNKNOWN},
+                                                              {Quadrant::kThriving, pb::QUADRANT_THRIVING},
+                                                              {Quadrant::kCaptive, pb::QUADRANT_CAPTIVE},
+                                                              {Quadrant::kDormant, pb::QUADRANT_DORMANT},
+                                                              {Quadrant::kAtRisk, pb::QUADRANT_AT_RISK}}}};
+constexpr EnumMap<Prescription, pb::Prescription, 5> kProtoPrescription{
+    {{{Prescription::kCollectData, pb::PRESCRIPTION_COLLECT_DATA},
+      {Prescription::kAdvocacy, pb::PRESCRIPTION_ADVOCACY},
+      {Prescription::kRelationship, pb::PRESCRIPTION_RELATIONSHIP},
+      {Prescription::kEducation, pb::PRESCRIPTION_EDUCATION},
+      {Prescription::kEscalation, pb::PRESCRIPTION_ESCALATION}}}};
+constexpr EnumMap<ValueLevel, pb::ValueLevel, 5> kProtoValueLevel{{{{ValueLevel::kNone, pb::VALUE_LEVEL_NONE},
+                                                                    {ValueLevel::kPresence, pb::VALUE_LEVEL_PRESENCE},
+                                                                    {ValueLevel::kUseCases, pb::VALUE_LEVEL_USE_CASES},
+                                                                    {ValueLevel::kValue, pb::VALUE_LEVEL_VALUE},
+                                                                    {ValueLevel::kRoi, pb::VALUE_LEVEL_ROI}}}};
+constexpr EnumMap<Trend, pb::Trend, 4> kProtoTrend{{{{Trend::kUnknown, pb::TREND_UNKNOWN},
+                                                     {Trend::kUp, pb::TREND_UP},
+                                                     {Trend::kFlat, pb::TREND_FLAT},
+                                                     {Trend::kDown, pb::TREND_DOWN}}}};
+static_assert(kProtoBand.OneToOne() && kProtoQuadrant.OneToOne() && kProtoPrescription.OneToOne() &&
+              kProtoValueLevel.OneToOne() && kProtoTrend.OneToOne());
+
+pb::Band ToProto(Band b) { return kProtoBand.To(b); }
+pb::Quadrant ToProto(Quadrant q) { return kProtoQuadrant.To(q); }
+pb::Prescription ToProto(Prescription p) { return kProtoPrescription.To(p); }
+pb::ValueLevel ToProto(ValueLevel l) { return kProtoValueLevel.To(l); }
+pb::Trend ToProto(Trend t) { return kProtoTrend.To(t); }
 
 std::optional<Band> BandFromProto(int value, const std::string& field, FieldViolations& v) {
-  return EnumFromProto<Band>(value, pb::Band_IsValid, field, v);
+  return FromRequest(kProtoBand, value, field, v);
 }
 std::optional<Quadrant> QuadrantFromProto(int value, const std::string& field, FieldViolations& v) {
-  return EnumFromProto<Quadrant>(value, pb::Quadrant_IsValid, field, v);
+  return FromRequest(kProtoQuadrant, value, field, v);
 }
 std::optional<Trend> TrendFromProto(int value, const std::string& field, FieldViolations& v) {
-  return EnumFromProto<Trend>(value, pb::Trend_IsValid, field, v);
+  return FromRequest(kProtoTrend, value, field, v);
 }
 std::optional<ValueLevel> ValueLevelFromProto(int value, const std::string& field, FieldViolations& v) {
-  return EnumFromProto<ValueLevel>(value, pb::ValueLevel_IsValid, field, v);
+  return FromRequest(kProtoValueLevel, value, field, v);
 }
 
 AccountFacts FactsFromAccount(const flywheel::accounts::v1::Account& a) {

@@ -14,10 +14,42 @@
 #include "absl/types/span.h"
 #include "common/db/audit.h"
 #include "common/db/sql_params.h"
+#include "common/enums/enum_map.h"
 #include "common/status/errors.h"
 
 namespace flywheel::health {
 namespace {
+
+// How scores' enums are stored: each pairing written once (see common/enums/enum_map.h). The
+// numbers are those of the first migration's rows.
+constexpr EnumMap<Band, int, 4> kStoredBand{
+    {{{Band::kUnknown, 1}, {Band::kRed, 2}, {Band::kAmber, 3}, {Band::kGreen, 4}}}};
+constexpr EnumMap<Quadrant, int, 5> kStoredQuadrant{{{{Quadrant::kUnknown, 1}, {Quadrant::kThriving, 2},
+                                                      {Quadrant::kCaptive, 3}, {Quadrant::kDormant, 4},
+                                                      {Quadrant::kAtRisk, 5}}}};
+constexpr EnumMap<Trend, int, 4> kStoredTrend{
+    {{{Trend::kUnknown, 1}, {Trend::kUp, 2}, {Trend::kFlat, 3}, {Trend::kDown, 4}}}};
+constexpr EnumMap<ValueLevel, int, 5> kStoredValueLevel{{{{ValueLevel::kNone, 1}, {ValueLevel::kPresence, 2},
+                                                          {ValueLevel::kUseCases, 3}, {ValueLevel::kValue, 4},
+                                                          {ValueLevel::kRoi, 5}}}};
+static_assert(kStoredBand.OneToOne() && kStoredQuadrant.OneToOne() && kStoredTrend.OneToOne() &&
+              kStoredValueLevel.OneToOne());
+
+int64_t Stored(Band v) { return kStoredBand.To(v); }
+int64_t Stored(Quadrant v) { return kStoredQuadrant.To(v); }
+int64_t Stored(Trend v) { return kStoredTrend.To(v); }
+int64_t Stored(ValueLevel v) { return kStoredValueLevel.To(v); }
+// A stored number this build does not know reads as the enum's "unknown" (first) value.
+template <typename E>
+E FromStored(int stored);
+template <>
+Band FromStored<Band>(int stored) { return kStoredBand.From(stored).value_or(Band::kUnknown); }
+template <>
+Quadrant FromStored<Quadrant>(int stored) { return kStoredQuadrant.From(stored).value_or(Quadrant::kUnknown); }
+template <>
+Trend FromStored<Trend>(int stored) { return kStoredTrend.From(stored).value_or(Trend::kUnknown); }
+template <>
+ValueLevel FromStored<ValueLevel>(int stored) { return kStoredValueLevel.From(stored).value_or(ValueLevel::kNone); }
 
 using db::BindAll;
 using db::Connection;
@@ -97,11 +129,11 @@ StoredScore ReadScore(sql::ResultSet& rs) {
   s.account_id = rs.getString(1);
   s.as_of = Day(rs, 2);
   if (!rs.isNull(3)) s.overall = rs.getDouble(3);
-  s.band = static_cast<Band>(rs.getInt(4));
-  s.quadrant = static_cast<Quadrant>(rs.getInt(5));
-  s.trend = static_cast<Trend>(rs.getInt(6));
+  s.band = FromStored<Band>(rs.getInt(4));
+  s.quadrant = FromStored<Quadrant>(rs.getInt(5));
+  s.trend = FromStored<Trend>(rs.getInt(6));
   s.trend_delta = rs.getDouble(7);
-  s.value_level = static_cast<ValueLevel>(rs.getInt(8));
+  s.value_level = FromStored<ValueLevel>(rs.getInt(8));
   s.account_name = rs.getString(9);
   s.csm_owner = rs.getString(10);
   std::string arr_currency = rs.getString(11);
@@ -118,11 +150,11 @@ std::vector<SqlParam> ScoreParams(const StoredScore& s) {
   return {s.account_id,
           FormatDay(s.as_of),
           overall,
-          static_cast<int64_t>(s.band),
-          static_cast<int64_t>(s.quadrant),
-          static_cast<int64_t>(s.trend),
+          Stored(s.band),
+          Stored(s.quadrant),
+          Stored(s.trend),
           s.trend_delta,
-          static_cast<int64_t>(s.value_level),
+          Stored(s.value_level),
           s.account_name,
           s.csm_owner,
           s.arr ? s.arr->currency_code : "",
@@ -506,7 +538,7 @@ absl::StatusOr<int64_t> MysqlHealthRepository::StoreScores(const std::vector<Sto
                absl::StrCat("SELECT account_id, as_of, band, quadrant FROM health_latest WHERE account_id IN (",
                             Placeholders(ids.size()), ") FOR UPDATE"),
                IdParams(ids), [&](sql::ResultSet& rs) {
-                 previous[rs.getString(1)] = {Day(rs, 2), static_cast<Band>(rs.getInt(3)), static_cast<Quadrant>(rs.getInt(4))};
+                 previous[rs.getString(1)] = {Day(rs, 2), FromStored<Band>(rs.getInt(3)), FromStored<Quadrant>(rs.getInt(4))};
                });
     int64_t now = absl::ToUnixMicros(absl::Now());
     // History: every score, in multi-row statements.
@@ -546,9 +578,9 @@ absl::StatusOr<int64_t> MysqlHealthRepository::StoreScores(const std::vector<Sto
       auto& change = conn.Prepare(
           "INSERT INTO health_changes (account_id, as_of, previous_band, band, previous_quadrant, quadrant, overall,"
           " csm_owner, time_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-      BindAll(change, {s->account_id, FormatDay(s->as_of), static_cast<int64_t>(before_band),
-                       static_cast<int64_t>(s->band), static_cast<int64_t>(before_quadrant),
-                       static_cast<int64_t>(s->quadrant), s->overall.value_or(-1), s->csm_owner, now});
+      BindAll(change, {s->account_id, FormatDay(s->as_of), Stored(before_band),
+                       Stored(s->band), Stored(before_quadrant),
+                       Stored(s->quadrant), s->overall.value_or(-1), s->csm_owner, now});
       if (!s->overall) change.setNull(7, sql::DataType::DOUBLE);
       change.executeUpdate();
       ++changes;
@@ -612,19 +644,19 @@ absl::StatusOr<std::vector<StoredScore>> MysqlHealthRepository::ListLatest(const
   std::vector<SqlParam> params = {f.after_account_id};
   if (f.band) {
     where.push_back("band = ?");
-    params.emplace_back(static_cast<int64_t>(*f.band));
+    params.emplace_back(Stored(*f.band));
   }
   if (f.quadrant) {
     where.push_back("quadrant = ?");
-    params.emplace_back(static_cast<int64_t>(*f.quadrant));
+    params.emplace_back(Stored(*f.quadrant));
   }
   if (f.trend) {
     where.push_back("trend = ?");
-    params.emplace_back(static_cast<int64_t>(*f.trend));
+    params.emplace_back(Stored(*f.trend));
   }
   if (f.value_level) {
     where.push_back("value_level = ?");
-    params.emplace_back(static_cast<int64_t>(*f.value_level));
+    params.emplace_back(Stored(*f.value_level));
   }
   if (!f.csm_owner.empty()) {
     where.push_back("csm_owner = ?");
@@ -675,10 +707,10 @@ absl::StatusOr<std::vector<HealthChangeRecord>> MysqlHealthRepository::ChangesAf
       c.sequence = rs.getInt64(1);
       c.account_id = rs.getString(2);
       c.as_of = Day(rs, 3);
-      c.previous_band = static_cast<Band>(rs.getInt(4));
-      c.band = static_cast<Band>(rs.getInt(5));
-      c.previous_quadrant = static_cast<Quadrant>(rs.getInt(6));
-      c.quadrant = static_cast<Quadrant>(rs.getInt(7));
+      c.previous_band = FromStored<Band>(rs.getInt(4));
+      c.band = FromStored<Band>(rs.getInt(5));
+      c.previous_quadrant = FromStored<Quadrant>(rs.getInt(6));
+      c.quadrant = FromStored<Quadrant>(rs.getInt(7));
       if (!rs.isNull(8)) c.overall = rs.getDouble(8);
       c.csm_owner = rs.getString(9);
       c.time = absl::FromUnixMicros(rs.getInt64(10));
