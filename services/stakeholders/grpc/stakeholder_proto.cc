@@ -1,8 +1,75 @@
 #include "services/stakeholders/grpc/stakeholder_proto.h"
 
 #include "common/convert/type_convert.h"
+#include "common/enums/enum_map.h"
 
 namespace flywheel::stakeholders {
+namespace {
+
+constexpr EnumMap<Role, pb::Role, 4> kProtoRole{{{{Role::kOwner, pb::ROLE_OWNER},
+                                                  {Role::kChampion, pb::ROLE_CHAMPION},
+                                                  {Role::kEnabler, pb::ROLE_ENABLER},
+                                                  {Role::kProducer, pb::ROLE_PRODUCER}}}};
+constexpr EnumMap<Engagement, pb::Engagement, 5> kProtoEngagement{{{{Engagement::kUnknown, pb::ENGAGEMENT_UNKNOWN},
+                                                                    {Engagement::kAware, pb::ENGAGEMENT_AWARE},
+                                                                    {Engagement::kInvolved, pb::ENGAGEMENT_INVOLVED},
+                                                                    {Engagement::kEngaged, pb::ENGAGEMENT_ENGAGED},
+                                                                    {Engagement::kAdvocate, pb::ENGAGEMENT_ADVOCATE}}}};
+constexpr EnumMap<RaciLetter, pb::RaciLetter, 4> kProtoLetter{
+    {{{RaciLetter::kResponsible, pb::RACI_LETTER_RESPONSIBLE},
+      {RaciLetter::kAccountable, pb::RACI_LETTER_ACCOUNTABLE},
+      {RaciLetter::kConsulted, pb::RACI_LETTER_CONSULTED},
+      {RaciLetter::kInformed, pb::RACI_LETTER_INFORMED}}}};
+constexpr EnumMap<Impact, pb::Impact, 3> kProtoImpact{{{{Impact::kPositive, pb::IMPACT_POSITIVE},
+                                                        {Impact::kNegative, pb::IMPACT_NEGATIVE},
+                                                        {Impact::kNeutral, pb::IMPACT_NEUTRAL}}}};
+constexpr EnumMap<AdkarStage, pb::AdkarStage, 5> kProtoStage{{{{AdkarStage::kAwareness, pb::ADKAR_STAGE_AWARENESS},
+                                                               {AdkarStage::kDesire, pb::ADKAR_STAGE_DESIRE},
+                                                               {AdkarStage::kKnowledge, pb::ADKAR_STAGE_KNOWLEDGE},
+                                                               {AdkarStage::kAbility, pb::ADKAR_STAGE_ABILITY},
+                                                               {AdkarStage::kReinforcement, pb::ADKAR_STAGE_REINFORCEMENT}}}};
+constexpr EnumMap<FollowUpKind, pb::FollowUpKind, 4> kProtoFollowUp{
+    {{{FollowUpKind::kTrainingContent, pb::FOLLOW_UP_KIND_TRAINING_CONTENT},
+      {FollowUpKind::kFocusChange, pb::FOLLOW_UP_KIND_FOCUS_CHANGE},
+      {FollowUpKind::kCommunication, pb::FOLLOW_UP_KIND_COMMUNICATION},
+      {FollowUpKind::kOrganisationalChange, pb::FOLLOW_UP_KIND_ORGANISATIONAL_CHANGE}}}};
+constexpr EnumMap<MetricTrend, pb::Trend, 4> kProtoTrend{{{{MetricTrend::kUnknown, pb::TREND_UNKNOWN},
+                                                           {MetricTrend::kUp, pb::TREND_UP},
+                                                           {MetricTrend::kFlat, pb::TREND_FLAT},
+                                                           {MetricTrend::kDown, pb::TREND_DOWN}}}};
+static_assert(kProtoRole.OneToOne() && kProtoEngagement.OneToOne() && kProtoLetter.OneToOne() &&
+              kProtoImpact.OneToOne() && kProtoStage.OneToOne() && kProtoFollowUp.OneToOne() && kProtoTrend.OneToOne());
+
+}  // namespace
+
+pb::Role ToProto(Role role) { return kProtoRole.To(role); }
+pb::Engagement ToProto(Engagement engagement) { return kProtoEngagement.To(engagement); }
+pb::RaciLetter ToProto(RaciLetter letter) { return kProtoLetter.To(letter); }
+pb::Impact ToProto(Impact impact) { return kProtoImpact.To(impact); }
+pb::AdkarStage ToProto(AdkarStage stage) { return kProtoStage.To(stage); }
+pb::FollowUpKind ToProto(FollowUpKind kind) { return kProtoFollowUp.To(kind); }
+pb::Trend ToProto(MetricTrend trend) { return kProtoTrend.To(trend); }
+
+template <>
+std::optional<Role> EnumFromProto<Role>(int value, const std::string& field, FieldViolations& v) {
+  return FromRequest(kProtoRole, value, field, v);
+}
+template <>
+std::optional<Engagement> EnumFromProto<Engagement>(int value, const std::string& field, FieldViolations& v) {
+  return FromRequest(kProtoEngagement, value, field, v);
+}
+template <>
+std::optional<RaciLetter> EnumFromProto<RaciLetter>(int value, const std::string& field, FieldViolations& v) {
+  return FromRequest(kProtoLetter, value, field, v);
+}
+template <>
+std::optional<Impact> EnumFromProto<Impact>(int value, const std::string& field, FieldViolations& v) {
+  return FromRequest(kProtoImpact, value, field, v);
+}
+template <>
+std::optional<AdkarStage> EnumFromProto<AdkarStage>(int value, const std::string& field, FieldViolations& v) {
+  return FromRequest(kProtoStage, value, field, v);
+}
 
 pb::Stakeholder ToProto(const Stakeholder& s) {
   pb::Stakeholder m;
@@ -12,9 +79,9 @@ pb::Stakeholder ToProto(const Stakeholder& s) {
   m.set_email(s.email);
   m.set_title(s.title);
   m.set_function(s.function);
-  m.set_role(static_cast<pb::Role>(s.role));
+  m.set_role(ToProto(s.role));
   m.set_decision_authority(s.decision_authority);
-  m.set_engagement(static_cast<pb::Engagement>(s.engagement));
+  m.set_engagement(ToProto(s.engagement));
   m.set_primary(s.primary);
   for (const auto& [k, v] : s.external_ids) (*m.mutable_external_ids())[k] = v;
   m.set_etag(std::to_string(s.version));
@@ -32,11 +99,11 @@ Stakeholder FromProto(const pb::Stakeholder& m, FieldViolations& v) {
   s.email = m.email();
   s.title = m.title();
   s.function = m.function();
-  auto role = EnumFromProto<Role>(m.role(), pb::Role_IsValid, "role", v);
+  auto role = EnumFromProto<Role>(m.role(), "role", v);
   if (!role && m.role() == 0) v.Add("role", "is required (OWNER, CHAMPION, ENABLER or PRODUCER)");
   s.role = role.value_or(Role::kProducer);
   s.decision_authority = m.decision_authority();
-  s.engagement = EnumFromProto<Engagement>(m.engagement(), pb::Engagement_IsValid, "engagement", v)
+  s.engagement = EnumFromProto<Engagement>(m.engagement(), "engagement", v)
                      .value_or(Engagement::kUnknown);
   s.primary = m.primary();
   s.external_ids.insert(m.external_ids().begin(), m.external_ids().end());
@@ -48,11 +115,11 @@ pb::Coverage ToProto(const std::string& account_id, const Coverage& c) {
   m.set_account_id(account_id);
   for (const auto& rc : c.roles) {
     auto* r = m.add_roles();
-    r->set_role(static_cast<pb::Role>(rc.role));
+    r->set_role(ToProto(rc.role));
     r->set_stakeholders(rc.stakeholders);
     r->set_engaged(rc.engaged);
   }
-  for (Role r : c.missing_roles) m.add_missing_roles(static_cast<pb::Role>(r));
+  for (Role r : c.missing_roles) m.add_missing_roles(ToProto(r));
   m.set_complete(c.complete);
   m.set_single_threaded(c.single_threaded);
   m.set_stakeholders(c.stakeholders);
@@ -78,18 +145,18 @@ pb::ChangeInitiative ToProto(const ChangeInitiative& c) {
   for (const auto& i : c.impacts) {
     auto* out = m.add_impacts();
     out->set_stakeholder_id(i.stakeholder_id);
-    if (i.role) out->set_role(static_cast<pb::Role>(*i.role));
-    out->set_impact(static_cast<pb::Impact>(i.impact));
+    if (i.role) out->set_role(ToProto(*i.role));
+    out->set_impact(ToProto(i.impact));
   }
   m.set_needs_training(c.needs_training);
   m.set_needs_communication(c.needs_communication);
   m.set_needs_organisational_change(c.needs_organisational_change);
-  m.set_awareness(static_cast<pb::Engagement>(c.awareness));
-  m.set_stage(static_cast<pb::AdkarStage>(c.stage));
+  m.set_awareness(ToProto(c.awareness));
+  m.set_stage(ToProto(c.stage));
   for (const auto& f : c.follow_ups) {
     auto* out = m.add_follow_ups();
-    out->set_kind(static_cast<pb::FollowUpKind>(f.kind));
-    out->set_role(static_cast<pb::Role>(f.role));
+    out->set_kind(ToProto(f.kind));
+    out->set_role(ToProto(f.role));
     out->set_assignee_stakeholder_id(f.assignee_stakeholder_id);
     out->set_description(f.description);
   }
@@ -112,7 +179,7 @@ pb::BriefingMetric ToProto(const BriefingMetric& b) {
     m.set_previous(b.previous->value);
     *m.mutable_previous_day() = convert::ToProto(b.previous->day);
   }
-  m.set_trend(static_cast<pb::Trend>(b.trend));
+  m.set_trend(ToProto(b.trend));
   return m;
 }
 

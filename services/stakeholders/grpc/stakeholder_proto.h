@@ -1,6 +1,9 @@
 // Stakeholder domain ⇄ flywheel.stakeholders.v1 conversions, each written once.
 #pragma once
 
+#include <optional>
+#include <string>
+
 #include "common/status/errors.h"
 #include "flywheel/stakeholders/v1/stakeholders.pb.h"
 #include "services/stakeholders/domain/briefing.h"
@@ -12,17 +15,29 @@ namespace flywheel::stakeholders {
 
 namespace pb = ::flywheel::stakeholders::v1;
 
-// The domain enums number their values as the proto enums do (0 is UNSPECIFIED), so each
-// conversion is a cast after the value is checked.
+// The stakeholder enums on the wire, each pairing written once in a table (see
+// common/enums/enum_map.h).
+pb::Role ToProto(Role role);
+pb::Engagement ToProto(Engagement engagement);
+pb::RaciLetter ToProto(RaciLetter letter);
+pb::Impact ToProto(Impact impact);
+pb::AdkarStage ToProto(AdkarStage stage);
+pb::FollowUpKind ToProto(FollowUpKind kind);
+pb::Trend ToProto(MetricTrend trend);
+// A request's enum field (Role, Engagement, RaciLetter, Impact, AdkarStage): nullopt when unset;
+// a violation on `field` for a number the contract does not define.
 template <typename Domain>
-std::optional<Domain> EnumFromProto(int value, bool (*is_valid)(int), const std::string& field, FieldViolations& v) {
-  if (value == 0) return std::nullopt;
-  if (!is_valid(value)) {
-    v.Add(field, std::to_string(value) + " is not a known value");
-    return std::nullopt;
-  }
-  return static_cast<Domain>(value);
-}
+std::optional<Domain> EnumFromProto(int value, const std::string& field, FieldViolations& v);
+template <>
+std::optional<Role> EnumFromProto<Role>(int value, const std::string& field, FieldViolations& v);
+template <>
+std::optional<Engagement> EnumFromProto<Engagement>(int value, const std::string& field, FieldViolations& v);
+template <>
+std::optional<RaciLetter> EnumFromProto<RaciLetter>(int value, const std::string& field, FieldViolations& v);
+template <>
+std::optional<Impact> EnumFromProto<Impact>(int value, const std::string& field, FieldViolations& v);
+template <>
+std::optional<AdkarStage> EnumFromProto<AdkarStage>(int value, const std::string& field, FieldViolations& v);
 
 pb::Stakeholder ToProto(const Stakeholder& s);
 // The writable fields and account of `m`; a missing role is reported, engagement defaults to UNKNOWN.

@@ -123,8 +123,8 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::ListStakeholders(grpc::Callbac
     StakeholderQuery q;
     q.account_id = request->account_id();
     ids::RequireId(q.account_id, "acc", "account_id", v);
-    q.role = EnumFromProto<Role>(request->role(), pb::Role_IsValid, "role", v);
-    q.engagement = EnumFromProto<Engagement>(request->engagement(), pb::Engagement_IsValid, "engagement", v);
+    q.role = EnumFromProto<Role>(request->role(), "role", v);
+    q.engagement = EnumFromProto<Engagement>(request->engagement(), "engagement", v);
     q.show_deleted = request->show_deleted();
     auto page_size = paging::NormalizePageSize(request->page_size());
     v.AddFrom(page_size.status());
@@ -381,7 +381,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::SetRaciAssignments(grpc::Callb
     std::vector<RaciAssignment> assignments;
     for (int i = 0; i < request->assignments_size(); ++i) {
       const auto& a = request->assignments(i);
-      auto letter = EnumFromProto<RaciLetter>(a.letter(), pb::RaciLetter_IsValid, absl::StrCat("assignments[", i, "].letter"), v);
+      auto letter = EnumFromProto<RaciLetter>(a.letter(), absl::StrCat("assignments[", i, "].letter"), v);
       if (!letter && a.letter() == 0) v.Add(absl::StrCat("assignments[", i, "].letter"), "is required");
       ids::RequireId(a.stakeholder_id(), "stk", absl::StrCat("assignments[", i, "].stakeholder_id"), v);
       assignments.push_back({a.stakeholder_id(), letter.value_or(RaciLetter::kInformed)});
@@ -423,7 +423,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::GetRaciMatrix(grpc::CallbackSe
         auto it = column.find(a.stakeholder_id);
         // A stakeholder holding both R and A shows A, the stronger letter.
         if (it != column.end() && (out->letters(it->second) != pb::RACI_LETTER_ACCOUNTABLE)) {
-          out->set_letters(it->second, static_cast<pb::RaciLetter>(a.letter));
+          out->set_letters(it->second, ToProto(a.letter));
         }
       }
     }
@@ -437,7 +437,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::GetBriefing(grpc::CallbackServ
   return RunUnary(ctx, context_, "GetBriefing", [=]() -> absl::Status {
     FieldViolations v;
     std::string account_id = request->account_id();
-    std::optional<Role> role = EnumFromProto<Role>(request->role(), pb::Role_IsValid, "role", v);
+    std::optional<Role> role = EnumFromProto<Role>(request->role(), "role", v);
     std::optional<absl::CivilDay> as_of;
     if (request->has_as_of()) as_of = convert::FromProto(request->as_of(), "as_of", v);
     if (!request->stakeholder_id().empty()) {
@@ -459,7 +459,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::GetBriefing(grpc::CallbackServ
     absl::CivilDay day = as_of.value_or(absl::ToCivilDay(context_.clock.Now(), kUtc));
 
     response->set_account_id(account_id);
-    response->set_role(static_cast<pb::Role>(*role));
+    response->set_role(ToProto(*role));
     for (const auto& s : *live) {
       if (s.role == *role) *response->add_stakeholders() = ToProto(s);
     }
@@ -534,16 +534,16 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateChangeInitiative(grpc::C
     c.needs_training = m.needs_training();
     c.needs_communication = m.needs_communication();
     c.needs_organisational_change = m.needs_organisational_change();
-    c.awareness = EnumFromProto<Engagement>(m.awareness(), pb::Engagement_IsValid, "initiative.awareness", v)
+    c.awareness = EnumFromProto<Engagement>(m.awareness(), "initiative.awareness", v)
                       .value_or(Engagement::kUnknown);
     for (int i = 0; i < m.impacts_size(); ++i) {
       const auto& imp = m.impacts(i);
       std::string field = absl::StrCat("initiative.impacts[", i, "]");
       StakeholderImpact out;
       out.stakeholder_id = imp.stakeholder_id();
-      out.role = EnumFromProto<Role>(imp.role(), pb::Role_IsValid, field + ".role", v);
+      out.role = EnumFromProto<Role>(imp.role(), field + ".role", v);
       if (out.stakeholder_id.empty() == !out.role.has_value()) v.Add(field, "names exactly one of stakeholder_id or role");
-      auto impact = EnumFromProto<Impact>(imp.impact(), pb::Impact_IsValid, field + ".impact", v);
+      auto impact = EnumFromProto<Impact>(imp.impact(), field + ".impact", v);
       if (!impact && imp.impact() == 0) v.Add(field + ".impact", "is required");
       out.impact = impact.value_or(Impact::kNeutral);
       c.impacts.push_back(out);
@@ -614,7 +614,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::AdvanceAdkarStage(grpc::Callba
   return RunUnary(ctx, context_, "AdvanceAdkarStage", [=]() -> absl::Status {
     FieldViolations v;
     ids::RequireId(request->id(), "chg", "id", v);
-    auto to = EnumFromProto<AdkarStage>(request->to_stage(), pb::AdkarStage_IsValid, "to_stage", v);
+    auto to = EnumFromProto<AdkarStage>(request->to_stage(), "to_stage", v);
     if (!to && request->to_stage() == 0) v.Add("to_stage", "is required");
     if (!v.empty()) return v.ToStatus();
     auto advanced = repository_.UpdateInitiative(

@@ -13,11 +13,44 @@
 #include "common/db/record_batches.h"
 #include "common/db/request_log.h"
 #include "common/db/sql_params.h"
+#include "common/enums/enum_map.h"
 #include "common/ids/ids.h"
 #include "common/status/errors.h"
 
 namespace flywheel::stakeholders {
 namespace {
+
+// How the stakeholder enums are stored: each pairing written once (see
+// common/enums/enum_map.h). The numbers are those of the first migration's rows.
+constexpr EnumMap<Role, int, 4> kStoredRole{
+    {{{Role::kOwner, 1}, {Role::kChampion, 2}, {Role::kEnabler, 3}, {Role::kProducer, 4}}}};
+constexpr EnumMap<Engagement, int, 5> kStoredEngagement{{{{Engagement::kUnknown, 1}, {Engagement::kAware, 2},
+                                                          {Engagement::kInvolved, 3}, {Engagement::kEngaged, 4},
+                                                          {Engagement::kAdvocate, 5}}}};
+constexpr EnumMap<RaciLetter, int, 4> kStoredLetter{{{{RaciLetter::kResponsible, 1}, {RaciLetter::kAccountable, 2},
+                                                      {RaciLetter::kConsulted, 3}, {RaciLetter::kInformed, 4}}}};
+constexpr EnumMap<Impact, int, 3> kStoredImpact{
+    {{{Impact::kPositive, 1}, {Impact::kNegative, 2}, {Impact::kNeutral, 3}}}};
+constexpr EnumMap<AdkarStage, int, 5> kStoredStage{{{{AdkarStage::kAwareness, 1}, {AdkarStage::kDesire, 2},
+                                                     {AdkarStage::kKnowledge, 3}, {AdkarStage::kAbility, 4},
+                                                     {AdkarStage::kReinforcement, 5}}}};
+constexpr EnumMap<FollowUpKind, int, 4> kStoredFollowUp{
+    {{{FollowUpKind::kTrainingContent, 1}, {FollowUpKind::kFocusChange, 2}, {FollowUpKind::kCommunication, 3},
+      {FollowUpKind::kOrganisationalChange, 4}}}};
+static_assert(kStoredRole.OneToOne() && kStoredEngagement.OneToOne() && kStoredLetter.OneToOne() &&
+              kStoredImpact.OneToOne() && kStoredStage.OneToOne() && kStoredFollowUp.OneToOne());
+
+int64_t Stored(Role v) { return kStoredRole.To(v); }
+int64_t Stored(Engagement v) { return kStoredEngagement.To(v); }
+int64_t Stored(RaciLetter v) { return kStoredLetter.To(v); }
+int64_t Stored(Impact v) { return kStoredImpact.To(v); }
+int64_t Stored(AdkarStage v) { return kStoredStage.To(v); }
+int64_t Stored(FollowUpKind v) { return kStoredFollowUp.To(v); }
+// A stored number this build does not know reads as the enum's first value.
+template <typename E, size_t N>
+E FromStored(const EnumMap<E, int, N>& map, int stored) {
+  return map.From(stored).value_or(map.pairs[0].first);
+}
 
 using db::BindAll;
 using db::Connection;
@@ -40,9 +73,9 @@ Stakeholder ReadRow(sql::ResultSet& rs) {
   s.email = rs.getString(4);
   s.title = rs.getString(5);
   s.function = rs.getString(6);
-  s.role = static_cast<Role>(rs.getInt(7));
+  s.role = FromStored(kStoredRole, rs.getInt(7));
   s.decision_authority = rs.getBoolean(8);
-  s.engagement = static_cast<Engagement>(rs.getInt(9));
+  s.engagement = FromStored(kStoredEngagement, rs.getInt(9));
   s.primary = rs.getBoolean(10);
   s.version = rs.getInt64(11);
   s.create_time = absl::FromUnixMicros(rs.getInt64(12));
@@ -52,8 +85,8 @@ Stakeholder ReadRow(sql::ResultSet& rs) {
 }
 
 void BindRow(sql::PreparedStatement& stmt, const Stakeholder& s) {
-  BindAll(stmt, {s.account_id, s.id, s.name, s.email, s.title, s.function, static_cast<int64_t>(s.role),
-                 static_cast<int64_t>(s.decision_authority), static_cast<int64_t>(s.engagement),
+  BindAll(stmt, {s.account_id, s.id, s.name, s.email, s.title, s.function, Stored(s.role),
+                 static_cast<int64_t>(s.decision_authority), Stored(s.engagement),
                  static_cast<int64_t>(s.primary), s.version, absl::ToUnixMicros(s.create_time),
                  absl::ToUnixMicros(s.update_time), int64_t{0}});
   if (s.delete_time) {
@@ -198,15 +231,15 @@ void ReadInitiativeChildren(Connection& conn, std::vector<ChangeInitiative>& lis
                {c.account_id, c.id}, [&](sql::ResultSet& rs) {
                  StakeholderImpact i;
                  i.stakeholder_id = rs.getString(1);
-                 if (rs.getInt(2) != 0) i.role = static_cast<Role>(rs.getInt(2));
-                 i.impact = static_cast<Impact>(rs.getInt(3));
+                 if (rs.getInt(2) != 0) i.role = FromStored(kStoredRole, rs.getInt(2));
+                 i.impact = FromStored(kStoredImpact, rs.getInt(3));
                  c.impacts.push_back(i);
                });
     ForEachRow(conn,
                "SELECT kind, role, assignee_stakeholder_id, description FROM initiative_follow_ups"
                " WHERE account_id = ? AND initiative_id = ? ORDER BY position",
                {c.account_id, c.id}, [&](sql::ResultSet& rs) {
-                 c.follow_ups.push_back({static_cast<FollowUpKind>(rs.getInt(1)), static_cast<Role>(rs.getInt(2)),
+                 c.follow_ups.push_back({FromStored(kStoredFollowUp, rs.getInt(1)), FromStored(kStoredRole, rs.getInt(2)),
                                          rs.getString(3), rs.getString(4)});
                });
   }
@@ -230,8 +263,8 @@ std::vector<ChangeInitiative> SelectInitiatives(Connection& conn, const std::str
                c.needs_training = rs.getBoolean(6);
                c.needs_communication = rs.getBoolean(7);
                c.needs_organisational_change = rs.getBoolean(8);
-               c.awareness = static_cast<Engagement>(rs.getInt(9));
-               c.stage = static_cast<AdkarStage>(rs.getInt(10));
+               c.awareness = FromStored(kStoredEngagement, rs.getInt(9));
+               c.stage = FromStored(kStoredStage, rs.getInt(10));
                c.create_time = absl::FromUnixMicros(rs.getInt64(11));
                c.update_time = absl::FromUnixMicros(rs.getInt64(12));
                out.push_back(std::move(c));
@@ -265,11 +298,11 @@ absl::StatusOr<std::vector<Stakeholder>> MysqlStakeholderRepository::List(const 
   if (!q.show_deleted) where.push_back("delete_time_us IS NULL");
   if (q.role) {
     where.push_back("role = ?");
-    params.emplace_back(static_cast<int64_t>(*q.role));
+    params.emplace_back(Stored(*q.role));
   }
   if (q.engagement) {
     where.push_back("engagement = ?");
-    params.emplace_back(static_cast<int64_t>(*q.engagement));
+    params.emplace_back(Stored(*q.engagement));
   }
   if (q.after) {
     where.push_back("(name > ? OR (name = ? AND stakeholder_id > ?))");
@@ -365,7 +398,7 @@ absl::Status MysqlStakeholderRepository::SetAssignments(const RaciActivity& a, c
     for (const auto& r : list) {
       auto& ins = conn.Prepare(
           "INSERT INTO raci_assignments (account_id, activity_id, stakeholder_id, letter) VALUES (?, ?, ?, ?)");
-      BindAll(ins, {a.account_id, a.id, r.stakeholder_id, static_cast<int64_t>(r.letter)});
+      BindAll(ins, {a.account_id, a.id, r.stakeholder_id, Stored(r.letter)});
       ins.executeUpdate();
     }
     db::WriteAudit(conn, {a.id, a.account_id, "SET_ASSIGNMENTS", {"assignments"}}, context);
@@ -386,7 +419,7 @@ absl::StatusOr<std::vector<RaciRow>> MysqlStakeholderRepository::Matrix(const st
                [&](sql::ResultSet& rs) {
                  auto it = index.find(rs.getString(1));
                  if (it != index.end()) {
-                   rows[it->second].assignments.push_back({rs.getString(2), static_cast<RaciLetter>(rs.getInt(3))});
+                   rows[it->second].assignments.push_back({rs.getString(2), FromStored(kStoredLetter, rs.getInt(3))});
                  }
                });
     return absl::OkStatus();
@@ -401,8 +434,8 @@ absl::Status MysqlStakeholderRepository::CreateInitiative(const ChangeInitiative
                                            Placeholders(12), ")"));
     BindAll(stmt, {c.account_id, c.id, c.owner_stakeholder_id, c.title, c.description,
                    static_cast<int64_t>(c.needs_training), static_cast<int64_t>(c.needs_communication),
-                   static_cast<int64_t>(c.needs_organisational_change), static_cast<int64_t>(c.awareness),
-                   static_cast<int64_t>(c.stage), absl::ToUnixMicros(c.create_time), absl::ToUnixMicros(c.update_time)});
+                   static_cast<int64_t>(c.needs_organisational_change), Stored(c.awareness),
+                   Stored(c.stage), absl::ToUnixMicros(c.create_time), absl::ToUnixMicros(c.update_time)});
     stmt.executeUpdate();
     for (size_t i = 0; i < c.impacts.size(); ++i) {
       auto& ins = conn.Prepare(
@@ -410,7 +443,7 @@ absl::Status MysqlStakeholderRepository::CreateInitiative(const ChangeInitiative
           " VALUES (?, ?, ?, ?, ?, ?)");
       const auto& imp = c.impacts[i];
       BindAll(ins, {c.account_id, c.id, static_cast<int64_t>(i), imp.stakeholder_id,
-                    static_cast<int64_t>(imp.role ? static_cast<int>(*imp.role) : 0), static_cast<int64_t>(imp.impact)});
+                    imp.role ? Stored(*imp.role) : int64_t{0}, Stored(imp.impact)});
       ins.executeUpdate();
     }
     for (size_t i = 0; i < c.follow_ups.size(); ++i) {
@@ -418,8 +451,8 @@ absl::Status MysqlStakeholderRepository::CreateInitiative(const ChangeInitiative
           "INSERT INTO initiative_follow_ups (account_id, initiative_id, position, kind, role, assignee_stakeholder_id,"
           " description) VALUES (?, ?, ?, ?, ?, ?, ?)");
       const auto& f = c.follow_ups[i];
-      BindAll(ins, {c.account_id, c.id, static_cast<int64_t>(i), static_cast<int64_t>(f.kind),
-                    static_cast<int64_t>(f.role), f.assignee_stakeholder_id, f.description});
+      BindAll(ins, {c.account_id, c.id, static_cast<int64_t>(i), Stored(f.kind),
+                    Stored(f.role), f.assignee_stakeholder_id, f.description});
       ins.executeUpdate();
     }
     db::WriteAudit(conn, {c.id, c.account_id, "CREATE", {}}, context);
@@ -458,7 +491,7 @@ absl::StatusOr<ChangeInitiative> MysqlStakeholderRepository::UpdateInitiative(
     if (absl::Status s = mutate(c); !s.ok()) return s;
     c.update_time = context.now;
     auto& stmt = conn.Prepare("UPDATE change_initiatives SET stage = ?, update_time_us = ? WHERE initiative_id = ?");
-    BindAll(stmt, {static_cast<int64_t>(c.stage), absl::ToUnixMicros(context.now), id});
+    BindAll(stmt, {Stored(c.stage), absl::ToUnixMicros(context.now), id});
     stmt.executeUpdate();
     db::WriteAudit(conn, {c.id, c.account_id, "UPDATE", {"stage"}}, context);
     result = c;
