@@ -5,18 +5,28 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/convert/type_convert.h"
+#include "common/enums/enum_map.h"
 
 namespace flywheel::accounts {
 
-pb::LifecycleStage StageToProto(LifecycleStage stage) { return static_cast<pb::LifecycleStage>(stage); }
+namespace {
+
+// The lifecycle stage on the wire (see common/enums/enum_map.h).
+constexpr EnumMap<LifecycleStage, pb::LifecycleStage, 6> kProtoStage{
+    {{{LifecycleStage::kSales, pb::LIFECYCLE_STAGE_SALES},
+      {LifecycleStage::kOnboarding, pb::LIFECYCLE_STAGE_ONBOARDING},
+      {LifecycleStage::kAdoption, pb::LIFECYCLE_STAGE_ADOPTION},
+      {LifecycleStage::kValue, pb::LIFECYCLE_STAGE_VALUE},
+      {LifecycleStage::kRenewal, pb::LIFECYCLE_STAGE_RENEWAL},
+      {LifecycleStage::kChurned, pb::LIFECYCLE_STAGE_CHURNED}}}};
+static_assert(kProtoStage.OneToOne());
+
+}  // namespace
+
+pb::LifecycleStage StageToProto(LifecycleStage stage) { return kProtoStage.To(stage); }
 
 std::optional<LifecycleStage> StageFromProto(int value, const std::string& field, FieldViolations& violations) {
-  if (value == pb::LIFECYCLE_STAGE_UNSPECIFIED) return std::nullopt;
-  if (!pb::LifecycleStage_IsValid(value)) {
-    violations.Add(field, absl::StrCat(value, " is not a lifecycle stage"));
-    return std::nullopt;
-  }
-  return static_cast<LifecycleStage>(value);
+  return FromRequest(kProtoStage, value, field, violations);
 }
 
 namespace {

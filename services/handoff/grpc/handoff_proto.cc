@@ -6,13 +6,41 @@
 namespace flywheel::handoff {
 namespace {
 
-// Domain enums are numbered like their proto counterparts (UNSPECIFIED = 0 has no domain value).
-template <typename Domain, typename Proto>
-std::optional<Domain> FromNumber(Proto value, int last) {
-  int n = static_cast<int>(value);
-  if (n < 1 || n > last) return std::nullopt;
-  return static_cast<Domain>(n);
-}
+constexpr EnumMap<Team, pb::Team, 4> kProtoTeam{{{{Team::kSales, pb::TEAM_SALES},
+                                                  {Team::kImplementation, pb::TEAM_IMPLEMENTATION},
+                                                  {Team::kCustomerSuccess, pb::TEAM_CUSTOMER_SUCCESS},
+                                                  {Team::kSupport, pb::TEAM_SUPPORT}}}};
+constexpr EnumMap<HandoffState, pb::HandoffState, 5> kProtoState{{{{HandoffState::kDraft, pb::HANDOFF_STATE_DRAFT},
+                                                                   {HandoffState::kSubmitted, pb::HANDOFF_STATE_SUBMITTED},
+                                                                   {HandoffState::kAccepted, pb::HANDOFF_STATE_ACCEPTED},
+                                                                   {HandoffState::kRejected, pb::HANDOFF_STATE_REJECTED},
+                                                                   {HandoffState::kCancelled, pb::HANDOFF_STATE_CANCELLED}}}};
+constexpr EnumMap<Rule, pb::RuleKind, 10> kProtoRule{
+    {{{Rule::kNoPresenceAfterHandoff, pb::RULE_KIND_NO_PRESENCE_AFTER_HANDOFF},
+      {Rule::kMilestoneOverdue, pb::RULE_KIND_MILESTONE_OVERDUE},
+      {Rule::kLowPresence, pb::RULE_KIND_LOW_PRESENCE},
+      {Rule::kDetractor, pb::RULE_KIND_DETRACTOR},
+      {Rule::kCaptive, pb::RULE_KIND_CAPTIVE},
+      {Rule::kDormant, pb::RULE_KIND_DORMANT},
+      {Rule::kValueGap, pb::RULE_KIND_VALUE_GAP},
+      {Rule::kHandoffStalled, pb::RULE_KIND_HANDOFF_STALLED},
+      {Rule::kRoleGap, pb::RULE_KIND_ROLE_GAP},
+      {Rule::kHealthDrop, pb::RULE_KIND_HEALTH_DROP}}}};
+constexpr EnumMap<Severity, pb::Severity, 3> kProtoSeverity{
+    {{{Severity::kLow, pb::SEVERITY_LOW}, {Severity::kMedium, pb::SEVERITY_MEDIUM}, {Severity::kHigh, pb::SEVERITY_HIGH}}}};
+constexpr EnumMap<Remedy, pb::RemedyKind, 7> kProtoRemedy{{{{Remedy::kCourtesyCall, pb::REMEDY_KIND_COURTESY_CALL},
+                                                            {Remedy::kContent, pb::REMEDY_KIND_CONTENT},
+                                                            {Remedy::kTraining, pb::REMEDY_KIND_TRAINING},
+                                                            {Remedy::kRelationship, pb::REMEDY_KIND_RELATIONSHIP},
+                                                            {Remedy::kEducation, pb::REMEDY_KIND_EDUCATION},
+                                                            {Remedy::kExecReview, pb::REMEDY_KIND_EXEC_REVIEW},
+                                                            {Remedy::kEscalation, pb::REMEDY_KIND_ESCALATION}}}};
+constexpr EnumMap<MilestoneStatus, pb::MilestoneStatus, 3> kProtoMilestone{
+    {{{MilestoneStatus::kAchieved, pb::MILESTONE_STATUS_ACHIEVED},
+      {MilestoneStatus::kDue, pb::MILESTONE_STATUS_DUE},
+      {MilestoneStatus::kOverdue, pb::MILESTONE_STATUS_OVERDUE}}}};
+static_assert(kProtoTeam.OneToOne() && kProtoState.OneToOne() && kProtoRule.OneToOne() && kProtoSeverity.OneToOne() &&
+              kProtoRemedy.OneToOne() && kProtoMilestone.OneToOne());
 
 // An exception's status and close source on the wire (see common/enums/enum_map.h).
 constexpr EnumMap<ExceptionStatus, pb::ExceptionStatus, 5> kProtoStatus{
@@ -41,13 +69,13 @@ static_assert(kPeerQuadrant.OneToOne());
 
 }  // namespace
 
-pb::Team ToProto(Team team) { return static_cast<pb::Team>(team); }
-std::optional<Team> TeamFromProto(pb::Team team) { return FromNumber<Team>(team, 4); }
-pb::HandoffState ToProto(HandoffState state) { return static_cast<pb::HandoffState>(state); }
-pb::RuleKind ToProto(Rule rule) { return static_cast<pb::RuleKind>(rule); }
-std::optional<Rule> RuleFromProto(pb::RuleKind rule) { return FromNumber<Rule>(rule, 10); }
-pb::Severity ToProto(Severity severity) { return static_cast<pb::Severity>(severity); }
-std::optional<Severity> SeverityFromProto(pb::Severity severity) { return FromNumber<Severity>(severity, 3); }
+pb::Team ToProto(Team team) { return kProtoTeam.To(team); }
+std::optional<Team> TeamFromProto(pb::Team team) { return kProtoTeam.From(team); }
+pb::HandoffState ToProto(HandoffState state) { return kProtoState.To(state); }
+pb::RuleKind ToProto(Rule rule) { return kProtoRule.To(rule); }
+std::optional<Rule> RuleFromProto(pb::RuleKind rule) { return kProtoRule.From(rule); }
+pb::Severity ToProto(Severity severity) { return kProtoSeverity.To(severity); }
+std::optional<Severity> SeverityFromProto(pb::Severity severity) { return kProtoSeverity.From(severity); }
 pb::ExceptionStatus ToProto(ExceptionStatus status) { return kProtoStatus.To(status); }
 std::optional<ExceptionStatus> StatusFromProto(pb::ExceptionStatus status) { return kProtoStatus.From(status); }
 
@@ -103,7 +131,7 @@ pb::MilestoneProgress ToProto(const Milestone& milestone, const MilestoneProgres
   pb::MilestoneProgress m;
   m.set_key(milestone.key);
   m.set_name(milestone.name);
-  m.set_status(static_cast<pb::MilestoneStatus>(p.status));
+  m.set_status(kProtoMilestone.To(p.status));
   if (p.achieved_day) *m.mutable_achieved_day() = convert::ToProto(*p.achieved_day);
   *m.mutable_due_day() = convert::ToProto(p.due_day);
   m.set_days_late(p.days_late);
@@ -156,7 +184,7 @@ pb::Exception ToProto(const StoredException& e, absl::CivilDay today) {
     ev->set_value(value);
   }
   pb::Remedy* remedy = m.mutable_remedy();
-  remedy->set_kind(static_cast<pb::RemedyKind>(e.finding.remedy));
+  remedy->set_kind(kProtoRemedy.To(e.finding.remedy));
   remedy->set_detail(e.finding.remedy_detail);
   remedy->set_target_role(e.finding.target_role);
   for (const auto& p : e.finding.target_people) remedy->add_target_stakeholders(p);

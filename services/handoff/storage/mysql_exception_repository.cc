@@ -7,11 +7,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/db/audit.h"
 #include "common/db/sql_params.h"
 #include "common/ids/ids.h"
-#include "common/enums/enum_map.h"
 #include "common/status/errors.h"
-#include "common/db/audit.h"
+#include "services/handoff/storage/stored_enums.h"
 
 namespace flywheel::handoff {
 namespace {
@@ -90,7 +90,7 @@ const std::string kExistingWhere = absl::StrCat("(", kActive, " OR (status = ", 
 ExistingException ReadExisting(sql::ResultSet& rs) {
   ExistingException e;
   e.id = rs.getString(1);
-  e.rule = static_cast<Rule>(rs.getInt(2));
+  e.rule = FromStored(kStoredRule, rs.getInt(2));
   e.subject = rs.getString(3);
   e.status = StatusOf(rs.getInt(4));
   e.snoozed_until = db::ReadDay(rs, 5);
@@ -106,12 +106,12 @@ StoredException ReadStored(sql::ResultSet& rs) {
   StoredException e;
   e.account_id = rs.getString(1);
   e.id = rs.getString(2);
-  e.finding.rule = static_cast<Rule>(rs.getInt(3));
+  e.finding.rule = FromStored(kStoredRule, rs.getInt(3));
   e.finding.subject = rs.getString(4);
-  e.finding.severity = static_cast<Severity>(rs.getInt(5));
+  e.finding.severity = FromStored(kStoredSeverity, rs.getInt(5));
   e.status = StatusOf(rs.getInt(6));
   e.finding.evidence = DecodeEvidence(rs.getString(7));
-  e.finding.remedy = static_cast<Remedy>(rs.getInt(8));
+  e.finding.remedy = FromStored(kStoredRemedy, rs.getInt(8));
   e.finding.remedy_detail = rs.getString(9);
   e.finding.target_role = rs.getString(10);
   e.finding.target_people = DecodePeople(rs.getString(11));
@@ -195,9 +195,9 @@ absl::StatusOr<ApplyCounts> MysqlExceptionRepository::ApplyBatch(const std::vect
         ReconcilePlan plan = Reconcile(a.findings, stored, as_of);
         for (const Finding& f : plan.open) {
           StoredException e{ids::NewId("exc"), a.account_id, f, a.assignee, ExceptionStatus::kOpen, as_of, as_of};
-          inserts.push_back({e.account_id, e.id, static_cast<int64_t>(f.rule), f.subject,
-                             static_cast<int64_t>(f.severity), EncodeEvidence(f.evidence),
-                             static_cast<int64_t>(f.remedy), f.remedy_detail, f.target_role,
+          inserts.push_back({e.account_id, e.id, Stored(f.rule), f.subject,
+                             Stored(f.severity), EncodeEvidence(f.evidence),
+                             Stored(f.remedy), f.remedy_detail, f.target_role,
                              EncodePeople(f.target_people), FormatDay(f.due_day), day, day, a.assignee,
                              Stored(ExceptionStatus::kOpen)});
           if (touched) out.push_back(std::move(e));
@@ -208,9 +208,9 @@ absl::StatusOr<ApplyCounts> MysqlExceptionRepository::ApplyBatch(const std::vect
             if (s.id == id && s.status == ExceptionStatus::kAcknowledged) was = s.status;
           }
           // The row is rewritten through its primary key; every column not listed keeps its value.
-          updates.push_back({a.account_id, id, static_cast<int64_t>(f.rule), f.subject,
-                             static_cast<int64_t>(f.severity), EncodeEvidence(f.evidence),
-                             static_cast<int64_t>(f.remedy), f.remedy_detail, f.target_role,
+          updates.push_back({a.account_id, id, Stored(f.rule), f.subject,
+                             Stored(f.severity), EncodeEvidence(f.evidence),
+                             Stored(f.remedy), f.remedy_detail, f.target_role,
                              EncodePeople(f.target_people), FormatDay(f.due_day), day, day, a.assignee,
                              Stored(ExceptionStatus::kOpen)});
           if (touched) {
@@ -275,8 +275,8 @@ absl::StatusOr<StoredException> MysqlExceptionRepository::Get(const std::string&
 absl::StatusOr<std::vector<StoredException>> MysqlExceptionRepository::List(const ExceptionQuery& q) {
   db::WhereClause where;
   if (q.status) where.Add("status = ?", {Stored(*q.status)});
-  if (q.severity) where.Add("severity = ?", {static_cast<int64_t>(*q.severity)});
-  if (q.rule) where.Add("rule = ?", {static_cast<int64_t>(*q.rule)});
+  if (q.severity) where.Add("severity = ?", {Stored(*q.severity)});
+  if (q.rule) where.Add("rule = ?", {Stored(*q.rule)});
   if (!q.assignee.empty()) where.Add("assignee = ?", {q.assignee});
   if (!q.account_id.empty()) where.Add("account_id = ?", {q.account_id});
   if (q.overdue_on) where.Add(absl::StrCat(kOverdueStatuses, " AND due_day < ?"), {FormatDay(*q.overdue_on)});

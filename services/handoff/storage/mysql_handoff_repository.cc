@@ -4,10 +4,11 @@
 #include <cppconn/resultset.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/db/audit.h"
 #include "common/db/request_log.h"
 #include "common/db/sql_params.h"
 #include "common/status/errors.h"
-#include "common/db/audit.h"
+#include "services/handoff/storage/stored_enums.h"
 
 namespace flywheel::handoff {
 namespace {
@@ -102,12 +103,12 @@ Handoff ReadHandoff(sql::ResultSet& rs) {
   Handoff h;
   h.id = rs.getString(1);
   h.account_id = rs.getString(2);
-  h.from_team = static_cast<Team>(rs.getInt(3));
-  h.to_team = static_cast<Team>(rs.getInt(4));
+  h.from_team = FromStored(kStoredTeam, rs.getInt(3));
+  h.to_team = FromStored(kStoredTeam, rs.getInt(4));
   h.sending_owner = rs.getString(5);
   h.receiving_owner = rs.getString(6);
   h.success_criteria = rs.getString(7);
-  h.state = static_cast<HandoffState>(rs.getInt(8));
+  h.state = FromStored(kStoredState, rs.getInt(8));
   h.reject_reason = rs.getString(9);
   h.sla_days = rs.getInt(10);
   h.submit_time = OptionalTime(rs, 11);
@@ -119,8 +120,8 @@ Handoff ReadHandoff(sql::ResultSet& rs) {
 }
 
 std::vector<SqlParam> HandoffValues(const Handoff& h) {
-  return {static_cast<int64_t>(h.from_team), static_cast<int64_t>(h.to_team), h.sending_owner, h.receiving_owner,
-          h.success_criteria, static_cast<int64_t>(h.state), h.reject_reason, static_cast<int64_t>(h.sla_days),
+  return {Stored(h.from_team), Stored(h.to_team), h.sending_owner, h.receiving_owner,
+          h.success_criteria, Stored(h.state), h.reject_reason, static_cast<int64_t>(h.sla_days),
           MicrosOrZero(h.submit_time), MicrosOrZero(SlaDue(h)), MicrosOrZero(h.accept_time), h.version,
           Micros(h.update_time)};
 }
@@ -134,10 +135,10 @@ std::map<Rule, StoredRule> LoadRules(Connection& conn, bool for_update) {
              absl::StrCat("SELECT rule, enabled, severity, sla_days, threshold, version FROM exception_rules",
                           for_update ? " FOR UPDATE" : ""),
              {}, [&](sql::ResultSet& rs) {
-               Rule rule = static_cast<Rule>(rs.getInt(1));
+               Rule rule = FromStored(kStoredRule, rs.getInt(1));
                auto it = out.find(rule);
                if (it == out.end()) return;
-               it->second = {{rule, rs.getBoolean(2), static_cast<Severity>(rs.getInt(3)), rs.getInt(4), rs.getDouble(5)},
+               it->second = {{rule, rs.getBoolean(2), FromStored(kStoredSeverity, rs.getInt(3)), rs.getInt(4), rs.getDouble(5)},
                              rs.getInt64(6)};
              });
   return out;
@@ -311,11 +312,11 @@ absl::StatusOr<Handoff> MysqlHandoffRepository::GetHandoff(const std::string& id
 
 absl::StatusOr<std::vector<Handoff>> MysqlHandoffRepository::ListHandoffs(const HandoffQuery& q) {
   db::WhereClause where;
-  if (q.state) where.Add("state = ?", {static_cast<int64_t>(*q.state)});
-  if (q.team) where.Add("(from_team = ? OR to_team = ?)", {static_cast<int64_t>(*q.team), static_cast<int64_t>(*q.team)});
+  if (q.state) where.Add("state = ?", {Stored(*q.state)});
+  if (q.team) where.Add("(from_team = ? OR to_team = ?)", {Stored(*q.team), Stored(*q.team)});
   if (!q.owner.empty()) where.Add("(sending_owner = ? OR receiving_owner = ?)", {q.owner, q.owner});
   if (!q.account_id.empty()) where.Add("account_id = ?", {q.account_id});
-  if (q.overdue_at) where.Add("state = 2 AND sla_due_time_us < ?", {Micros(*q.overdue_at)});
+  if (q.overdue_at) where.Add(absl::StrCat("state = ", Stored(HandoffState::kSubmitted), " AND sla_due_time_us < ?"), {Micros(*q.overdue_at)});
   if (q.before) where.Add("(create_time_us, handoff_id) < (?, ?)", {q.before->first, q.before->second});
   where.params.emplace_back(static_cast<int64_t>(q.limit));
   return db::QueryRows<Handoff>(pool_,
@@ -365,7 +366,7 @@ absl::StatusOr<std::map<std::string, std::vector<Handoff>>> MysqlHandoffReposito
   absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
     ForEachRow(conn,
                absl::StrCat("SELECT ", kHandoffColumns, " FROM handoffs WHERE account_id IN (",
-                            Placeholders(account_ids.size()), ") AND state = 2 AND sla_due_time_us < ?"),
+                            Placeholders(account_ids.size()), ") AND state = ", Stored(HandoffState::kSubmitted), " AND sla_due_time_us < ?"),
                params, [&](sql::ResultSet& rs) {
                  Handoff h = ReadHandoff(rs);
                  out[h.account_id].push_back(std::move(h));
@@ -403,8 +404,8 @@ absl::StatusOr<StoredRule> MysqlHandoffRepository::UpdateRule(Rule rule,
         "INSERT INTO exception_rules (rule, enabled, severity, sla_days, threshold, version) VALUES (?, ?, ?, ?, ?, ?)"
         " ON DUPLICATE KEY UPDATE enabled = VALUES(enabled), severity = VALUES(severity), sla_days = VALUES(sla_days),"
         " threshold = VALUES(threshold), version = VALUES(version)");
-    BindAll(stmt, {static_cast<int64_t>(rule), static_cast<int64_t>(r.config.enabled),
-                   static_cast<int64_t>(r.config.severity), static_cast<int64_t>(r.config.sla_days), r.config.threshold,
+    BindAll(stmt, {Stored(rule), static_cast<int64_t>(r.config.enabled),
+                   Stored(r.config.severity), static_cast<int64_t>(r.config.sla_days), r.config.threshold,
                    r.version});
     stmt.executeUpdate();
     db::WriteAudit(conn, {RuleName(rule), "", "UPDATE", changed}, context);
