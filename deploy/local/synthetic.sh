@@ -18,7 +18,7 @@ BEGIN {
   acc = out "/accounts.csv"; sig = out "/signals.csv"; stk = out "/stakeholders.csv"; pth = out "/paths.csv"
   print "external_id,name,parent_external_id,segment,industry,region,arr_currency,arr_minor_units,licensed_seats,lifecycle_stage,csm_owner,contract_start,renewal_date,value_target_minor_units,value_target_description,labels" > acc
   print "kind,day,metric,value,id,respondent,reason,account" > sig
-  print "account_id,name,email,title,function,role,engagement,decision_authority" > stk
+  print "account_id,name,email,title,function,role,engagement,decision_authority,enabler_focus" > stk
   print "account,start_day" > pth
   split("SMB Mid-Market Enterprise", segment, " ")
   split("Utilities Telecoms Retail Insurance Banking Travel", industry, " ")
@@ -47,9 +47,9 @@ BEGIN {
     realised = int(target * use * (0.3 + rnd() * 0.6))
     printf "value,%s,GBP,%d,value-1,,savings,%s\n", day[205], int(realised / 2), ext >> sig
     printf "value,%s,GBP,%d,value-2,,savings,%s\n", day[235], realised - int(realised / 2), ext >> sig
-    if (rnd() < 0.8) printf "%s,Owner %05d,owner@%s.example,Operations Director,Operations,owner,engaged,true\n", ext, i, ext >> stk
-    if (rnd() < 0.8) printf "%s,Champion %05d,champion@%s.example,Contact Centre Manager,Operations,champion,involved,false\n", ext, i, ext >> stk
-    if (rnd() < 0.5) printf "%s,Enabler %05d,ld@%s.example,L&D Manager,L&D,enabler,aware,false\n", ext, i, ext >> stk
+    if (rnd() < 0.8) printf "%s,Owner %05d,owner@%s.example,Operations Director,Operations,owner,engaged,true,\n", ext, i, ext >> stk
+    if (rnd() < 0.8) printf "%s,Champion %05d,champion@%s.example,Contact Centre Manager,Operations,champion,involved,false,\n", ext, i, ext >> stk
+    if (rnd() < 0.5) printf "%s,Enabler %05d,ld@%s.example,L&D Manager,L&D,enabler,aware,false,learning\n", ext, i, ext >> stk
     if (rnd() < 0.5) printf "%s,%s\n", ext, day[140 + int(rnd() * 95)] >> pth
   }
 }'

@@ -26,7 +26,7 @@ int Usage() {
   std::fprintf(stderr,
                "usage: flywheelctl stakeholders list ACCOUNT_ID\n"
                "       flywheelctl stakeholders load FILE.csv [--external_source SOURCE]   (rows: account_id,name,email,"
-               "title,function,role,engagement,decision_authority)\n"
+               "title,function,role,engagement,decision_authority[,enabler_focus: it|learning])\n"
                "       flywheelctl stakeholders coverage ACCOUNT_ID\n"
                "       flywheelctl stakeholders briefing STAKEHOLDER_ID [--as-of DAY]\n"
                "       flywheelctl stakeholders briefing ACCOUNT_ID --role ROLE [--as-of DAY]\n");
@@ -73,6 +73,13 @@ int Load(pb::StakeholderService::Stub& stub, AccountResolver& accounts, const Op
       ++failed;
       continue;
     }
+    pb::EnablerFocus focus = pb::ENABLER_FOCUS_UNSPECIFIED;
+    if (std::string text = row.Get("enabler_focus"); !text.empty() &&
+        !pb::EnablerFocus_Parse(absl::StrCat("ENABLER_FOCUS_", absl::AsciiStrToUpper(text)), &focus)) {
+      RowFailed(row.line, "enabler_focus must be it or learning");
+      ++failed;
+      continue;
+    }
     std::string account = accounts.Resolve(row.Get("account_id"));
     if (account.empty()) {
       RowFailed(row.line, absl::StrCat("no account ", row.Get("account_id")));
@@ -88,6 +95,7 @@ int Load(pb::StakeholderService::Stub& stub, AccountResolver& accounts, const Op
     s->set_function(row.Get("function"));
     s->set_role(role);
     s->set_engagement(engagement);
+    s->set_enabler_focus(focus);
     std::string authority = absl::AsciiStrToLower(row.Get("decision_authority"));
     s->set_decision_authority(authority == "true" || authority == "yes");
     req.set_request_id(absl::StrCat("load:", account, ":", absl::AsciiStrToLower(row.Get("email"))));

@@ -88,9 +88,11 @@ class HandoffE2eTest : public ::testing::Test {
   }
 
   void AddStakeholder(const std::string& account, const std::string& email, spb::Role role,
-                      const std::string& function = "Operations") {
+                      const std::string& function = "Operations",
+                      spb::EnablerFocus focus = spb::ENABLER_FOCUS_UNSPECIFIED) {
     spb::CreateStakeholderRequest req;
     auto* s = req.mutable_stakeholder();
+    s->set_enabler_focus(focus);
     s->set_account_id(account);
     s->set_name(email.substr(0, email.find('@')));
     s->set_email(email);
@@ -227,7 +229,7 @@ TEST_F(HandoffE2eTest, UtilityAndSyntheticPortfolioExceptionReport) {
   AddStakeholder(utility, "olivia.grant@northbridge.example", spb::ROLE_OWNER);
   AddStakeholder(utility, "chris.patel@northbridge.example", spb::ROLE_CHAMPION);
   AddStakeholder(utility, "ian.shaw@northbridge.example", spb::ROLE_ENABLER, "IT");
-  AddStakeholder(utility, "laura.diaz@northbridge.example", spb::ROLE_ENABLER, "L&D");
+  AddStakeholder(utility, "laura.diaz@northbridge.example", spb::ROLE_ENABLER, "L&D", spb::ENABLER_FOCUS_LEARNING);
   AddStakeholder(utility, "alex.reid@northbridge.example", spb::ROLE_PRODUCER, "Contact centre");
   Assign(utility, path, absl::CivilDay(2026, 2, 1));
   Usage(utility, "active_users_28d", absl::CivilDay(2026, 2, 10), 250);

@@ -61,9 +61,10 @@ class StakeholdersE2eTest : public ::testing::Test {
   }
 
   spb::Stakeholder Add(const std::string& name, const std::string& email, spb::Role role, const std::string& function,
-                       bool authority = false) {
+                       bool authority = false, spb::EnablerFocus focus = spb::ENABLER_FOCUS_UNSPECIFIED) {
     spb::CreateStakeholderRequest req;
     auto* s = req.mutable_stakeholder();
+    s->set_enabler_focus(focus);
     s->set_account_id(utility_);
     s->set_name(name);
     s->set_email(email);
@@ -88,7 +89,8 @@ TEST_F(StakeholdersE2eTest, UtilityScenarioRolesChangeFollowUpsAndOwnerBriefing)
   spb::Stakeholder owner = Add("Olivia Grant", "olivia.grant@northbridge.example", spb::ROLE_OWNER, "Operations", true);
   spb::Stakeholder champion = Add("Chris Patel", "chris.patel@northbridge.example", spb::ROLE_CHAMPION, "Operations");
   spb::Stakeholder it = Add("Ian Shaw", "ian.shaw@northbridge.example", spb::ROLE_ENABLER, "IT");
-  spb::Stakeholder ld = Add("Laura Diaz", "laura.diaz@northbridge.example", spb::ROLE_ENABLER, "L&D");
+  spb::Stakeholder ld = Add("Laura Diaz", "laura.diaz@northbridge.example", spb::ROLE_ENABLER, "L&D", false,
+                           spb::ENABLER_FOCUS_LEARNING);
   Add("Alex Reid", "alex.reid@northbridge.example", spb::ROLE_PRODUCER, "Contact centre");
 
   spb::GetCoverageRequest cov;

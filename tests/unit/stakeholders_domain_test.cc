@@ -25,12 +25,26 @@ Stakeholder Person(std::string id, Role role, std::string name, Engagement e = E
 
 // The sample utility: Owner, Champion, two Enablers (IT and L&D), two Producers.
 std::vector<Stakeholder> Utility() {
-  return {Person("owner", Role::kOwner, "Olivia Ops Director", Engagement::kEngaged, true, "Operations"),
-          Person("champ", Role::kChampion, "Chris CC Manager", Engagement::kAdvocate, false, "Operations"),
-          Person("it", Role::kEnabler, "Ian IT Manager", Engagement::kInvolved, false, "IT"),
-          Person("ld", Role::kEnabler, "Laura L&D Manager", Engagement::kAware, false, "L&D"),
-          Person("agent", Role::kProducer, "Alex Agent", Engagement::kUnknown),
-          Person("lead", Role::kProducer, "Taylor Team Lead", Engagement::kEngaged)};
+  std::vector<Stakeholder> people = {
+      Person("owner", Role::kOwner, "Olivia Ops Director", Engagement::kEngaged, true, "Operations"),
+      Person("champ", Role::kChampion, "Chris CC Manager", Engagement::kAdvocate, false, "Operations"),
+      Person("it", Role::kEnabler, "Ian IT Manager", Engagement::kInvolved, false, "IT"),
+      Person("ld", Role::kEnabler, "Laura L&D Manager", Engagement::kAware, false, "Learning"),
+      Person("agent", Role::kProducer, "Alex Agent", Engagement::kUnknown),
+      Person("lead", Role::kProducer, "Taylor Team Lead", Engagement::kEngaged)};
+  people[2].enabler_focus = EnablerFocus::kIt;
+  people[3].enabler_focus = EnablerFocus::kLearning;  // by its focus, whatever the function says
+  return people;
+}
+
+TEST(Stakeholders, OnlyAnEnablerHasAFocus) {
+  Stakeholder champion = Person("champ", Role::kChampion, "Chris", Engagement::kAware, false, "L&D");
+  EXPECT_FALSE(IsLearningAndDevelopment(champion));  // the function's text decides nothing
+  champion.enabler_focus = EnablerFocus::kLearning;
+  FieldViolations v;
+  ValidateStakeholder(champion, v);
+  ASSERT_EQ(v.items().size(), 1u);
+  EXPECT_EQ(v.items()[0].field, "enabler_focus");
 }
 
 TEST(Coverage, CountsRolesEngagementAndGaps) {

@@ -326,11 +326,10 @@ absl::StatusOr<ReportRunner::BatchResult> ReportRunner::Evaluated(
         if (!account.csm_owner.empty()) f.target_people.push_back(account.csm_owner);
       } else if (auto it = roles.find(f.target_role); it != roles.end()) {
         // Training goes to the Learning and Development enablers when the account names them.
-        bool only_learning = f.remedy == Remedy::kTraining &&
-                             std::any_of(it->second.begin(), it->second.end(),
-                                         [](const auto* s) { return absl::StrContains(s->function(), "L&D"); });
+        auto learning = [](const spb::Stakeholder* s) { return s->enabler_focus() == spb::ENABLER_FOCUS_LEARNING; };
+        bool only_learning = f.remedy == Remedy::kTraining && std::any_of(it->second.begin(), it->second.end(), learning);
         for (const auto* s : it->second) {
-          if (!only_learning || absl::StrContains(s->function(), "L&D")) f.target_people.push_back(PersonOf(*s));
+          if (!only_learning || learning(s)) f.target_people.push_back(PersonOf(*s));
         }
       }
     }

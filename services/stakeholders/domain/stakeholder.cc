@@ -34,8 +34,7 @@ bool IsEngaged(Engagement e) { return e == Engagement::kEngaged || e == Engageme
 std::string NormalizeEmail(absl::string_view email) { return absl::AsciiStrToLower(absl::StripAsciiWhitespace(email)); }
 
 bool IsLearningAndDevelopment(const Stakeholder& s) {
-  std::string f = absl::AsciiStrToLower(s.function);
-  return f == "l&d" || f == "ld" || absl::StrContains(f, "learning") || absl::StrContains(f, "training");
+  return s.role == Role::kEnabler && s.enabler_focus == EnablerFocus::kLearning;
 }
 
 void ValidateStakeholder(const Stakeholder& s, FieldViolations& v) {
@@ -54,6 +53,9 @@ void ValidateStakeholder(const Stakeholder& s, FieldViolations& v) {
   CheckLength(s.title, 0, 200, "title", v);
   CheckLength(s.function, 0, 100, "function", v);
   ids::CheckExternalIds(s.external_ids, v);
+  if (s.enabler_focus != EnablerFocus::kNone && s.role != Role::kEnabler) {
+    v.Add("enabler_focus", "only an ENABLER has a focus");
+  }
 }
 
 const std::vector<StakeholderField>& WritableFields() {
@@ -67,6 +69,7 @@ const std::vector<StakeholderField>& WritableFields() {
       Field<&Stakeholder::engagement>("engagement"),
       Field<&Stakeholder::primary>("primary"),
       Field<&Stakeholder::external_ids>("external_ids"),
+      Field<&Stakeholder::enabler_focus>("enabler_focus"),
   };
   return *fields;
 }

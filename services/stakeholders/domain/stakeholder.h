@@ -19,6 +19,8 @@ namespace flywheel::stakeholders {
 
 enum class Role { kOwner = 1, kChampion, kEnabler, kProducer };
 enum class Engagement { kUnknown = 1, kAware, kInvolved, kEngaged, kAdvocate };
+// What an Enabler enables (kNone for the other roles).
+enum class EnablerFocus { kNone = 0, kIt, kLearning };
 
 inline constexpr Role kAllRoles[] = {Role::kOwner, Role::kChampion, Role::kEnabler, Role::kProducer};
 
@@ -36,6 +38,7 @@ struct Stakeholder {
   Engagement engagement = Engagement::kUnknown;
   bool primary = false;
   std::map<std::string, std::string> external_ids;
+  EnablerFocus enabler_focus = EnablerFocus::kNone;
   int64_t version = 0;
   absl::Time create_time;
   absl::Time update_time;
@@ -50,7 +53,7 @@ bool IsEngaged(Engagement engagement);
 // The lower-cased email: uniqueness within an account ignores case.
 std::string NormalizeEmail(absl::string_view email);
 
-// True for a stakeholder whose function is Learning and Development ("L&D", "Learning…").
+// True for an Enabler whose focus is Learning and Development (who supplies training content).
 bool IsLearningAndDevelopment(const Stakeholder& s);
 
 // Adds a violation (named relative to the stakeholder) for every rule `s` breaks.

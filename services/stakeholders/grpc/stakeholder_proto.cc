@@ -37,7 +37,10 @@ constexpr EnumMap<MetricTrend, pb::Trend, 4> kProtoTrend{{{{MetricTrend::kUnknow
                                                            {MetricTrend::kUp, pb::TREND_UP},
                                                            {MetricTrend::kFlat, pb::TREND_FLAT},
                                                            {MetricTrend::kDown, pb::TREND_DOWN}}}};
-static_assert(kProtoRole.OneToOne() && kProtoEngagement.OneToOne() && kProtoLetter.OneToOne() &&
+constexpr EnumMap<EnablerFocus, pb::EnablerFocus, 3> kProtoFocus{{{{EnablerFocus::kNone, pb::ENABLER_FOCUS_UNSPECIFIED},
+                                                                    {EnablerFocus::kIt, pb::ENABLER_FOCUS_IT},
+                                                                    {EnablerFocus::kLearning, pb::ENABLER_FOCUS_LEARNING}}}};
+static_assert(kProtoFocus.OneToOne() && kProtoRole.OneToOne() && kProtoEngagement.OneToOne() && kProtoLetter.OneToOne() &&
               kProtoImpact.OneToOne() && kProtoStage.OneToOne() && kProtoFollowUp.OneToOne() && kProtoTrend.OneToOne());
 
 }  // namespace
@@ -67,6 +70,10 @@ std::optional<Impact> EnumFromProto<Impact>(int value, const std::string& field,
   return FromRequest(kProtoImpact, value, field, v);
 }
 template <>
+std::optional<EnablerFocus> EnumFromProto<EnablerFocus>(int value, const std::string& field, FieldViolations& v) {
+  return FromRequest(kProtoFocus, value, field, v);
+}
+template <>
 std::optional<AdkarStage> EnumFromProto<AdkarStage>(int value, const std::string& field, FieldViolations& v) {
   return FromRequest(kProtoStage, value, field, v);
 }
@@ -83,6 +90,7 @@ pb::Stakeholder ToProto(const Stakeholder& s) {
   m.set_decision_authority(s.decision_authority);
   m.set_engagement(ToProto(s.engagement));
   m.set_primary(s.primary);
+  m.set_enabler_focus(kProtoFocus.To(s.enabler_focus));
   for (const auto& [k, v] : s.external_ids) (*m.mutable_external_ids())[k] = v;
   m.set_etag(std::to_string(s.version));
   *m.mutable_create_time() = convert::ToTimestamp(s.create_time);
@@ -107,6 +115,7 @@ Stakeholder FromProto(const pb::Stakeholder& m, FieldViolations& v) {
                      .value_or(Engagement::kUnknown);
   s.primary = m.primary();
   s.external_ids.insert(m.external_ids().begin(), m.external_ids().end());
+  s.enabler_focus = EnumFromProto<EnablerFocus>(m.enabler_focus(), "enabler_focus", v).value_or(EnablerFocus::kNone);
   return s;
 }
 

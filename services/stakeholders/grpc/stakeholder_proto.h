@@ -37,6 +37,8 @@ std::optional<RaciLetter> EnumFromProto<RaciLetter>(int value, const std::string
 template <>
 std::optional<Impact> EnumFromProto<Impact>(int value, const std::string& field, FieldViolations& v);
 template <>
+std::optional<EnablerFocus> EnumFromProto<EnablerFocus>(int value, const std::string& field, FieldViolations& v);
+template <>
 std::optional<AdkarStage> EnumFromProto<AdkarStage>(int value, const std::string& field, FieldViolations& v);
 
 pb::Stakeholder ToProto(const Stakeholder& s);

@@ -37,10 +37,13 @@ constexpr EnumMap<AdkarStage, int, 5> kStoredStage{{{{AdkarStage::kAwareness, 1}
 constexpr EnumMap<FollowUpKind, int, 4> kStoredFollowUp{
     {{{FollowUpKind::kTrainingContent, 1}, {FollowUpKind::kFocusChange, 2}, {FollowUpKind::kCommunication, 3},
       {FollowUpKind::kOrganisationalChange, 4}}}};
-static_assert(kStoredRole.OneToOne() && kStoredEngagement.OneToOne() && kStoredLetter.OneToOne() &&
+constexpr EnumMap<EnablerFocus, int, 3> kStoredFocus{
+    {{{EnablerFocus::kNone, 0}, {EnablerFocus::kIt, 1}, {EnablerFocus::kLearning, 2}}}};
+static_assert(kStoredFocus.OneToOne() && kStoredRole.OneToOne() && kStoredEngagement.OneToOne() && kStoredLetter.OneToOne() &&
               kStoredImpact.OneToOne() && kStoredStage.OneToOne() && kStoredFollowUp.OneToOne());
 
 int64_t Stored(Role v) { return kStoredRole.To(v); }
+int64_t Stored(EnablerFocus v) { return kStoredFocus.To(v); }
 int64_t Stored(Engagement v) { return kStoredEngagement.To(v); }
 int64_t Stored(RaciLetter v) { return kStoredLetter.To(v); }
 int64_t Stored(Impact v) { return kStoredImpact.To(v); }
@@ -60,8 +63,9 @@ using db::SqlParam;
 
 constexpr char kColumns[] =
     "account_id, stakeholder_id, name, email, title, function_name, role, decision_authority, engagement,"
-    " is_primary, version, create_time_us, update_time_us, delete_time_us";
-constexpr int kColumnCount = 14;
+    " is_primary, version, create_time_us, update_time_us, delete_time_us, enabler_focus";
+constexpr int kColumnCount = 15;
+constexpr int kDeleteTimeColumn = 14;
 constexpr size_t kBulkBatchSize = 500;
 
 
@@ -81,6 +85,7 @@ Stakeholder ReadRow(sql::ResultSet& rs) {
   s.create_time = absl::FromUnixMicros(rs.getInt64(12));
   s.update_time = absl::FromUnixMicros(rs.getInt64(13));
   if (!rs.isNull(14)) s.delete_time = absl::FromUnixMicros(rs.getInt64(14));
+  s.enabler_focus = FromStored(kStoredFocus, rs.getInt(15));
   return s;
 }
 
@@ -88,11 +93,11 @@ void BindRow(sql::PreparedStatement& stmt, const Stakeholder& s) {
   BindAll(stmt, {s.account_id, s.id, s.name, s.email, s.title, s.function, Stored(s.role),
                  static_cast<int64_t>(s.decision_authority), Stored(s.engagement),
                  static_cast<int64_t>(s.primary), s.version, absl::ToUnixMicros(s.create_time),
-                 absl::ToUnixMicros(s.update_time), int64_t{0}});
+                 absl::ToUnixMicros(s.update_time), int64_t{0}, Stored(s.enabler_focus)});
   if (s.delete_time) {
-    stmt.setInt64(kColumnCount, absl::ToUnixMicros(*s.delete_time));
+    stmt.setInt64(kDeleteTimeColumn, absl::ToUnixMicros(*s.delete_time));
   } else {
-    stmt.setNull(kColumnCount, sql::DataType::BIGINT);
+    stmt.setNull(kDeleteTimeColumn, sql::DataType::BIGINT);
   }
 }
 
