@@ -522,6 +522,11 @@ TEST_F(HealthE2eTest, CustomScorecardIsVersionedAndAssignedPerAccount) {
   hpb::Scorecard replayed;
   ASSERT_TRUE(stub_->CreateScorecard(Ctx().get(), create, &replayed).ok());
   EXPECT_EQ(replayed.id(), created.id());
+  hpb::CreateScorecardRequest reused = create;  // the same request id with another request
+  reused.mutable_scorecard()->set_name("Another scorecard");
+  grpc::Status refused = stub_->CreateScorecard(Ctx().get(), reused, &replayed);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(GetFieldViolations(FromGrpcStatus(refused)).at(0).field, "request_id");
 
   hpb::AssignScorecardRequest assign;
   assign.set_account_id(utility_);

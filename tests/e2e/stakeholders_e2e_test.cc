@@ -18,6 +18,12 @@
 namespace flywheel {
 namespace {
 
+std::set<std::string> ViolationFieldsOf(const grpc::Status& s) {
+  std::set<std::string> out;
+  for (const auto& v : GetFieldViolations(FromGrpcStatus(s))) out.insert(v.field);
+  return out;
+}
+
 namespace apb = flywheel::accounts::v1;
 namespace hpb = flywheel::health::v1;
 namespace spb = flywheel::stakeholders::v1;
@@ -126,6 +132,13 @@ TEST_F(StakeholdersE2eTest, UtilityScenarioRolesChangeFollowUpsAndOwnerBriefing)
   spb::ChangeInitiative replay;
   ASSERT_TRUE(stub_->CreateChangeInitiative(Ctx().get(), change, &replay).ok());
   EXPECT_EQ(replay.id(), created.id());
+  EXPECT_EQ(replay.SerializeAsString(), created.SerializeAsString());  // the first response, whole
+  // The same request id with another request is refused, not answered with the first initiative.
+  spb::CreateChangeInitiativeRequest reused = change;
+  reused.mutable_initiative()->set_title("Something else entirely");
+  grpc::Status refused = stub_->CreateChangeInitiative(Ctx().get(), reused, &replay);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolationFieldsOf(refused), std::set<std::string>{"request_id"});
 
   spb::AdvanceAdkarStageRequest skip;
   skip.set_id(created.id());

@@ -121,8 +121,8 @@ TEST_F(HealthStorageTest, ScorecardsAreVersionedAndAssigned) {
   custom.id = "sc_custom";
   custom.key_use_cases = {"reporting", "routing"};
   const WriteContext writer{"ops@vendor.example", "", absl::Now()};
-  ASSERT_TRUE(repo_->CreateScorecard(custom, writer).ok());
-  EXPECT_EQ(repo_->CreateScorecard(custom, writer).code(), absl::StatusCode::kAlreadyExists);
+  ASSERT_TRUE(repo_->CreateScorecard(custom, writer, std::nullopt).ok());
+  EXPECT_EQ(repo_->CreateScorecard(custom, writer, std::nullopt).status().code(), absl::StatusCode::kAlreadyExists);
   auto updated = repo_->UpdateScorecard("sc_custom", [](Scorecard& s) {
     s.red_max = 40;
     return absl::OkStatus();

@@ -114,7 +114,7 @@ TEST_F(StakeholdersStorageTest, RaciMatrixAndInitiativesRoundTrip) {
   c.impacts = {{owner.id, std::nullopt, Impact::kPositive}, {"", Role::kProducer, Impact::kNegative}};
   c.follow_ups = {{FollowUpKind::kTrainingContent, Role::kEnabler, "", "modules"}};
   c.create_time = c.update_time = absl::Now();
-  ASSERT_TRUE(repo_->CreateInitiative(c, ctx_).ok());
+  ASSERT_TRUE(repo_->CreateInitiative(c, ctx_, std::nullopt).ok());
   auto got = repo_->GetInitiative("chg_1");
   ASSERT_TRUE(got.ok());
   ASSERT_EQ(got->impacts.size(), 2u);

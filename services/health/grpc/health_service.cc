@@ -11,12 +11,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/convert/type_convert.h"
-#include "common/db/request_log.h"
 #include "common/ids/ids.h"
 #include "common/metrics/metrics.h"
 #include "common/paging/page_token.h"
-#include "common/server/call_record.h"
 #include "common/server/audit_entries.h"
+#include "common/server/call_record.h"
+#include "common/server/idempotency.h"
 #include "common/server/pipelined_read_reactor.h"
 #include "common/server/stream_writer.h"
 #include "common/status/grpc_status.h"
@@ -251,21 +251,20 @@ grpc::ServerUnaryReactor* HealthServiceImpl::CreateScorecard(grpc::CallbackServe
     ValidateScorecard(s, local);
     FieldViolations v;
     v.AddAll("scorecard.", local);
+    if (request->request_id().size() > 128) v.Add("request_id", "must be at most 128 bytes");
     if (!v.empty()) return v.ToStatus();
-    // A request id makes creation idempotent: the scorecard's id derives from it.
-    s.id = request->request_id().empty() ? ids::NewId("sc")
-                                         : absl::StrCat("sc_", db::RequestFingerprint(request->request_id()).substr(0, 26));
+    s.id = ids::NewId("sc");
     s.version = 1;
     s.update_time = context_.clock.Now();
-    absl::Status created = repository_.CreateScorecard(s, WriteContextOf(context_, ctx, request->request_id()));
-    if (created.code() == absl::StatusCode::kAlreadyExists && !request->request_id().empty()) {
-      auto existing = repository_.GetScorecard(s.id);
-      if (!existing.ok()) return existing.status();
-      *response = ToProto(*existing);
-      return absl::OkStatus();
-    }
-    if (!created.ok()) return created;
     *response = ToProto(s);
+    // A request id makes creation idempotent: a replay returns the first response; the same id
+    // with another request is INVALID_ARGUMENT.
+    auto created = repository_.CreateScorecard(s, WriteContextOf(context_, ctx, request->request_id()),
+                                               IdempotencyFor(request->request_id(), request->scorecard(), *response));
+    if (!created.ok()) return created.status();
+    if (created->replayed && !response->ParseFromString(created->replayed_response)) {
+      return absl::InternalError("stored response for request_id cannot be read");
+    }
     return absl::OkStatus();
   });
 }

@@ -94,7 +94,10 @@ class HealthRepository {
   virtual absl::StatusOr<Scorecard> GetScorecard(const std::string& id) = 0;
   virtual absl::StatusOr<std::vector<Scorecard>> ListScorecards() = 0;
   // The writes below each leave an audit entry (db/audit.h) in their transaction.
-  virtual absl::Status CreateScorecard(const Scorecard& scorecard, const WriteContext& context) = 0;
+  // With `idempotency`, a replay of its request id returns the first response (see
+  // db::CreateIdempotently).
+  virtual absl::StatusOr<CreateResult> CreateScorecard(const Scorecard& scorecard, const WriteContext& context,
+                                                       const std::optional<IdempotencyRecord>& idempotency) = 0;
   // Read-modify-write; the version is bumped when `mutate` succeeds (update time: the context's now).
   virtual absl::StatusOr<Scorecard> UpdateScorecard(const std::string& id,
                                                     const std::function<absl::Status(Scorecard&)>& mutate,

@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/types/span.h"
 #include "common/db/audit.h"
+#include "common/db/request_log.h"
 #include "common/db/sql_params.h"
 #include "common/enums/enum_map.h"
 #include "common/status/errors.h"
@@ -403,8 +404,10 @@ absl::StatusOr<std::vector<Scorecard>> MysqlHealthRepository::ListScorecards() {
   return out;
 }
 
-absl::Status MysqlHealthRepository::CreateScorecard(const Scorecard& scorecard, const WriteContext& context) {
-  return db::RunInTransaction(pool_, [&](Connection& conn) {
+absl::StatusOr<CreateResult> MysqlHealthRepository::CreateScorecard(const Scorecard& scorecard,
+                                                                    const WriteContext& context,
+                                                                    const std::optional<IdempotencyRecord>& idempotency) {
+  return db::CreateIdempotently(pool_, idempotency, "CreateScorecard", context.now, [&](Connection& conn) {
     auto& stmt = conn.Prepare(absl::StrCat("INSERT INTO scorecards (", kScorecardColumns, ") VALUES (", Placeholders(13), ")"));
     BindAll(stmt, ScorecardParams(scorecard));
     stmt.executeUpdate();

@@ -30,7 +30,8 @@ class MysqlHealthRepository : public HealthRepository {
   absl::Status EnsureDefaultScorecard(const Scorecard& scorecard) override;
   absl::StatusOr<Scorecard> GetScorecard(const std::string& id) override;
   absl::StatusOr<std::vector<Scorecard>> ListScorecards() override;
-  absl::Status CreateScorecard(const Scorecard& scorecard, const WriteContext& context) override;
+  absl::StatusOr<CreateResult> CreateScorecard(const Scorecard& scorecard, const WriteContext& context,
+                                               const std::optional<IdempotencyRecord>& idempotency) override;
   absl::StatusOr<Scorecard> UpdateScorecard(const std::string& id, const std::function<absl::Status(Scorecard&)>& mutate,
                                             const WriteContext& context) override;
   absl::Status AssignScorecard(const std::string& account_id, const std::string& scorecard_id,

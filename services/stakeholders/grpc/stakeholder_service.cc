@@ -5,7 +5,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/convert/type_convert.h"
-#include "common/db/request_log.h"
 #include "common/ids/ids.h"
 #include "common/server/idempotency.h"
 #include "common/paging/page_token.h"
@@ -526,6 +525,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateChangeInitiative(grpc::C
     ids::RequireId(m.owner_stakeholder_id(), "stk", "initiative.owner_stakeholder_id", v);
     if (m.title().empty() || m.title().size() > 200) v.Add("initiative.title", "must be 1-200 bytes");
     if (m.description().size() > 5000) v.Add("initiative.description", "must be at most 5000 bytes");
+    if (request->request_id().size() > 128) v.Add("request_id", "must be at most 128 bytes");
     ChangeInitiative c;
     c.account_id = m.account_id();
     c.owner_stakeholder_id = m.owner_stakeholder_id();
@@ -563,21 +563,19 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateChangeInitiative(grpc::C
       }
     }
     if (!v.empty()) return v.ToStatus();
-    // A request id makes creation idempotent: the initiative's id derives from it.
-    c.id = request->request_id().empty() ? ids::NewId("chg")
-                                         : absl::StrCat("chg_", db::RequestFingerprint(request->request_id()).substr(0, 26));
+    c.id = ids::NewId("chg");
     c.stage = AdkarStage::kAwareness;
     c.create_time = c.update_time = context_.clock.Now();
     c.follow_ups = FollowUpsFor(c, *live);
-    absl::Status created = repository_.CreateInitiative(c, WriteContextOf(context_, ctx, request->request_id()));
-    if (created.code() == absl::StatusCode::kAlreadyExists && !request->request_id().empty()) {
-      auto existing = repository_.GetInitiative(c.id);
-      if (!existing.ok()) return existing.status();
-      *response = ToProto(*existing);
-      return absl::OkStatus();
-    }
-    if (!created.ok()) return created;
     *response = ToProto(c);
+    // A request id makes creation idempotent: a replay returns the first response; the same id
+    // with another request is INVALID_ARGUMENT.
+    auto created = repository_.CreateInitiative(c, WriteContextOf(context_, ctx, request->request_id()),
+                                                IdempotencyFor(request->request_id(), request->initiative(), *response));
+    if (!created.ok()) return created.status();
+    if (created->replayed && !response->ParseFromString(created->replayed_response)) {
+      return absl::InternalError("stored response for request_id cannot be read");
+    }
     return absl::OkStatus();
   });
 }

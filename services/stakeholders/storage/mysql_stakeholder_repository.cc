@@ -433,8 +433,9 @@ absl::StatusOr<std::vector<RaciRow>> MysqlStakeholderRepository::Matrix(const st
   return rows;
 }
 
-absl::Status MysqlStakeholderRepository::CreateInitiative(const ChangeInitiative& c, const WriteContext& context) {
-  return db::RunInTransaction(pool_, [&](Connection& conn) {
+absl::StatusOr<CreateResult> MysqlStakeholderRepository::CreateInitiative(
+    const ChangeInitiative& c, const WriteContext& context, const std::optional<IdempotencyRecord>& idempotency) {
+  return db::CreateIdempotently(pool_, idempotency, "CreateChangeInitiative", context.now, [&](Connection& conn) {
     auto& stmt = conn.Prepare(absl::StrCat("INSERT INTO change_initiatives (", kInitiativeColumns, ") VALUES (",
                                            Placeholders(12), ")"));
     BindAll(stmt, {c.account_id, c.id, c.owner_stakeholder_id, c.title, c.description,

@@ -27,7 +27,8 @@ class MysqlStakeholderRepository : public StakeholderRepository {
   absl::Status SetAssignments(const RaciActivity& activity, const std::vector<RaciAssignment>& assignments,
                               const WriteContext& context) override;
   absl::StatusOr<std::vector<RaciRow>> Matrix(const std::string& account_id) override;
-  absl::Status CreateInitiative(const ChangeInitiative& initiative, const WriteContext& context) override;
+  absl::StatusOr<CreateResult> CreateInitiative(const ChangeInitiative& initiative, const WriteContext& context,
+                                                const std::optional<IdempotencyRecord>& idempotency) override;
   absl::StatusOr<ChangeInitiative> GetInitiative(const std::string& id) override;
   absl::StatusOr<std::vector<ChangeInitiative>> ListInitiatives(const std::string& account_id) override;
   absl::StatusOr<ChangeInitiative> UpdateInitiative(const std::string& id,

@@ -78,7 +78,10 @@ class StakeholderRepository {
                                       const WriteContext& context) = 0;
   virtual absl::StatusOr<std::vector<RaciRow>> Matrix(const std::string& account_id) = 0;
 
-  virtual absl::Status CreateInitiative(const ChangeInitiative& initiative, const WriteContext& context) = 0;
+  // With `idempotency`, a replay of its request id returns the first response (see
+  // db::CreateIdempotently).
+  virtual absl::StatusOr<CreateResult> CreateInitiative(const ChangeInitiative& initiative, const WriteContext& context,
+                                                        const std::optional<IdempotencyRecord>& idempotency) = 0;
   virtual absl::StatusOr<ChangeInitiative> GetInitiative(const std::string& id) = 0;
   virtual absl::StatusOr<std::vector<ChangeInitiative>> ListInitiatives(const std::string& account_id) = 0;
   // Read-modify-write of the initiative's stage (and update time, the context's now).
