@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,19 @@ struct IdempotencyRecord {
 struct CreateResult {
   bool replayed = false;
   std::string replayed_response;  // set when replayed
+};
+
+// How a create stores its first response for replays: given the resource as created, the record
+// to write with it (nullopt without a request id). Made by the API edge, which owns the encoding.
+template <typename T>
+using RecordResponse = std::function<std::optional<IdempotencyRecord>(const T& created)>;
+
+// What an idempotent create gives back: the resource it wrote, or, on a replay, the first
+// response (result.replayed_response) and a resource that was not written.
+template <typename T>
+struct Created {
+  T resource;
+  CreateResult result;
 };
 
 enum class UpsertOutcome { kCreated, kUpdated, kUnchanged };

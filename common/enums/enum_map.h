@@ -57,6 +57,13 @@ std::optional<Domain> FromRequest(const EnumMap<Domain, Proto, N>& map, int valu
   return domain;
 }
 
+// A stored column's domain value: a number this build does not know (written by a newer one)
+// reads as the table's first value, which each stored table makes its "unknown" or default.
+template <typename Domain, size_t N>
+constexpr Domain FromStored(const EnumMap<Domain, int, N>& stored, int value) {
+  return stored.From(value).value_or(stored.pairs[0].first);
+}
+
 // "1, 2, 5": the stored numbers of `values`, for an SQL IN list.
 template <typename Domain, size_t N>
 std::string StoredList(const EnumMap<Domain, int, N>& stored, std::initializer_list<Domain> values) {

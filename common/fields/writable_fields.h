@@ -1,12 +1,15 @@
-// Writable fields of an aggregate, by API name: one table per aggregate drives update masks,
-// upserts, change detection and the audit trail's list of changed fields.
+// Writable fields of an aggregate, by API name: one table per aggregate drives update masks
+// (checked by CheckMask, applied by CopyFields), upserts, change detection and the audit
+// trail's list of changed fields. Every Update of every service goes through it.
 #pragma once
 
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/status/errors.h"
 
 namespace flywheel {
 
@@ -59,6 +62,30 @@ void CopyFields(const std::vector<WritableField<T>>& fields, const T& from, cons
   for (const auto& f : fields) {
     if (PathsName(paths, f.name)) f.copy(from, to);
   }
+}
+
+// Checks an update mask (AIP-134) against `fields`: each path that is not a writable field is
+// named as "<field>.paths[i]"; an empty mask is refused when `required` (an update) and means
+// every field otherwise (an upsert).
+template <typename T>
+void CheckMask(const std::vector<WritableField<T>>& fields, const std::vector<std::string>& paths,
+               absl::string_view field, bool required, FieldViolations& v) {
+  if (paths.empty() && required) v.Add(std::string(field), "must name at least one field");
+  for (size_t i = 0; i < paths.size(); ++i) {
+    if (FindField(fields, paths[i]) == nullptr) {
+      v.Add(absl::StrCat(field, ".paths[", i, "]"), absl::StrCat("\"", paths[i], "\" is not a writable field"));
+    }
+  }
+}
+
+// The names of every field but `except`, in table order.
+template <typename T>
+std::vector<std::string> FieldNamesBut(const std::vector<WritableField<T>>& fields, absl::string_view except = "") {
+  std::vector<std::string> names;
+  for (const auto& f : fields) {
+    if (f.name != except) names.emplace_back(f.name);
+  }
+  return names;
 }
 
 }  // namespace flywheel

@@ -27,6 +27,12 @@ void RequireId(absl::string_view id, absl::string_view prefix, absl::string_view
   if (std::string problem = IdProblem(id, prefix); !problem.empty()) v.Add(std::string(field), std::move(problem));
 }
 
+void CheckRequestId(absl::string_view request_id, FieldViolations& v) {
+  if (request_id.size() > kMaxRequestIdBytes) {
+    v.Add("request_id", absl::StrCat("must be at most ", kMaxRequestIdBytes, " bytes"));
+  }
+}
+
 void CheckExternalIds(const std::map<std::string, std::string>& external_ids, FieldViolations& v) {
   if (external_ids.size() > kMaxExternalIds) v.Add("external_ids", absl::StrCat("at most ", kMaxExternalIds, " entries"));
   for (const auto& [source, id] : external_ids) {

@@ -27,6 +27,10 @@ inline constexpr size_t kMaxExternalIdBytes = 128;
 inline constexpr size_t kMaxExternalIds = 20;
 // A resource's external ids (source → id); violations named "external_ids[source]".
 void CheckExternalIds(const std::map<std::string, std::string>& external_ids, FieldViolations& v);
+// A create's request_id (AIP-155): empty, or at most kMaxRequestIdBytes; else a violation on
+// field "request_id".
+inline constexpr size_t kMaxRequestIdBytes = 128;
+void CheckRequestId(absl::string_view request_id, FieldViolations& v);
 // The (source, external id) key of an upsert; violations named `prefix` + "source" / "external_id".
 void CheckExternalKey(absl::string_view source, absl::string_view external_id, absl::string_view prefix,
                       FieldViolations& v);

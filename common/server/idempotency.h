@@ -2,8 +2,11 @@
 // so that a replay of the same request id returns the first response.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
+
+#include "absl/status/statusor.h"
 
 #include "common/db/write_context.h"
 #include "google/protobuf/message.h"
@@ -17,5 +20,25 @@ std::string DeterministicBytes(const google::protobuf::Message& message);
 // the serialized `response`.
 std::optional<IdempotencyRecord> IdempotencyFor(const std::string& request_id, const google::protobuf::Message& request,
                                                 const google::protobuf::Message& response);
+
+// The edge of every idempotent create: `create` is given the recorder of the first response
+// (the created resource encoded by `encode` into `response`, fingerprinted with `request`); on a
+// replay `response` becomes the stored first response.
+template <typename T, typename Response, typename Encode>
+absl::Status AnswerCreate(const std::string& request_id, const google::protobuf::Message& request, Response& response,
+                          Encode encode,
+                          const std::function<absl::StatusOr<Created<T>>(const RecordResponse<T>&)>& create) {
+  auto created = create([&](const T& resource) {
+    response = encode(resource);
+    return IdempotencyFor(request_id, request, response);
+  });
+  if (!created.ok()) return created.status();
+  if (!created->result.replayed) {
+    response = encode(created->resource);
+  } else if (!response.ParseFromString(created->result.replayed_response)) {
+    return absl::InternalError("stored response for request_id cannot be read");
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace flywheel

@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   flywheel::accounts::Account account = flywheel::accounts::FromProto(request.account(), violations);
   flywheel::accounts::ValidateAccount(account, violations);
   std::vector<std::string> paths(request.update_mask().paths().begin(), request.update_mask().paths().end());
-  flywheel::accounts::ValidateFieldMask(paths, "update_mask", false, violations);
+  flywheel::CheckMask(flywheel::accounts::WritableFields(), paths, "update_mask", false, violations);
   absl::Status status = violations.ToStatus();
   if (violations.empty()) return 0;
   if (status.code() != absl::StatusCode::kInvalidArgument) std::abort();

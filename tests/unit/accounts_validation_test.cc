@@ -57,12 +57,12 @@ TEST(ValidateAccount, RejectsOversizedName) {
   EXPECT_EQ(FieldsOf(v), std::set<std::string>{"name"});
 }
 
-TEST(ValidateFieldMask, NamesUnknownPathsByIndex) {
+TEST(CheckMask, NamesUnknownPathsByIndex) {
   FieldViolations v;
-  ValidateFieldMask({"name", "etag", "arr", "nonsense"}, "update_mask", true, v);
+  CheckMask(WritableFields(), {"name", "etag", "arr", "nonsense"}, "update_mask", true, v);
   EXPECT_EQ(FieldsOf(v), (std::set<std::string>{"update_mask.paths[1]", "update_mask.paths[3]"}));
   FieldViolations empty;
-  ValidateFieldMask({}, "update_mask", true, empty);
+  CheckMask(WritableFields(), {}, "update_mask", true, empty);
   EXPECT_EQ(FieldsOf(empty), std::set<std::string>{"update_mask"});
 }
 

@@ -57,14 +57,4 @@ void ValidateAccount(const Account& a, FieldViolations& v) {
   }
 }
 
-void ValidateFieldMask(const std::vector<std::string>& paths, absl::string_view field, bool required,
-                       FieldViolations& v) {
-  if (paths.empty() && required) v.Add(std::string(field), "must name at least one field");
-  for (size_t i = 0; i < paths.size(); ++i) {
-    if (FindWritableField(paths[i]) == nullptr) {
-      v.Add(absl::StrCat(field, ".paths[", i, "]"), absl::StrCat("\"", paths[i], "\" is not a writable field"));
-    }
-  }
-}
-
 }  // namespace flywheel::accounts

@@ -21,9 +21,4 @@ inline constexpr size_t kMaxLabelValueLength = 256;
 void ValidateAccount(const Account& account, FieldViolations& violations);
 
 
-// Adds a violation (field `field`.paths[i]) for every path that is not a writable field.
-// An empty mask is reported when `required`.
-void ValidateFieldMask(const std::vector<std::string>& paths, absl::string_view field, bool required,
-                       FieldViolations& violations);
-
 }  // namespace flywheel::accounts

@@ -1,96 +1,31 @@
 #include "services/accounts/grpc/account_service.h"
 
-#include <algorithm>
-#include <memory>
-#include <unordered_map>
-
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "common/convert/type_convert.h"
-#include "common/db/request_log.h"
 #include "common/ids/ids.h"
-#include "common/server/idempotency.h"
-#include "common/paging/page_token.h"
 #include "common/server/bulk_upsert_reactor.h"
-#include "common/status/grpc_status.h"
-#include "services/accounts/domain/hierarchy.h"
-#include "services/accounts/domain/validation.h"
+#include "common/server/idempotency.h"
+#include "common/server/list_page.h"
 #include "services/accounts/grpc/account_proto.h"
 
 namespace flywheel::accounts {
 namespace {
 
-constexpr size_t kMaxRequestIdLength = 128;
-constexpr size_t kMaxBatchGet = 1000;
-
-// The account in `message`, checked; violations are named from `prefix` ("account.").
-Account CheckedAccount(const pb::Account& message, const std::string& prefix, FieldViolations& v) {
-  FieldViolations local;
-  Account a = FromProto(message, local);
-  ValidateAccount(a, local);
-  v.AddAll(prefix, local);
-  return a;
+AccountDraft Decoded(const pb::Account& message) {
+  AccountDraft draft;
+  draft.account = FromProto(message, draft.problems);
+  return draft;
 }
 
 std::vector<std::string> MaskPaths(const google::protobuf::FieldMask& mask) {
   return {mask.paths().begin(), mask.paths().end()};
 }
 
-// Keeps only the violations about fields named in `paths` (or nested in them).
-FieldViolations OnlyMasked(const FieldViolations& all, const std::string& prefix, const std::vector<std::string>& paths) {
-  FieldViolations kept;
-  for (const auto& violation : all.items()) {
-    for (const auto& path : paths) {
-      std::string field = prefix + path;
-      if (violation.field == field || absl::StartsWith(violation.field, field + ".") ||
-          absl::StartsWith(violation.field, field + "[")) {
-        kept.Add(violation.field, violation.description);
-        break;
-      }
-    }
-  }
-  return kept;
-}
-
-// The canonical form of a list query, to which its page tokens are bound.
-std::string CanonicalQuery(const v1::ListAccountsRequest& r) {
-  v1::ListAccountsRequest copy = r;
-  copy.clear_page_size();
-  copy.clear_page_token();
-  std::string out;
-  copy.SerializeToString(&out);
-  return absl::StrCat("accounts.list:", out);
-}
-
-// Checks one upsert record and turns it into repository input. Violations use `prefix`.
-UpsertInput CheckedUpsert(const v1::UpsertAccountRequest& r, const std::string& prefix, FieldViolations& v) {
-  ids::CheckExternalKey(r.source(), r.external_id(), prefix, v);
-  if (!r.has_account()) v.Add(prefix + "account", "is required");
-  UpsertInput input;
-  input.source = r.source();
-  input.external_id = r.external_id();
-  input.fields = CheckedAccount(r.account(), prefix + "account.", v);
-  input.paths = MaskPaths(r.update_mask());
-  ValidateFieldMask(input.paths, prefix + "update_mask", /*required=*/false, v);
-  if (input.paths.empty()) {
-    // By default an upsert writes every field but external_ids, which it only adds to, so
-    // one CRM's sync never drops another's identifier.
-    for (const auto& f : WritableFields()) {
-      if (f.name != "external_ids") input.paths.emplace_back(f.name);
-    }
-  }
-  input.fields.external_ids[r.source()] = r.external_id();
-  return input;
-}
-
-// An error naming fields of the account (the repository's "parent_id") as the request holds
-// them ("account.parent_id"); fields named already, or of the request itself, are kept.
-absl::Status InAccount(absl::Status status) {
-  return UnderField(std::move(status), "account.", [](absl::string_view field) {
-    return v1::Account::descriptor()->FindFieldByName(std::string(field.substr(0, field.find('.')))) != nullptr;
-  });
+AccountUseCases::UpsertRecord RecordOf(const v1::UpsertAccountRequest& r) {
+  AccountUseCases::UpsertRecord record{r.source(), r.external_id(), std::nullopt, MaskPaths(r.update_mask())};
+  if (r.has_account()) record.draft = Decoded(r.account());
+  return record;
 }
 
 }  // namespace
@@ -99,39 +34,22 @@ grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServer
                                                             const v1::CreateAccountRequest* request,
                                                             v1::Account* response) {
   return RunUnary(ctx, context_, "CreateAccount", [=]() -> absl::Status {
-    FieldViolations v;
-    if (!request->has_account()) v.Add("account", "is required");
-    Account account = CheckedAccount(request->account(), "account.", v);
-    if (request->request_id().size() > kMaxRequestIdLength) {
-      v.Add("request_id", absl::StrCat("must be at most ", kMaxRequestIdLength, " bytes"));
-    }
-    // Every bad field in one answer: the parent (which the write checks anyway) is read too.
-    bool parent_id_well_formed = std::none_of(v.items().begin(), v.items().end(),
-                                              [](const FieldViolation& f) { return f.field == "account.parent_id"; });
-    if (!v.empty() && !account.parent_id.empty() && parent_id_well_formed) {
-      v.AddFrom(InAccount(repository_.CheckParentOf(account)));
-    }
-    if (!v.empty()) return v.ToStatus();
-
-    WriteContext write = WriteContextOf(context_, ctx, request->request_id());
-    account.id = ids::NewId("acc");
-    account.version = 1;
-    account.create_time = account.update_time = write.now;
-    account.delete_time.reset();
-    *response = ToProto(account);
-    std::optional<IdempotencyRecord> idempotency = IdempotencyFor(request->request_id(), request->account(), *response);
-    auto result = repository_.Create(account, write, idempotency);
-    if (!result.ok()) return InAccount(result.status());
-    if (result->replayed && !response->ParseFromString(result->replayed_response)) {
-      return absl::InternalError("stored response for request_id cannot be read");
-    }
-    return absl::OkStatus();
+    std::optional<AccountDraft> draft;
+    if (request->has_account()) draft = Decoded(request->account());
+    return AnswerCreate<Account>(request->request_id(), request->account(), *response,
+                                 [](const Account& a) { return ToProto(a); },
+                                 [&](const RecordResponse<Account>& record) {
+                                   return use_cases_.Create(std::move(draft), request->request_id(),
+                                                            WriteContextOf(context_, ctx, request->request_id()),
+                                                            record);
+                                 });
   });
 }
 
 AccountServiceImpl::AccountServiceImpl(ServiceContext& context, AccountRepository& repository)
     : context_(context),
       repository_(repository),
+      use_cases_(repository),
       account_reads_(
           context.workers, kCoalescedReadsPerBatch,
           [this](const std::vector<std::string>& ids) -> absl::StatusOr<absl::flat_hash_map<std::string, Account>> {
@@ -161,31 +79,10 @@ grpc::ServerUnaryReactor* AccountServiceImpl::BatchGetAccounts(grpc::CallbackSer
                                                                const v1::BatchGetAccountsRequest* request,
                                                                v1::BatchGetAccountsResponse* response) {
   return RunUnary(ctx, context_, "BatchGetAccounts", [=]() -> absl::Status {
-    FieldViolations v;
-    if (static_cast<size_t>(request->ids_size()) > kMaxBatchGet) {
-      v.Add("ids", absl::StrCat("at most ", kMaxBatchGet, " ids"));
-    }
-    for (int i = 0; i < request->ids_size(); ++i) ids::RequireId(request->ids(i), "acc", absl::StrCat("ids[", i, "]"), v);
-    if (!v.empty()) return v.ToStatus();
-    std::vector<std::string> ids(request->ids().begin(), request->ids().end());
-    auto found = repository_.BatchGet(ids);
+    auto found = use_cases_.BatchGet({request->ids().begin(), request->ids().end()});
     if (!found.ok()) return found.status();
-    std::unordered_map<std::string, const Account*> by_id;
-    for (const auto& a : *found) by_id[a.id] = &a;
-    std::vector<std::string> missing;
-    for (const auto& id : ids) {
-      auto it = by_id.find(id);
-      if (it == by_id.end()) {
-        missing.push_back(id);
-      } else {
-        ToProto(*it->second, *response->add_accounts());
-      }
-    }
-    if (!missing.empty()) {
-      response->Clear();
-      return WithErrorInfo(absl::NotFoundError(absl::StrCat("accounts not found: ", absl::StrJoin(missing, ", "))),
-                           "RESOURCE_NOT_FOUND", {{"resource_type", "account"}, {"ids", absl::StrJoin(missing, ",")}});
-    }
+    response->mutable_accounts()->Reserve(static_cast<int>(found->size()));
+    for (auto& a : *found) ToProto(std::move(a), *response->add_accounts());
     return absl::OkStatus();
   });
 }
@@ -195,9 +92,8 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerC
                                                            v1::ListAccountsResponse* response) {
   return RunUnary(ctx, context_, "ListAccounts", [=]() -> absl::Status {
     FieldViolations v;
+    ListPage page(context_.page_tokens, *request, 2, v);
     AccountQuery query;
-    auto page_size = paging::NormalizePageSize(request->page_size());
-    v.AddFrom(page_size.status());
     query.stage = StageFromProto(request->lifecycle_stage(), "lifecycle_stage", v);
     query.segment = request->segment();
     query.csm_owner = request->csm_owner();
@@ -218,20 +114,15 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerC
       default: v.Add("order_by", absl::StrCat(request->order_by(), " is not an order"));
     }
     query.show_deleted = request->show_deleted();
-    std::string canonical = CanonicalQuery(*request);
-    if (auto cursor = context_.page_tokens.DecodeCursor(request->page_token(), canonical, 2, v)) {
-      query.after = std::make_pair((*cursor)[0], (*cursor)[1]);
-    }
+    if (page.cursor()) query.after = std::make_pair((*page.cursor())[0], (*page.cursor())[1]);
     if (!v.empty()) return v.ToStatus();
-    query.limit = *page_size + 1;  // one more tells whether another page exists
-    auto rows = repository_.List(query);
+    query.limit = page.limit();
+    auto rows = use_cases_.List(query);
     if (!rows.ok()) return rows.status();
-    bool more = static_cast<int>(rows->size()) > *page_size;
-    if (more) {
-      rows->resize(*page_size);
-      auto [key, id] = CursorOf(rows->back(), query.order);
-      response->set_next_page_token(context_.page_tokens.Encode(canonical, {key, id}));
-    }
+    response->set_next_page_token(page.Finish(*rows, [&](const Account& last) {
+      auto [key, id] = CursorOf(last, query.order);
+      return std::vector<std::string>{key, id};
+    }));
     response->mutable_accounts()->Reserve(static_cast<int>(rows->size()));
     for (auto& a : *rows) ToProto(std::move(a), *response->add_accounts());
     return absl::OkStatus();
@@ -242,35 +133,11 @@ grpc::ServerUnaryReactor* AccountServiceImpl::UpdateAccount(grpc::CallbackServer
                                                             const v1::UpdateAccountRequest* request,
                                                             v1::Account* response) {
   return RunUnary(ctx, context_, "UpdateAccount", [=]() -> absl::Status {
-    FieldViolations v;
-    ids::RequireId(request->account().id(), "acc", "account.id", v);
-    std::vector<std::string> paths = MaskPaths(request->update_mask());
-    ValidateFieldMask(paths, "update_mask", /*required=*/true, v);
-    // Conversion errors count only for the fields the mask writes.
-    FieldViolations conversion;
-    Account patch = FromProto(request->account(), conversion);
-    FieldViolations prefixed;
-    prefixed.AddAll("account.", conversion);
-    v.AddAll("", OnlyMasked(prefixed, "account.", paths));
-    if (!v.empty()) return v.ToStatus();
-    std::string etag = request->account().etag();
-    auto updated = repository_.Update(
-        request->account().id(),
-        [&](Account& current) -> absl::Status {
-          if (current.deleted()) {
-            return DeletedError("account", current.id, "updated (UndeleteAccount restores it)");
-          }
-          if (absl::Status s = CheckEtag(current, etag); !s.ok()) return s;
-          ApplyFields(patch, paths, current);
-          FieldViolations after;
-          ValidateAccount(current, after);
-          FieldViolations prefixed;
-          prefixed.AddAll("account.", after);
-          return prefixed.ToStatus();
-        },
-        "UPDATE", WriteContextOf(context_, ctx));
-    if (!updated.ok()) return InAccount(updated.status());
-    *response = ToProto(*updated);
+    auto updated = use_cases_.Update(request->account().id(), Decoded(request->account()),
+                                     MaskPaths(request->update_mask()), request->account().etag(),
+                                     WriteContextOf(context_, ctx));
+    if (!updated.ok()) return updated.status();
+    ToProto(*std::move(updated), *response);
     return absl::OkStatus();
   });
 }
@@ -279,23 +146,9 @@ grpc::ServerUnaryReactor* AccountServiceImpl::DeleteAccount(grpc::CallbackServer
                                                             const v1::DeleteAccountRequest* request,
                                                             v1::Account* response) {
   return RunUnary(ctx, context_, "DeleteAccount", [=]() -> absl::Status {
-    FieldViolations v;
-    ids::RequireId(request->id(), "acc", "id", v);
-    if (!v.empty()) return v.ToStatus();
-    WriteContext write = WriteContextOf(context_, ctx);
-    auto deleted = repository_.Update(
-        request->id(),
-        [&](Account& current) -> absl::Status {
-          if (current.deleted()) {
-            return DeletedError("account", current.id, "deleted again");
-          }
-          if (absl::Status s = CheckEtag(current, request->etag()); !s.ok()) return s;
-          current.delete_time = write.now;
-          return absl::OkStatus();
-        },
-        "DELETE", write);
+    auto deleted = use_cases_.Delete(request->id(), request->etag(), WriteContextOf(context_, ctx));
     if (!deleted.ok()) return deleted.status();
-    *response = ToProto(*deleted);
+    ToProto(*std::move(deleted), *response);
     return absl::OkStatus();
   });
 }
@@ -304,22 +157,9 @@ grpc::ServerUnaryReactor* AccountServiceImpl::UndeleteAccount(grpc::CallbackServ
                                                               const v1::UndeleteAccountRequest* request,
                                                               v1::Account* response) {
   return RunUnary(ctx, context_, "UndeleteAccount", [=]() -> absl::Status {
-    FieldViolations v;
-    ids::RequireId(request->id(), "acc", "id", v);
-    if (!v.empty()) return v.ToStatus();
-    auto restored = repository_.Update(
-        request->id(),
-        [&](Account& current) -> absl::Status {
-          if (!current.deleted()) {
-            return FailedPreconditionError(absl::StrCat("account ", current.id, " is not deleted"),
-                                           {{"NOT_DELETED", current.id, "only a deleted account can be restored"}});
-          }
-          current.delete_time.reset();
-          return absl::OkStatus();
-        },
-        "UNDELETE", WriteContextOf(context_, ctx));
+    auto restored = use_cases_.Undelete(request->id(), WriteContextOf(context_, ctx));
     if (!restored.ok()) return restored.status();
-    *response = ToProto(*restored);
+    ToProto(*std::move(restored), *response);
     return absl::OkStatus();
   });
 }
@@ -328,13 +168,10 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetAccountTree(grpc::CallbackServe
                                                              const v1::GetAccountTreeRequest* request,
                                                              v1::AccountTree* response) {
   return RunUnary(ctx, context_, "GetAccountTree", [=]() -> absl::Status {
-    FieldViolations v;
-    ids::RequireId(request->id(), "acc", "id", v);
-    if (!v.empty()) return v.ToStatus();
-    auto accounts = repository_.GetSubtree(request->id());
-    if (!accounts.ok()) return accounts.status();
+    auto tree = use_cases_.Tree(request->id());
+    if (!tree.ok()) return tree.status();
     response->set_root_id(request->id());
-    for (const auto& node : BuildTree(request->id(), *accounts)) *response->add_nodes() = ToProto(node);
+    for (const auto& node : *tree) *response->add_nodes() = ToProto(node);
     return absl::OkStatus();
   });
 }
@@ -344,10 +181,10 @@ grpc::ServerUnaryReactor* AccountServiceImpl::UpsertAccount(grpc::CallbackServer
                                                             v1::UpsertAccountResponse* response) {
   return RunUnary(ctx, context_, "UpsertAccount", [=]() -> absl::Status {
     FieldViolations v;
-    UpsertInput input = CheckedUpsert(*request, "", v);
+    UpsertInput input = AccountUseCases::CheckUpsert(RecordOf(*request), "", v);
     if (!v.empty()) return v.ToStatus();
-    auto result = repository_.Upsert(input, WriteContextOf(context_, ctx));
-    if (!result.ok()) return InAccount(result.status());
+    auto result = use_cases_.Upsert(input, WriteContextOf(context_, ctx));
+    if (!result.ok()) return result.status();
     *response->mutable_account() = ToProto(result->account);
     response->set_outcome(ToProto(result->outcome));
     return absl::OkStatus();
@@ -360,25 +197,15 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccountHistory(grpc::CallbackS
   return RunUnary(ctx, context_, "ListAccountHistory", [=]() -> absl::Status {
     FieldViolations v;
     ids::RequireId(request->account_id(), "acc", "account_id", v);
-    auto page_size = paging::NormalizePageSize(request->page_size());
-    v.AddFrom(page_size.status());
-    std::string canonical = absl::StrCat("accounts.history:", request->account_id());
+    ListPage page(context_.page_tokens, *request, 1, v);
     int64_t after = 0;
-    if (auto cursor = context_.page_tokens.DecodeCursor(request->page_token(), canonical, 1, v);
-        cursor && !absl::SimpleAtoi((*cursor)[0], &after)) {
-      v.Add("page_token", "is malformed");
-    }
+    if (page.cursor() && !absl::SimpleAtoi((*page.cursor())[0], &after)) v.Add("page_token", "is malformed");
     if (!v.empty()) return v.ToStatus();
-    if (auto account = repository_.Get(request->account_id()); !account.ok()) return account.status();
-    auto entries = repository_.ListHistory(request->account_id(), after, *page_size + 1);
+    auto entries = use_cases_.History(request->account_id(), after, page.limit());
     if (!entries.ok()) return entries.status();
-    bool more = static_cast<int>(entries->size()) > *page_size;
-    if (more) entries->resize(*page_size);
+    response->set_next_page_token(
+        page.Finish(*entries, [](const AuditEntry& last) { return std::vector<std::string>{absl::StrCat(last.sequence)}; }));
     for (const auto& e : *entries) *response->add_entries() = convert::ToProto(e);
-    if (more) {
-      response->set_next_page_token(
-          context_.page_tokens.Encode(canonical, {absl::StrCat(entries->back().sequence)}));
-    }
     return absl::OkStatus();
   });
 }
@@ -387,10 +214,12 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* AccountServiceImpl::BulkUpsertAccount
                                                                                  grpc::ByteBuffer* response) {
   using Reactor = BulkUpsertReactor<v1::BulkUpsertAccountsRequest, v1::BulkUpsertAccountsResponse, UpsertInput>;
   Reactor::Hooks hooks;
-  hooks.check = [](const v1::UpsertAccountRequest& record, FieldViolations& v) { return CheckedUpsert(record, "", v); };
+  hooks.check = [](const v1::UpsertAccountRequest& record, FieldViolations& v) {
+    return AccountUseCases::CheckUpsert(RecordOf(record), "", v);
+  };
   hooks.write = [this, ctx](const std::vector<UpsertInput>& inputs,
                             bool dry_run) -> absl::StatusOr<std::vector<BulkWritten>> {
-    auto written = repository_.BulkUpsert(inputs, dry_run, WriteContextOf(context_, ctx));
+    auto written = use_cases_.BulkUpsert(inputs, dry_run, WriteContextOf(context_, ctx));
     if (!written.ok()) return written.status();
     std::vector<BulkWritten> out;
     for (auto& r : *written) {

@@ -1,11 +1,12 @@
-// The gRPC adapter of flywheel.accounts.v1.AccountService: checks and converts requests,
-// calls the domain rules and the repository on worker threads, and maps every result
+// The gRPC adapter of flywheel.accounts.v1.AccountService: decodes each request, calls its use
+// case (app/account_use_cases.h) on a worker thread, encodes the answer and maps every result
 // through the one status conversion.
 #pragma once
 
 #include "common/server/arena_messages.h"
 #include "common/server/service_context.h"
 #include "flywheel/accounts/v1/accounts.grpc.pb.h"
+#include "services/accounts/app/account_use_cases.h"
 #include "services/accounts/storage/account_repository.h"
 
 namespace flywheel::accounts {
@@ -41,7 +42,8 @@ class AccountServiceImpl final : public v1::AccountService::WithRawCallbackMetho
  private:
 
   ServiceContext& context_;
-  AccountRepository& repository_;
+  AccountRepository& repository_;  // GetAccount's coalesced reads
+  AccountUseCases use_cases_;
   ReadCoalescer<Account> account_reads_;  // GetAccount's reads, batched under load
   // Pages and batches of accounts are built on an arena: ~1.5 kB of fields per account in memory.
   ArenaMessages<v1::ListAccountsRequest, v1::ListAccountsResponse> list_messages_{64 * 1024};

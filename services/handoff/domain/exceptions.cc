@@ -9,6 +9,16 @@
 #include "absl/strings/str_join.h"
 
 namespace flywheel::handoff {
+
+const std::vector<WritableField<RuleConfig>>& RuleConfigFields() {
+  static const auto* fields = new std::vector<WritableField<RuleConfig>>{
+      MakeField<RuleConfig, &RuleConfig::enabled>("enabled"),
+      MakeField<RuleConfig, &RuleConfig::severity>("severity"),
+      MakeField<RuleConfig, &RuleConfig::sla_days>("sla_days"),
+      MakeField<RuleConfig, &RuleConfig::threshold>("threshold"),
+  };
+  return *fields;
+}
 namespace {
 
 std::string Number(double v) { return absl::StrFormat("%.10g", v); }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/fields/writable_fields.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
@@ -33,6 +34,10 @@ struct RuleConfig {
   int sla_days = 7;        // the exception's due date: the run's day + sla_days
   double threshold = 0;    // the rule's number (days, points, percent); see DefaultRules
 };
+
+// The fields of a rule's configuration an update may write: enabled, severity, sla_days,
+// threshold.
+const std::vector<WritableField<RuleConfig>>& RuleConfigFields();
 
 // DESIGN §3's table: NO_PRESENCE_AFTER_HANDOFF (7 days), MILESTONE_OVERDUE (call when more
 // than 14 days late), LOW_PRESENCE (30 days, presence < 50), DETRACTOR (30 days),

@@ -4,6 +4,16 @@
 #include "absl/strings/str_cat.h"
 
 namespace flywheel::handoff {
+
+const std::vector<WritableField<Handoff>>& HandoffFields() {
+  static const auto* fields = new std::vector<WritableField<Handoff>>{
+      MakeField<Handoff, &Handoff::sending_owner>("sending_owner"),
+      MakeField<Handoff, &Handoff::receiving_owner>("receiving_owner"),
+      MakeField<Handoff, &Handoff::success_criteria>("success_criteria"),
+      MakeField<Handoff, &Handoff::sla_days>("sla_days"),
+  };
+  return *fields;
+}
 namespace {
 
 absl::string_view StateName(HandoffState s) {

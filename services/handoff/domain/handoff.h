@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/fields/writable_fields.h"
 #include "common/status/errors.h"
 
 namespace flywheel::handoff {
@@ -34,6 +35,13 @@ struct Handoff {
   int64_t version = 0;
   absl::Time create_time, update_time;
 };
+
+// The fields of a handoff an update may write (a draft or submitted one): sending_owner,
+// receiving_owner, success_criteria, sla_days.
+const std::vector<WritableField<Handoff>>& HandoffFields();
+
+// The accept SLA a request asks for: 0 means the default, kDefaultAcceptSlaDays.
+inline int AcceptSlaDays(int requested) { return requested == 0 ? kDefaultAcceptSlaDays : requested; }
 
 // What the gates need to know from the accounts and stakeholders services and this one.
 struct GateFacts {

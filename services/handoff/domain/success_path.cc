@@ -6,6 +6,15 @@
 
 namespace flywheel::handoff {
 
+const std::vector<WritableField<SuccessPath>>& PathFields() {
+  static const auto* fields = new std::vector<WritableField<SuccessPath>>{
+      MakeField<SuccessPath, &SuccessPath::name>("name"),
+      MakeField<SuccessPath, &SuccessPath::active>("active"),
+      MakeField<SuccessPath, &SuccessPath::milestones>("milestones"),
+  };
+  return *fields;
+}
+
 void ValidateSuccessPath(const SuccessPath& p, FieldViolations& v) {
   if (p.product.empty() || p.product.size() > 100) v.Add("product", "must be 1-100 bytes");
   if (p.name.empty() || p.name.size() > 100) v.Add("name", "must be 1-100 bytes");

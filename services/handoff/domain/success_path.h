@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/time/civil_time.h"
 #include "common/status/errors.h"
+#include "common/fields/writable_fields.h"
 #include "services/handoff/domain/criterion.h"
 
 namespace flywheel::handoff {
@@ -25,6 +26,11 @@ struct Milestone {
   int due_offset_days = 0;
   std::string remedy_title;
   std::string remedy_link;
+  friend bool operator==(const Milestone& a, const Milestone& b) {
+    return a.key == b.key && a.name == b.name && a.criterion == b.criterion &&
+           a.due_offset_days == b.due_offset_days && a.remedy_title == b.remedy_title &&
+           a.remedy_link == b.remedy_link;
+  }
 };
 
 struct SuccessPath {
@@ -36,6 +42,9 @@ struct SuccessPath {
   int64_t version = 0;
   absl::Time create_time, update_time;
 };
+
+// The fields of a path an update may write: name, active, milestones.
+const std::vector<WritableField<SuccessPath>>& PathFields();
 
 // Adds a violation (named relative to the path) for every rule `path` breaks: product and
 // name 1–100 bytes, 1–20 milestones with unique keys, criteria that parse, due offsets

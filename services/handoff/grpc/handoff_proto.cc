@@ -72,6 +72,7 @@ static_assert(kPeerQuadrant.OneToOne());
 pb::Team ToProto(Team team) { return kProtoTeam.To(team); }
 std::optional<Team> TeamFromProto(pb::Team team) { return kProtoTeam.From(team); }
 pb::HandoffState ToProto(HandoffState state) { return kProtoState.To(state); }
+std::optional<HandoffState> StateFromProto(pb::HandoffState state) { return kProtoState.From(state); }
 pb::RuleKind ToProto(Rule rule) { return kProtoRule.To(rule); }
 std::optional<Rule> RuleFromProto(pb::RuleKind rule) { return kProtoRule.From(rule); }
 pb::Severity ToProto(Severity severity) { return kProtoSeverity.To(severity); }

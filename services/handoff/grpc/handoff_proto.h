@@ -17,6 +17,7 @@ namespace pb = ::flywheel::handoff::v1;
 pb::Team ToProto(Team team);
 std::optional<Team> TeamFromProto(pb::Team team);
 pb::HandoffState ToProto(HandoffState state);
+std::optional<HandoffState> StateFromProto(pb::HandoffState state);
 pb::RuleKind ToProto(Rule rule);
 std::optional<Rule> RuleFromProto(pb::RuleKind rule);
 pb::Severity ToProto(Severity severity);

@@ -10,7 +10,7 @@
 #include "common/convert/type_convert.h"
 #include "common/ids/ids.h"
 #include "common/status/grpc_status.h"
-#include "common/paging/page_token.h"
+#include "common/server/list_page.h"
 #include "common/server/audit_entries.h"
 #include "common/server/call_record.h"
 #include "common/server/idempotency.h"
@@ -32,21 +32,15 @@ void RequireText(const std::string& text, size_t max, const std::string& field, 
   }
 }
 
-// Each mask path must be one of `allowed`; an empty mask is INVALID_ARGUMENT.
-std::vector<std::string> CheckedMask(const google::protobuf::FieldMask& mask, const std::set<std::string>& allowed,
+// The paths of an update's mask, checked against the aggregate's writable `fields`.
+template <typename T>
+std::vector<std::string> CheckedMask(const std::vector<WritableField<T>>& fields, const google::protobuf::FieldMask& mask,
                                      FieldViolations& v) {
-  if (mask.paths_size() == 0) v.Add("update_mask", "must name at least one field");
-  for (int i = 0; i < mask.paths_size(); ++i) {
-    if (!allowed.count(mask.paths(i))) {
-      v.Add(absl::StrCat("update_mask.paths[", i, "]"), absl::StrCat("\"", mask.paths(i), "\" is not a writable field"));
-    }
-  }
-  return {mask.paths().begin(), mask.paths().end()};
+  std::vector<std::string> paths(mask.paths().begin(), mask.paths().end());
+  CheckMask(fields, paths, "update_mask", /*required=*/true, v);
+  return paths;
 }
 
-bool Has(const std::vector<std::string>& paths, absl::string_view p) {
-  return std::find(paths.begin(), paths.end(), p) != paths.end();
-}
 
 // Violations of `path` named under "success_path.".
 void ValidatePath(const SuccessPath& path, FieldViolations& v) {
@@ -76,19 +70,19 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::CreateSuccessPath(Ctx* ctx, const 
     SuccessPath path = FromProto(request->success_path());
     path.active = true;
     ValidatePath(path, v);
-    if (request->request_id().size() > 128) v.Add("request_id", "must be at most 128 bytes");
+    ids::CheckRequestId(request->request_id(), v);
     if (!v.empty()) return v.ToStatus();
     WriteContext write = WriteContextOf(context_, ctx, request->request_id());
     path.id = ids::NewId("path");
     path.version = 1;
     path.create_time = path.update_time = write.now;
-    *response = ToProto(path);
-    auto result = handoffs_.CreatePath(path, write, IdempotencyFor(request->request_id(), request->success_path(), *response));
-    if (!result.ok()) return result.status();
-    if (result->replayed && !response->ParseFromString(result->replayed_response)) {
-      return absl::InternalError("stored response for request_id cannot be read");
-    }
-    return absl::OkStatus();
+    return AnswerCreate<SuccessPath>(request->request_id(), request->success_path(), *response,
+                                     [](const SuccessPath& created) { return ToProto(created); },
+                                     [&](const RecordResponse<SuccessPath>& record) -> absl::StatusOr<Created<SuccessPath>> {
+                                       auto result = handoffs_.CreatePath(path, write, record(path));
+                                       if (!result.ok()) return result.status();
+                                       return Created<SuccessPath>{path, *result};
+                                     });
   });
 }
 
@@ -109,26 +103,22 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::ListSuccessPaths(Ctx* ctx, const v
                                                                v1::ListSuccessPathsResponse* response) {
   return RunUnary(ctx, context_, "ListSuccessPaths", [=]() -> absl::Status {
     FieldViolations v;
-    auto page_size = paging::NormalizePageSize(request->page_size());
-    v.AddFrom(page_size.status());
-    std::string canonical = absl::StrCat("paths:", request->product(), ":", request->active_only());
+    ListPage page(context_.page_tokens, *request, 3, v);
     PathQuery q;
     q.product = request->product();
     q.active_only = request->active_only();
-    if (auto cursor = context_.page_tokens.DecodeCursor(request->page_token(), canonical, 3, v)) {
+    if (const auto& cursor = page.cursor()) {
       q.after_product = (*cursor)[0];
       q.after_name = (*cursor)[1];
       q.after_id = (*cursor)[2];
     }
     if (!v.empty()) return v.ToStatus();
-    q.limit = *page_size + 1;
+    q.limit = page.limit();
     auto paths = handoffs_.ListPaths(q);
     if (!paths.ok()) return paths.status();
-    for (int i = 0; i < static_cast<int>(paths->size()) && i < *page_size; ++i) *response->add_success_paths() = ToProto((*paths)[i]);
-    if (static_cast<int>(paths->size()) > *page_size) {
-      const SuccessPath& last = (*paths)[*page_size - 1];
-      response->set_next_page_token(context_.page_tokens.Encode(canonical, {last.product, last.name, last.id}));
-    }
+    response->set_next_page_token(page.Finish(
+        *paths, [](const SuccessPath& last) { return std::vector<std::string>{last.product, last.name, last.id}; }));
+    for (const auto& p : *paths) *response->add_success_paths() = ToProto(p);
     return absl::OkStatus();
   });
 }
@@ -138,7 +128,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::UpdateSuccessPath(Ctx* ctx, const 
   return RunUnary(ctx, context_, "UpdateSuccessPath", [=]() -> absl::Status {
     FieldViolations v;
     ids::RequireId(request->success_path().id(), "path", "success_path.id", v);
-    std::vector<std::string> paths = CheckedMask(request->update_mask(), {"name", "active", "milestones"}, v);
+    std::vector<std::string> paths = CheckedMask(PathFields(), request->update_mask(), v);
     if (!v.empty()) return v.ToStatus();
     SuccessPath patch = FromProto(request->success_path());
     std::string etag = request->success_path().etag();
@@ -146,9 +136,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::UpdateSuccessPath(Ctx* ctx, const 
         patch.id,
         [&](SuccessPath& current) -> absl::Status {
           if (absl::Status s = CheckEtag("success path", current.id, std::to_string(current.version), etag); !s.ok()) return s;
-          if (Has(paths, "name")) current.name = patch.name;
-          if (Has(paths, "active")) current.active = patch.active;
-          if (Has(paths, "milestones")) current.milestones = patch.milestones;
+          CopyFields(PathFields(), patch, paths, current);
           FieldViolations after;
           ValidatePath(current, after);
           return after.ToStatus();
@@ -254,22 +242,22 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::CreateHandoff(Ctx* ctx, const v1::
     h.sending_owner = m.sending_owner();
     h.receiving_owner = m.receiving_owner();
     h.success_criteria = m.success_criteria();
-    h.sla_days = m.sla_days() == 0 ? kDefaultAcceptSlaDays : m.sla_days();
+    h.sla_days = AcceptSlaDays(m.sla_days());
     CheckHandoffFields(h, v);
-    if (request->request_id().size() > 128) v.Add("request_id", "must be at most 128 bytes");
+    ids::CheckRequestId(request->request_id(), v);
     if (!v.empty()) return v.ToStatus();
     if (auto a = upstreams_.accounts.Get(h.account_id); !a.ok()) return a.status();
     WriteContext write = WriteContextOf(context_, ctx, request->request_id());
     h.id = ids::NewId("hof");
     h.version = 1;
     h.create_time = h.update_time = write.now;
-    *response = ToProto(h, write.now);
-    auto result = handoffs_.CreateHandoff(h, write, IdempotencyFor(request->request_id(), m, *response));
-    if (!result.ok()) return result.status();
-    if (result->replayed && !response->ParseFromString(result->replayed_response)) {
-      return absl::InternalError("stored response for request_id cannot be read");
-    }
-    return absl::OkStatus();
+    return AnswerCreate<Handoff>(request->request_id(), m, *response,
+                                 [&](const Handoff& created) { return ToProto(created, write.now); },
+                                 [&](const RecordResponse<Handoff>& record) -> absl::StatusOr<Created<Handoff>> {
+                                   auto result = handoffs_.CreateHandoff(h, write, record(h));
+                                   if (!result.ok()) return result.status();
+                                   return Created<Handoff>{h, *result};
+                                 });
   });
 }
 
@@ -290,12 +278,11 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::ListHandoffs(Ctx* ctx, const v1::L
                                                            v1::ListHandoffsResponse* response) {
   return RunUnary(ctx, context_, "ListHandoffs", [=]() -> absl::Status {
     FieldViolations v;
-    auto page_size = paging::NormalizePageSize(request->page_size());
-    v.AddFrom(page_size.status());
+    ListPage page(context_.page_tokens, *request, 2, v);
     HandoffQuery q;
     if (request->state() != v1::HANDOFF_STATE_UNSPECIFIED) {
-      if (request->state() < 0 || request->state() > 5) v.Add("state", "unknown state");
-      q.state = static_cast<HandoffState>(request->state());
+      q.state = StateFromProto(request->state());
+      if (!q.state) v.Add("state", "unknown state");
     }
     if (request->team() != v1::TEAM_UNSPECIFIED) {
       q.team = TeamFromProto(request->team());
@@ -306,9 +293,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::ListHandoffs(Ctx* ctx, const v1::L
     q.account_id = request->account_id();
     absl::Time now = context_.clock.Now();
     if (request->overdue_only()) q.overdue_at = now;
-    std::string canonical = absl::StrCat("handoffs:", request->state(), ":", request->team(), ":", request->owner(), ":",
-                                         request->account_id(), ":", request->overdue_only());
-    if (auto cursor = context_.page_tokens.DecodeCursor(request->page_token(), canonical, 2, v)) {
+    if (const auto& cursor = page.cursor()) {
       int64_t micros = 0;
       if (!absl::SimpleAtoi((*cursor)[0], &micros)) {
         v.Add("page_token", "is not valid");
@@ -317,15 +302,13 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::ListHandoffs(Ctx* ctx, const v1::L
       }
     }
     if (!v.empty()) return v.ToStatus();
-    q.limit = *page_size + 1;
+    q.limit = page.limit();
     auto list = handoffs_.ListHandoffs(q);
     if (!list.ok()) return list.status();
-    for (int i = 0; i < static_cast<int>(list->size()) && i < *page_size; ++i) *response->add_handoffs() = ToProto((*list)[i], now);
-    if (static_cast<int>(list->size()) > *page_size) {
-      const Handoff& last = (*list)[*page_size - 1];
-      response->set_next_page_token(
-          context_.page_tokens.Encode(canonical, {absl::StrCat(absl::ToUnixMicros(last.create_time)), last.id}));
-    }
+    response->set_next_page_token(page.Finish(*list, [](const Handoff& last) {
+      return std::vector<std::string>{absl::StrCat(absl::ToUnixMicros(last.create_time)), last.id};
+    }));
+    for (const auto& h : *list) *response->add_handoffs() = ToProto(h, now);
     return absl::OkStatus();
   });
 }
@@ -336,8 +319,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::UpdateHandoff(Ctx* ctx, const v1::
     const v1::Handoff& m = request->handoff();
     FieldViolations v;
     ids::RequireId(m.id(), "hof", "handoff.id", v);
-    std::vector<std::string> paths =
-        CheckedMask(request->update_mask(), {"sending_owner", "receiving_owner", "success_criteria", "sla_days"}, v);
+    std::vector<std::string> paths = CheckedMask(HandoffFields(), request->update_mask(), v);
     if (!v.empty()) return v.ToStatus();
     auto updated = handoffs_.UpdateHandoff(
         m.id(), "UPDATE",
@@ -347,10 +329,12 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::UpdateHandoff(Ctx* ctx, const v1::
             return FailedPreconditionError("only a draft or submitted handoff can be changed",
                                            {{"STATE", h.id, "handoff is closed"}});
           }
-          if (Has(paths, "sending_owner")) h.sending_owner = m.sending_owner();
-          if (Has(paths, "receiving_owner")) h.receiving_owner = m.receiving_owner();
-          if (Has(paths, "success_criteria")) h.success_criteria = m.success_criteria();
-          if (Has(paths, "sla_days")) h.sla_days = m.sla_days() == 0 ? kDefaultAcceptSlaDays : m.sla_days();
+          Handoff patch;
+          patch.sending_owner = m.sending_owner();
+          patch.receiving_owner = m.receiving_owner();
+          patch.success_criteria = m.success_criteria();
+          patch.sla_days = AcceptSlaDays(m.sla_days());
+          CopyFields(HandoffFields(), patch, paths, h);
           FieldViolations after;
           RequireText(h.sending_owner, kMaxOwnerLength, "handoff.sending_owner", after);
           CheckHandoffFields(h, after);
@@ -508,13 +492,13 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::UpdateRule(Ctx* ctx, const v1::Upd
     FieldViolations v;
     std::optional<Rule> rule = RuleFromProto(m.rule());
     if (!rule) v.Add("rule.rule", "must name one of the rules (ListRules)");
-    std::vector<std::string> paths = CheckedMask(request->update_mask(), {"enabled", "severity", "sla_days", "threshold"}, v);
+    std::vector<std::string> paths = CheckedMask(RuleConfigFields(), request->update_mask(), v);
     std::optional<Severity> severity = SeverityFromProto(m.severity());
-    if (Has(paths, "severity") && !severity) v.Add("rule.severity", "must be LOW, MEDIUM or HIGH");
-    if (Has(paths, "sla_days") && (m.sla_days() < 0 || m.sla_days() > kMaxSlaDays)) {
+    if (PathsName(paths, "severity") && !severity) v.Add("rule.severity", "must be LOW, MEDIUM or HIGH");
+    if (PathsName(paths, "sla_days") && (m.sla_days() < 0 || m.sla_days() > kMaxSlaDays)) {
       v.Add("rule.sla_days", "must be from 0 to 365");
     }
-    if (Has(paths, "threshold") && (!std::isfinite(m.threshold()) || m.threshold() < 0 || m.threshold() > 10000)) {
+    if (PathsName(paths, "threshold") && (!std::isfinite(m.threshold()) || m.threshold() < 0 || m.threshold() > 10000)) {
       v.Add("rule.threshold", "must be a number from 0 to 10000");
     }
     if (!v.empty()) return v.ToStatus();
@@ -522,10 +506,12 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::UpdateRule(Ctx* ctx, const v1::Upd
         *rule,
         [&](StoredRule& r) -> absl::Status {
           if (absl::Status s = CheckEtag("rule", RuleName(*rule), std::to_string(r.version), m.etag()); !s.ok()) return s;
-          if (Has(paths, "enabled")) r.config.enabled = m.enabled();
-          if (Has(paths, "severity")) r.config.severity = *severity;
-          if (Has(paths, "sla_days")) r.config.sla_days = m.sla_days();
-          if (Has(paths, "threshold")) r.config.threshold = m.threshold();
+          RuleConfig patch = r.config;
+          patch.enabled = m.enabled();
+          if (severity) patch.severity = *severity;
+          patch.sla_days = m.sla_days();
+          patch.threshold = m.threshold();
+          CopyFields(RuleConfigFields(), patch, paths, r.config);
           return absl::OkStatus();
         },
         paths, WriteContextOf(context_, ctx));
@@ -641,8 +627,7 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::ListExceptions(Ctx* ctx, const v1:
                                                              v1::ListExceptionsResponse* response) {
   return RunUnary(ctx, context_, "ListExceptions", [=]() -> absl::Status {
     FieldViolations v;
-    auto page_size = paging::NormalizePageSize(request->page_size());
-    v.AddFrom(page_size.status());
+    ListPage page(context_.page_tokens, *request, 2, v);
     ExceptionQuery q;
     if (request->status() != v1::EXCEPTION_STATUS_UNSPECIFIED) {
       q.status = StatusFromProto(request->status());
@@ -662,25 +647,17 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::ListExceptions(Ctx* ctx, const v1:
     absl::CivilDay today = Today();
     if (request->overdue_only()) q.overdue_on = today;
     q.active_only = request->active_only();
-    std::string canonical =
-        absl::StrCat("exceptions:", request->status(), ":", request->severity(), ":", request->rule(), ":",
-                     request->assignee(), ":", request->account_id(), ":", request->overdue_only(), ":",
-                     request->active_only());
-    if (auto cursor = context_.page_tokens.DecodeCursor(request->page_token(), canonical, 2, v)) {
+    if (const auto& cursor = page.cursor()) {
       q.after_account_id = (*cursor)[0];
       q.after_id = (*cursor)[1];
     }
     if (!v.empty()) return v.ToStatus();
-    q.limit = *page_size + 1;
+    q.limit = page.limit();
     auto list = exceptions_.List(q);
     if (!list.ok()) return list.status();
-    for (int i = 0; i < static_cast<int>(list->size()) && i < *page_size; ++i) {
-      *response->add_exceptions() = ToProto((*list)[i], today);
-    }
-    if (static_cast<int>(list->size()) > *page_size) {
-      const StoredException& last = (*list)[*page_size - 1];
-      response->set_next_page_token(context_.page_tokens.Encode(canonical, {last.account_id, last.id}));
-    }
+    response->set_next_page_token(page.Finish(
+        *list, [](const StoredException& last) { return std::vector<std::string>{last.account_id, last.id}; }));
+    for (const auto& e : *list) *response->add_exceptions() = ToProto(e, today);
     return absl::OkStatus();
   });
 }

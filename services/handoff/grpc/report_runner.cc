@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/concurrency/fan_out.h"
 #include "common/convert/type_convert.h"
 #include "common/ids/ids.h"
 #include "common/metrics/metrics.h"
@@ -151,9 +152,7 @@ absl::StatusOr<ReportRun> ReportRunner::Execute(const ReportRequest& request,
   run.fetch_seconds = SecondsSince(start);
   run.accounts_scanned = static_cast<int64_t>(accounts.size());
 
-  std::atomic<size_t> next{0};
   std::mutex mu;
-  absl::Status failure;
   std::mutex found_mu;
   std::function<void(const StoredException&)> serial_found;
   if (found) {
@@ -162,31 +161,22 @@ absl::StatusOr<ReportRun> ReportRunner::Execute(const ReportRequest& request,
       found(e);
     };
   }
-  auto work = [&] {
-    for (size_t first; (first = next.fetch_add(kBatchSize)) < accounts.size();) {
-      std::vector<const ShardAccount*> batch;
-      for (size_t i = first; i < std::min(accounts.size(), first + kBatchSize); ++i) batch.push_back(&accounts[i]);
-      auto result = RunBatch(batch, request, enabled, paths, serial_found);
-      std::lock_guard<std::mutex> lock(mu);
-      if (!result.ok()) {
-        if (failure.ok()) failure = result.status();
-        next = accounts.size();  // stop the others
-        return;
-      }
-      run.findings += result->findings;
-      run.accounts_skipped += result->skipped;
-      run.counts.opened += result->counts.opened;
-      run.counts.updated += result->counts.updated;
-      run.counts.resolved += result->counts.resolved;
-      run.fetch_seconds += result->fetch_seconds;
-      run.evaluate_seconds += result->evaluate_seconds;
-      run.write_seconds += result->write_seconds;
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int t = 1; t < kBatchesInFlight; ++t) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
+  absl::Status failure = FanOut(accounts.size(), kBatchSize, kBatchesInFlight, [&](size_t begin, size_t end) {
+    std::vector<const ShardAccount*> batch;
+    for (size_t i = begin; i < end; ++i) batch.push_back(&accounts[i]);
+    auto result = RunBatch(batch, request, enabled, paths, serial_found);
+    if (!result.ok()) return result.status();
+    std::lock_guard<std::mutex> lock(mu);
+    run.findings += result->findings;
+    run.accounts_skipped += result->skipped;
+    run.counts.opened += result->counts.opened;
+    run.counts.updated += result->counts.updated;
+    run.counts.resolved += result->counts.resolved;
+    run.fetch_seconds += result->fetch_seconds;
+    run.evaluate_seconds += result->evaluate_seconds;
+    run.write_seconds += result->write_seconds;
+    return absl::OkStatus();
+  });
   if (!failure.ok()) return failure;
 
   run.total_seconds = SecondsSince(start);

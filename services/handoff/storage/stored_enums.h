@@ -35,10 +35,4 @@ inline int64_t Stored(Rule v) { return kStoredRule.To(v); }
 inline int64_t Stored(Severity v) { return kStoredSeverity.To(v); }
 inline int64_t Stored(Remedy v) { return kStoredRemedy.To(v); }
 
-// A stored number this build does not know reads as the table's first value.
-template <typename E, size_t N>
-E FromStored(const EnumMap<E, int, N>& map, int stored) {
-  return map.From(stored).value_or(map.pairs[0].first);
-}
-
 }  // namespace flywheel::handoff

@@ -7,6 +7,18 @@
 
 namespace flywheel::health {
 
+const std::vector<WritableField<Scorecard>>& ScorecardFields() {
+  static const auto* fields = new std::vector<WritableField<Scorecard>>{
+      MakeField<Scorecard, &Scorecard::name>("name"),
+      MakeField<Scorecard, &Scorecard::weights>("weights"),
+      MakeField<Scorecard, &Scorecard::red_max>("red_max"),
+      MakeField<Scorecard, &Scorecard::amber_max>("amber_max"),
+      MakeField<Scorecard, &Scorecard::key_use_cases>("key_use_cases"),
+      MakeField<Scorecard, &Scorecard::presence_target>("presence_target"),
+  };
+  return *fields;
+}
+
 Scorecard DefaultScorecard() { return Scorecard{}; }
 
 void ValidateScorecard(const Scorecard& s, FieldViolations& v) {

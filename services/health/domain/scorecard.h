@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/fields/writable_fields.h"
 #include "common/status/errors.h"
 
 namespace flywheel::health {
@@ -19,6 +20,10 @@ struct MeasureWeights {
   double value = 30;
   double nps = 60;
   double csat = 40;
+  friend bool operator==(const MeasureWeights& a, const MeasureWeights& b) {
+    return a.presence == b.presence && a.use_cases == b.use_cases && a.value == b.value && a.nps == b.nps &&
+           a.csat == b.csat;
+  }
 };
 
 struct Scorecard {
@@ -32,6 +37,10 @@ struct Scorecard {
   double presence_target = 0.8;  // share of licensed seats that counts as full presence
   absl::Time update_time;
 };
+
+// The fields of a scorecard an update may write: name, weights, red_max, amber_max,
+// key_use_cases, presence_target.
+const std::vector<WritableField<Scorecard>>& ScorecardFields();
 
 // The scorecard of DESIGN §3, used by every account not assigned another.
 Scorecard DefaultScorecard();

@@ -6,14 +6,14 @@
 #include <map>
 #include <mutex>
 #include <set>
-#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/concurrency/fan_out.h"
 #include "common/convert/type_convert.h"
 #include "common/ids/ids.h"
 #include "common/metrics/metrics.h"
-#include "common/paging/page_token.h"
+#include "common/server/list_page.h"
 #include "common/server/audit_entries.h"
 #include "common/server/call_record.h"
 #include "common/server/idempotency.h"
@@ -209,21 +209,13 @@ grpc::ServerUnaryReactor* HealthServiceImpl::ListSignals(grpc::CallbackServerCon
     ids::RequireId(request->account_id(), "acc", "account_id", v);
     if (!v1::SignalKind_IsValid(request->kind())) v.Add("kind", absl::StrCat(request->kind(), " is not a signal kind"));
     if (!request->metric().empty() && !IsValidMetricName(request->metric())) v.Add("metric", "is not a metric name");
-    auto page_size = paging::NormalizePageSize(request->page_size());
-    v.AddFrom(page_size.status());
+    ListPage page(context_.page_tokens, *request, 1, v);
     absl::CivilDay end = convert::OptionalDay(request->has_end_day(), request->end_day(), "end_day", v).value_or(Today());
     absl::CivilDay start =
         convert::OptionalDay(request->has_start_day(), request->start_day(), "start_day", v).value_or(end - (kDefaultSignalDays - 1));
     if (start > end) v.Add("start_day", "must not be after end_day");
-    v1::ListSignalsRequest canonical_request = *request;
-    canonical_request.clear_page_size();
-    canonical_request.clear_page_token();
-    std::string canonical = absl::StrCat("health.signals:", canonical_request.SerializeAsString());
     int64_t offset = 0;
-    if (auto cursor = context_.page_tokens.DecodeCursor(request->page_token(), canonical, 1, v);
-        cursor && !absl::SimpleAtoi((*cursor)[0], &offset)) {
-      v.Add("page_token", "is malformed");
-    }
+    if (page.cursor() && !absl::SimpleAtoi((*page.cursor())[0], &offset)) v.Add("page_token", "is malformed");
     if (!v.empty()) return v.ToStatus();
     SignalFilter filter = static_cast<SignalFilter>(request->kind());
     auto window = repository_.ListSignals(request->account_id(), filter, request->metric(), start, end);
@@ -233,11 +225,9 @@ grpc::ServerUnaryReactor* HealthServiceImpl::ListSignals(grpc::CallbackServerCon
     for (const auto& r : window->usage) *all.emplace_back().mutable_usage() = ToProto(r);
     for (const auto& r : window->surveys) *all.emplace_back().mutable_survey() = ToProto(r);
     for (const auto& r : window->values) *all.emplace_back().mutable_value() = ToProto(r);
-    int64_t end_index = std::min<int64_t>(all.size(), offset + *page_size);
+    int64_t end_index = std::min<int64_t>(all.size(), offset + page.page_size());
     for (int64_t i = offset; i < end_index; ++i) *response->add_signals() = std::move(all[i]);
-    if (end_index < static_cast<int64_t>(all.size())) {
-      response->set_next_page_token(context_.page_tokens.Encode(canonical, {absl::StrCat(end_index)}));
-    }
+    if (end_index < static_cast<int64_t>(all.size())) response->set_next_page_token(page.TokenAfter({absl::StrCat(end_index)}));
     return absl::OkStatus();
   });
 }
@@ -251,21 +241,18 @@ grpc::ServerUnaryReactor* HealthServiceImpl::CreateScorecard(grpc::CallbackServe
     ValidateScorecard(s, local);
     FieldViolations v;
     v.AddAll("scorecard.", local);
-    if (request->request_id().size() > 128) v.Add("request_id", "must be at most 128 bytes");
+    ids::CheckRequestId(request->request_id(), v);
     if (!v.empty()) return v.ToStatus();
     s.id = ids::NewId("sc");
     s.version = 1;
     s.update_time = context_.clock.Now();
-    *response = ToProto(s);
-    // A request id makes creation idempotent: a replay returns the first response; the same id
-    // with another request is INVALID_ARGUMENT.
-    auto created = repository_.CreateScorecard(s, WriteContextOf(context_, ctx, request->request_id()),
-                                               IdempotencyFor(request->request_id(), request->scorecard(), *response));
-    if (!created.ok()) return created.status();
-    if (created->replayed && !response->ParseFromString(created->replayed_response)) {
-      return absl::InternalError("stored response for request_id cannot be read");
-    }
-    return absl::OkStatus();
+    return AnswerCreate<Scorecard>(
+        request->request_id(), request->scorecard(), *response, [](const Scorecard& created) { return ToProto(created); },
+        [&](const RecordResponse<Scorecard>& record) -> absl::StatusOr<Created<Scorecard>> {
+          auto result = repository_.CreateScorecard(s, WriteContextOf(context_, ctx, request->request_id()), record(s));
+          if (!result.ok()) return result.status();
+          return Created<Scorecard>{s, *result};
+        });
   });
 }
 
@@ -296,17 +283,10 @@ grpc::ServerUnaryReactor* HealthServiceImpl::UpdateScorecard(grpc::CallbackServe
                                                              const v1::UpdateScorecardRequest* request,
                                                              v1::Scorecard* response) {
   return RunUnary(ctx, context_, "UpdateScorecard", [=]() -> absl::Status {
-    static const std::set<std::string> kPaths = {"name", "weights", "red_max", "amber_max", "key_use_cases",
-                                                 "presence_target"};
     FieldViolations v;
     if (request->scorecard().id().empty()) v.Add("scorecard.id", "is required");
-    if (request->update_mask().paths_size() == 0) v.Add("update_mask", "must name at least one field");
-    for (int i = 0; i < request->update_mask().paths_size(); ++i) {
-      if (!kPaths.count(request->update_mask().paths(i))) {
-        v.Add(absl::StrCat("update_mask.paths[", i, "]"),
-              absl::StrCat("\"", request->update_mask().paths(i), "\" is not a writable field"));
-      }
-    }
+    std::vector<std::string> paths(request->update_mask().paths().begin(), request->update_mask().paths().end());
+    CheckMask(ScorecardFields(), paths, "update_mask", /*required=*/true, v);
     if (!v.empty()) return v.ToStatus();
     Scorecard patch = FromProto(request->scorecard());
     std::string etag = request->scorecard().etag();
@@ -314,14 +294,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::UpdateScorecard(grpc::CallbackServe
         request->scorecard().id(),
         [&](Scorecard& s) -> absl::Status {
           if (absl::Status stale = CheckEtag("scorecard", s.id, absl::StrCat(s.version), etag); !stale.ok()) return stale;
-          for (const auto& path : request->update_mask().paths()) {
-            if (path == "name") s.name = patch.name;
-            if (path == "weights") s.weights = patch.weights;
-            if (path == "red_max") s.red_max = patch.red_max;
-            if (path == "amber_max") s.amber_max = patch.amber_max;
-            if (path == "key_use_cases") s.key_use_cases = patch.key_use_cases;
-            if (path == "presence_target") s.presence_target = patch.presence_target;
-          }
+          CopyFields(ScorecardFields(), patch, paths, s);
           FieldViolations local;
           ValidateScorecard(s, local);
           FieldViolations prefixed;
@@ -464,33 +437,23 @@ grpc::ServerUnaryReactor* HealthServiceImpl::RescorePortfolio(grpc::CallbackServ
     });
     if (!listed.ok()) return listed;
     double load = absl::ToDoubleSeconds(absl::Now() - start);
-    std::atomic<size_t> next_batch{0};
     std::atomic<int64_t> scored{0}, changes{0};
     std::mutex mu;
     double score = 0, store = 0;
-    absl::Status failure;
-    auto work = [&] {
-      for (size_t first; (first = next_batch.fetch_add(kRescoreBatch)) < accounts.size();) {
-        std::vector<AccountFacts> batch(accounts.begin() + first,
-                                        accounts.begin() + std::min(accounts.size(), first + kRescoreBatch));
-        double batch_score = 0, batch_store = 0;
-        auto c = engine_.ScoreAndStore(batch, day, &batch_score, &batch_store);
+    absl::Status failure = FanOut(accounts.size(), kRescoreBatch, kRescoreThreads, [&](size_t begin, size_t end) {
+      std::vector<AccountFacts> batch(accounts.begin() + begin, accounts.begin() + end);
+      double batch_score = 0, batch_store = 0;
+      auto c = engine_.ScoreAndStore(batch, day, &batch_score, &batch_store);
+      {
         std::lock_guard<std::mutex> lock(mu);
         score += batch_score;
         store += batch_store;
-        if (!c.ok()) {
-          if (failure.ok()) failure = c.status();
-          next_batch = accounts.size();  // stop the others
-          return;
-        }
-        changes += *c;
-        scored += batch.size();
       }
-    };
-    std::vector<std::thread> threads;
-    for (int t = 1; t < kRescoreThreads; ++t) threads.emplace_back(work);
-    work();
-    for (auto& t : threads) t.join();
+      if (!c.ok()) return c.status();
+      changes += *c;
+      scored += batch.size();
+      return absl::OkStatus();
+    });
     metrics::Counter("flywheel_rescore_runs_total", "RescorePortfolio runs, by result",
                      {{"result", failure.ok() ? "ok" : "failed"}})
         .Increment();
@@ -519,23 +482,15 @@ grpc::ServerUnaryReactor* HealthServiceImpl::ListHealth(grpc::CallbackServerCont
     filter.value_level = ValueLevelFromProto(request->value_level(), "value_level", v);
     filter.csm_owner = request->csm_owner();
     CheckCsmFilter(filter.csm_owner, v);
-    auto page_size = paging::NormalizePageSize(request->page_size());
-    v.AddFrom(page_size.status());
-    v1::ListHealthRequest canonical_request = *request;
-    canonical_request.clear_page_size();
-    canonical_request.clear_page_token();
-    std::string canonical = absl::StrCat("health.list:", canonical_request.SerializeAsString());
-    if (auto cursor = context_.page_tokens.DecodeCursor(request->page_token(), canonical, 1, v)) {
-      filter.after_account_id = (*cursor)[0];
-    }
+    ListPage page(context_.page_tokens, *request, 1, v);
+    if (page.cursor()) filter.after_account_id = (*page.cursor())[0];
     if (!v.empty()) return v.ToStatus();
-    filter.limit = *page_size + 1;
+    filter.limit = page.limit();
     auto rows = repository_.ListLatest(filter);
     if (!rows.ok()) return rows.status();
-    bool more = static_cast<int>(rows->size()) > *page_size;
-    if (more) rows->resize(*page_size);
+    response->set_next_page_token(
+        page.Finish(*rows, [](const auto& last) { return std::vector<std::string>{last.account_id}; }));
     for (const auto& r : *rows) *response->add_rows() = ToSummaryRow(r);
-    if (more) response->set_next_page_token(context_.page_tokens.Encode(canonical, {rows->back().account_id}));
     return absl::OkStatus();
   });
 }

@@ -40,17 +40,6 @@ int64_t Stored(Band v) { return kStoredBand.To(v); }
 int64_t Stored(Quadrant v) { return kStoredQuadrant.To(v); }
 int64_t Stored(Trend v) { return kStoredTrend.To(v); }
 int64_t Stored(ValueLevel v) { return kStoredValueLevel.To(v); }
-// A stored number this build does not know reads as the enum's "unknown" (first) value.
-template <typename E>
-E FromStored(int stored);
-template <>
-Band FromStored<Band>(int stored) { return kStoredBand.From(stored).value_or(Band::kUnknown); }
-template <>
-Quadrant FromStored<Quadrant>(int stored) { return kStoredQuadrant.From(stored).value_or(Quadrant::kUnknown); }
-template <>
-Trend FromStored<Trend>(int stored) { return kStoredTrend.From(stored).value_or(Trend::kUnknown); }
-template <>
-ValueLevel FromStored<ValueLevel>(int stored) { return kStoredValueLevel.From(stored).value_or(ValueLevel::kNone); }
 
 using db::BindAll;
 using db::Connection;
@@ -130,11 +119,11 @@ StoredScore ReadScore(sql::ResultSet& rs) {
   s.account_id = rs.getString(1);
   s.as_of = Day(rs, 2);
   if (!rs.isNull(3)) s.overall = rs.getDouble(3);
-  s.band = FromStored<Band>(rs.getInt(4));
-  s.quadrant = FromStored<Quadrant>(rs.getInt(5));
-  s.trend = FromStored<Trend>(rs.getInt(6));
+  s.band = FromStored(kStoredBand, rs.getInt(4));
+  s.quadrant = FromStored(kStoredQuadrant, rs.getInt(5));
+  s.trend = FromStored(kStoredTrend, rs.getInt(6));
   s.trend_delta = rs.getDouble(7);
-  s.value_level = FromStored<ValueLevel>(rs.getInt(8));
+  s.value_level = FromStored(kStoredValueLevel, rs.getInt(8));
   s.account_name = rs.getString(9);
   s.csm_owner = rs.getString(10);
   std::string arr_currency = rs.getString(11);
@@ -541,7 +530,7 @@ absl::StatusOr<int64_t> MysqlHealthRepository::StoreScores(const std::vector<Sto
                absl::StrCat("SELECT account_id, as_of, band, quadrant FROM health_latest WHERE account_id IN (",
                             Placeholders(ids.size()), ") FOR UPDATE"),
                IdParams(ids), [&](sql::ResultSet& rs) {
-                 previous[rs.getString(1)] = {Day(rs, 2), FromStored<Band>(rs.getInt(3)), FromStored<Quadrant>(rs.getInt(4))};
+                 previous[rs.getString(1)] = {Day(rs, 2), FromStored(kStoredBand, rs.getInt(3)), FromStored(kStoredQuadrant, rs.getInt(4))};
                });
     int64_t now = absl::ToUnixMicros(absl::Now());
     // History: every score, in multi-row statements.
@@ -710,10 +699,10 @@ absl::StatusOr<std::vector<HealthChangeRecord>> MysqlHealthRepository::ChangesAf
       c.sequence = rs.getInt64(1);
       c.account_id = rs.getString(2);
       c.as_of = Day(rs, 3);
-      c.previous_band = FromStored<Band>(rs.getInt(4));
-      c.band = FromStored<Band>(rs.getInt(5));
-      c.previous_quadrant = FromStored<Quadrant>(rs.getInt(6));
-      c.quadrant = FromStored<Quadrant>(rs.getInt(7));
+      c.previous_band = FromStored(kStoredBand, rs.getInt(4));
+      c.band = FromStored(kStoredBand, rs.getInt(5));
+      c.previous_quadrant = FromStored(kStoredQuadrant, rs.getInt(6));
+      c.quadrant = FromStored(kStoredQuadrant, rs.getInt(7));
       if (!rs.isNull(8)) c.overall = rs.getDouble(8);
       c.csm_owner = rs.getString(9);
       c.time = absl::FromUnixMicros(rs.getInt64(10));

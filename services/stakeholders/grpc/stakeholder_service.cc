@@ -7,7 +7,7 @@
 #include "common/convert/type_convert.h"
 #include "common/ids/ids.h"
 #include "common/server/idempotency.h"
-#include "common/paging/page_token.h"
+#include "common/server/list_page.h"
 #include "common/server/audit_entries.h"
 #include "common/server/bulk_upsert_reactor.h"
 #include "services/stakeholders/domain/briefing.h"
@@ -32,13 +32,8 @@ Stakeholder Checked(const pb::Stakeholder& m, const std::string& prefix, FieldVi
   return s;
 }
 
-void CheckMask(const google::protobuf::FieldMask& mask, const std::string& field, bool required, FieldViolations& v) {
-  if (mask.paths_size() == 0 && required) v.Add(field, "must name at least one field");
-  for (int i = 0; i < mask.paths_size(); ++i) {
-    if (!FindWritableField(mask.paths(i))) {
-      v.Add(absl::StrCat(field, ".paths[", i, "]"), absl::StrCat("\"", mask.paths(i), "\" is not a writable field"));
-    }
-  }
+std::vector<std::string> MaskPaths(const google::protobuf::FieldMask& mask) {
+  return {mask.paths().begin(), mask.paths().end()};
 }
 
 UpsertInput CheckedUpsert(const pb::UpsertStakeholderRequest& r, FieldViolations& v) {
@@ -48,14 +43,10 @@ UpsertInput CheckedUpsert(const pb::UpsertStakeholderRequest& r, FieldViolations
   in.source = r.source();
   in.external_id = r.external_id();
   in.fields = Checked(r.stakeholder(), "stakeholder.", v);
-  CheckMask(r.update_mask(), "update_mask", false, v);
-  in.paths.assign(r.update_mask().paths().begin(), r.update_mask().paths().end());
-  if (in.paths.empty()) {
-    // Like accounts: an upsert only adds its own key to external_ids.
-    for (const auto& f : WritableFields()) {
-      if (f.name != "external_ids") in.paths.emplace_back(f.name);
-    }
-  }
+  in.paths = MaskPaths(r.update_mask());
+  CheckMask(WritableFields(), in.paths, "update_mask", /*required=*/false, v);
+  // Like accounts: an upsert only adds its own key to external_ids.
+  if (in.paths.empty()) in.paths = FieldNamesBut(WritableFields(), "external_ids");
   in.fields.external_ids[r.source()] = r.external_id();
   return in;
 }
@@ -82,21 +73,20 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateStakeholder(grpc::Callba
     FieldViolations v;
     if (!request->has_stakeholder()) v.Add("stakeholder", "is required");
     Stakeholder s = Checked(request->stakeholder(), "stakeholder.", v);
-    if (request->request_id().size() > 128) v.Add("request_id", "must be at most 128 bytes");
+    ids::CheckRequestId(request->request_id(), v);
     if (!v.empty()) return v.ToStatus();
     if (absl::Status a = RequireAccount(s.account_id, "stakeholder.account_id"); !a.ok()) return a;
     WriteContext write = WriteContextOf(context_, ctx, request->request_id());
     s.id = ids::NewId("stk");
     s.version = 1;
     s.create_time = s.update_time = write.now;
-    *response = ToProto(s);
-    std::optional<IdempotencyRecord> idempotency = IdempotencyFor(request->request_id(), request->stakeholder(), *response);
-    auto result = repository_.Create(s, write, idempotency);
-    if (!result.ok()) return result.status();
-    if (result->replayed && !response->ParseFromString(result->replayed_response)) {
-      return absl::InternalError("stored response for request_id cannot be read");
-    }
-    return absl::OkStatus();
+    return AnswerCreate<Stakeholder>(request->request_id(), request->stakeholder(), *response,
+                                     [](const Stakeholder& created) { return ToProto(created); },
+                                     [&](const RecordResponse<Stakeholder>& record) -> absl::StatusOr<Created<Stakeholder>> {
+                                       auto result = repository_.Create(s, write, record(s));
+                                       if (!result.ok()) return result.status();
+                                       return Created<Stakeholder>{s, *result};
+                                     });
   });
 }
 
@@ -125,23 +115,15 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::ListStakeholders(grpc::Callbac
     q.role = EnumFromProto<Role>(request->role(), "role", v);
     q.engagement = EnumFromProto<Engagement>(request->engagement(), "engagement", v);
     q.show_deleted = request->show_deleted();
-    auto page_size = paging::NormalizePageSize(request->page_size());
-    v.AddFrom(page_size.status());
-    v1::ListStakeholdersRequest canonical_request = *request;
-    canonical_request.clear_page_size();
-    canonical_request.clear_page_token();
-    std::string canonical = absl::StrCat("stakeholders.list:", canonical_request.SerializeAsString());
-    if (auto cursor = context_.page_tokens.DecodeCursor(request->page_token(), canonical, 2, v)) {
-      q.after = std::make_pair((*cursor)[0], (*cursor)[1]);
-    }
+    ListPage page(context_.page_tokens, *request, 2, v);
+    if (page.cursor()) q.after = std::make_pair((*page.cursor())[0], (*page.cursor())[1]);
     if (!v.empty()) return v.ToStatus();
-    q.limit = *page_size + 1;
+    q.limit = page.limit();
     auto rows = repository_.List(q);
     if (!rows.ok()) return rows.status();
-    bool more = static_cast<int>(rows->size()) > *page_size;
-    if (more) rows->resize(*page_size);
+    response->set_next_page_token(
+        page.Finish(*rows, [](const Stakeholder& last) { return std::vector<std::string>{last.name, last.id}; }));
     for (const auto& s : *rows) *response->add_stakeholders() = ToProto(s);
-    if (more) response->set_next_page_token(context_.page_tokens.Encode(canonical, {rows->back().name, rows->back().id}));
     return absl::OkStatus();
   });
 }
@@ -152,11 +134,11 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::UpdateStakeholder(grpc::Callba
   return RunUnary(ctx, context_, "UpdateStakeholder", [=]() -> absl::Status {
     FieldViolations v;
     ids::RequireId(request->stakeholder().id(), "stk", "stakeholder.id", v);
-    CheckMask(request->update_mask(), "update_mask", true, v);
+    std::vector<std::string> paths = MaskPaths(request->update_mask());
+    CheckMask(WritableFields(), paths, "update_mask", /*required=*/true, v);
     if (!v.empty()) return v.ToStatus();
     FieldViolations ignored;  // fields outside the mask are not written, so not checked
     Stakeholder patch = FromProto(request->stakeholder(), ignored);
-    std::vector<std::string> paths(request->update_mask().paths().begin(), request->update_mask().paths().end());
     std::string etag = request->stakeholder().etag();
     auto updated = repository_.Update(
         request->stakeholder().id(),
@@ -306,18 +288,16 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::ListCoverageGaps(grpc::Callbac
                                                                    v1::ListCoverageGapsResponse* response) {
   return RunUnary(ctx, context_, "ListCoverageGaps", [=]() -> absl::Status {
     FieldViolations v;
-    auto page_size = paging::NormalizePageSize(request->page_size());
-    v.AddFrom(page_size.status());
+    ListPage gaps_page(context_.page_tokens, *request, 2, v);
     // Gaps are paged by account id: the accounts are walked in id order (the owner's only),
     // a page of accounts at a time, so each page of gaps reads only as far as it needs. The
     // cursor is the accounts page being examined (its token) and the last account id given.
-    std::string canonical = absl::StrCat("stakeholders.gaps:", request->csm_owner());
     flywheel::accounts::v1::ListAccountsRequest accounts_page;
     accounts_page.set_order_by(flywheel::accounts::v1::ListAccountsRequest::ORDER_BY_ID);
     accounts_page.set_csm_owner(request->csm_owner());
     accounts_page.set_page_size(kAccountsPerGapWalkPage);
     std::string last;
-    if (auto cursor = context_.page_tokens.DecodeCursor(request->page_token(), canonical, 2, v)) {
+    if (const auto& cursor = gaps_page.cursor()) {
       accounts_page.set_page_token((*cursor)[0]);
       last = (*cursor)[1];
     }
@@ -334,7 +314,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::ListCoverageGaps(grpc::Callbac
       for (const auto& id : ids) {
         Coverage c = ComputeCoverage((*live)[id]);
         if (!c.HasGap()) continue;
-        if (response->gaps_size() == *page_size) {
+        if (response->gaps_size() == gaps_page.page_size()) {
           full = true;
           break;
         }
@@ -342,7 +322,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::ListCoverageGaps(grpc::Callbac
         last = id;
       }
       if (full) {
-        response->set_next_page_token(context_.page_tokens.Encode(canonical, {accounts_page.page_token(), last}));
+        response->set_next_page_token(gaps_page.TokenAfter({accounts_page.page_token(), last}));
       } else if (page->next_page_token().empty()) {
         break;
       } else {
@@ -525,7 +505,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateChangeInitiative(grpc::C
     ids::RequireId(m.owner_stakeholder_id(), "stk", "initiative.owner_stakeholder_id", v);
     if (m.title().empty() || m.title().size() > 200) v.Add("initiative.title", "must be 1-200 bytes");
     if (m.description().size() > 5000) v.Add("initiative.description", "must be at most 5000 bytes");
-    if (request->request_id().size() > 128) v.Add("request_id", "must be at most 128 bytes");
+    ids::CheckRequestId(request->request_id(), v);
     ChangeInitiative c;
     c.account_id = m.account_id();
     c.owner_stakeholder_id = m.owner_stakeholder_id();
@@ -567,16 +547,14 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateChangeInitiative(grpc::C
     c.stage = AdkarStage::kAwareness;
     c.create_time = c.update_time = context_.clock.Now();
     c.follow_ups = FollowUpsFor(c, *live);
-    *response = ToProto(c);
-    // A request id makes creation idempotent: a replay returns the first response; the same id
-    // with another request is INVALID_ARGUMENT.
-    auto created = repository_.CreateInitiative(c, WriteContextOf(context_, ctx, request->request_id()),
-                                                IdempotencyFor(request->request_id(), request->initiative(), *response));
-    if (!created.ok()) return created.status();
-    if (created->replayed && !response->ParseFromString(created->replayed_response)) {
-      return absl::InternalError("stored response for request_id cannot be read");
-    }
-    return absl::OkStatus();
+    return AnswerCreate<ChangeInitiative>(
+        request->request_id(), request->initiative(), *response,
+        [](const ChangeInitiative& created) { return ToProto(created); },
+        [&](const RecordResponse<ChangeInitiative>& record) -> absl::StatusOr<Created<ChangeInitiative>> {
+          auto result = repository_.CreateInitiative(c, WriteContextOf(context_, ctx, request->request_id()), record(c));
+          if (!result.ok()) return result.status();
+          return Created<ChangeInitiative>{c, *result};
+        });
   });
 }
 

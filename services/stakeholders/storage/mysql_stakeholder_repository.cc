@@ -49,12 +49,6 @@ int64_t Stored(RaciLetter v) { return kStoredLetter.To(v); }
 int64_t Stored(Impact v) { return kStoredImpact.To(v); }
 int64_t Stored(AdkarStage v) { return kStoredStage.To(v); }
 int64_t Stored(FollowUpKind v) { return kStoredFollowUp.To(v); }
-// A stored number this build does not know reads as the enum's first value.
-template <typename E, size_t N>
-E FromStored(const EnumMap<E, int, N>& map, int stored) {
-  return map.From(stored).value_or(map.pairs[0].first);
-}
-
 using db::BindAll;
 using db::Connection;
 using db::ForEachRow;
