@@ -22,70 +22,52 @@ const absl::TimeZone kUtc = absl::UTCTimeZone();
 // Accounts read at a time while walking the portfolio for coverage gaps.
 constexpr int kAccountsPerGapWalkPage = 500;
 
-// The stakeholder in `m`, checked; violations named from `prefix`.
-Stakeholder Checked(const pb::Stakeholder& m, const std::string& prefix, FieldViolations& v) {
-  FieldViolations local;
-  Stakeholder s = FromProto(m, local);
-  ids::RequireId(s.account_id, "acc", "account_id", local);
-  ValidateStakeholder(s, local);
-  v.AddAll(prefix, local);
-  return s;
-}
-
 std::vector<std::string> MaskPaths(const google::protobuf::FieldMask& mask) {
   return {mask.paths().begin(), mask.paths().end()};
 }
 
-UpsertInput CheckedUpsert(const pb::UpsertStakeholderRequest& r, FieldViolations& v) {
-  ids::CheckExternalKey(r.source(), r.external_id(), "", v);
-  if (!r.has_stakeholder()) v.Add("stakeholder", "is required");
-  UpsertInput in;
-  in.source = r.source();
-  in.external_id = r.external_id();
-  in.fields = Checked(r.stakeholder(), "stakeholder.", v);
-  in.paths = MaskPaths(r.update_mask());
-  CheckMask(WritableFields(), in.paths, "update_mask", /*required=*/false, v);
-  // Like accounts: an upsert only adds its own key to external_ids.
-  if (in.paths.empty()) in.paths = FieldNamesBut(WritableFields(), "external_ids");
-  in.fields.external_ids[r.source()] = r.external_id();
-  return in;
+StakeholderDraft Decoded(const pb::Stakeholder& m) {
+  StakeholderDraft draft;
+  draft.stakeholder = FromProto(m, draft.problems);
+  return draft;
+}
+
+StakeholderUseCases::UpsertRecord RecordOf(const pb::UpsertStakeholderRequest& r) {
+  StakeholderUseCases::UpsertRecord record{r.source(), r.external_id(), std::nullopt, MaskPaths(r.update_mask())};
+  if (r.has_stakeholder()) record.draft = Decoded(r.stakeholder());
+  return record;
 }
 
 }  // namespace
 
+absl::Status StakeholderServiceImpl::AccountsClientPeer::RequireLive(const std::string& account_id) {
+  return client.Get(account_id).status();
+}
+
+absl::Status StakeholderServiceImpl::AccountsClientPeer::RequireAllLive(const std::vector<std::string>& ids) {
+  return client.RequireAll(ids);
+}
+
 absl::Status StakeholderServiceImpl::RequireAccount(const std::string& account_id, const std::string& field) {
-  FieldViolations v;
-  ids::RequireId(account_id, "acc", field, v);
-  if (!v.empty()) return v.ToStatus();
-  return accounts_.Get(account_id).status();
+  return use_cases_.RequireAccount(account_id, field);
 }
 
 absl::StatusOr<std::vector<Stakeholder>> StakeholderServiceImpl::LiveOf(const std::string& account_id) {
-  auto live = repository_.LiveByAccount({account_id});
-  if (!live.ok()) return live.status();
-  return (*live)[account_id];
+  return use_cases_.LiveOf(account_id);
 }
 
 grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateStakeholder(grpc::CallbackServerContext* ctx,
                                                                     const v1::CreateStakeholderRequest* request,
                                                                     v1::Stakeholder* response) {
   return RunUnary(ctx, context_, "CreateStakeholder", [=]() -> absl::Status {
-    FieldViolations v;
-    if (!request->has_stakeholder()) v.Add("stakeholder", "is required");
-    Stakeholder s = Checked(request->stakeholder(), "stakeholder.", v);
-    ids::CheckRequestId(request->request_id(), v);
-    if (!v.empty()) return v.ToStatus();
-    if (absl::Status a = RequireAccount(s.account_id, "stakeholder.account_id"); !a.ok()) return a;
-    WriteContext write = WriteContextOf(context_, ctx, request->request_id());
-    s.id = ids::NewId("stk");
-    s.version = 1;
-    s.create_time = s.update_time = write.now;
+    std::optional<StakeholderDraft> draft;
+    if (request->has_stakeholder()) draft = Decoded(request->stakeholder());
     return AnswerCreate<Stakeholder>(request->request_id(), request->stakeholder(), *response,
                                      [](const Stakeholder& created) { return ToProto(created); },
-                                     [&](const RecordResponse<Stakeholder>& record) -> absl::StatusOr<Created<Stakeholder>> {
-                                       auto result = repository_.Create(s, write, record(s));
-                                       if (!result.ok()) return result.status();
-                                       return Created<Stakeholder>{s, *result};
+                                     [&](const RecordResponse<Stakeholder>& record) {
+                                       return use_cases_.Create(std::move(draft), request->request_id(),
+                                                                WriteContextOf(context_, ctx, request->request_id()),
+                                                                record);
                                      });
   });
 }
@@ -132,29 +114,10 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::UpdateStakeholder(grpc::Callba
                                                                     const v1::UpdateStakeholderRequest* request,
                                                                     v1::Stakeholder* response) {
   return RunUnary(ctx, context_, "UpdateStakeholder", [=]() -> absl::Status {
-    FieldViolations v;
-    ids::RequireId(request->stakeholder().id(), "stk", "stakeholder.id", v);
-    std::vector<std::string> paths = MaskPaths(request->update_mask());
-    CheckMask(WritableFields(), paths, "update_mask", /*required=*/true, v);
-    if (!v.empty()) return v.ToStatus();
     FieldViolations ignored;  // fields outside the mask are not written, so not checked
-    Stakeholder patch = FromProto(request->stakeholder(), ignored);
-    std::string etag = request->stakeholder().etag();
-    auto updated = repository_.Update(
-        request->stakeholder().id(),
-        [&](Stakeholder& current) -> absl::Status {
-          if (current.deleted()) return DeletedError("stakeholder", current.id, "updated");
-          if (absl::Status s = CheckEtag("stakeholder", current.id, std::to_string(current.version), etag); !s.ok()) {
-            return s;
-          }
-          ApplyFields(patch, paths, current);
-          FieldViolations after;
-          ValidateStakeholder(current, after);
-          FieldViolations prefixed;
-          prefixed.AddAll("stakeholder.", after);
-          return prefixed.ToStatus();
-        },
-        "UPDATE", WriteContextOf(context_, ctx));
+    auto updated = use_cases_.Update(request->stakeholder().id(), FromProto(request->stakeholder(), ignored),
+                                     MaskPaths(request->update_mask()), request->stakeholder().etag(),
+                                     WriteContextOf(context_, ctx));
     if (!updated.ok()) return updated.status();
     *response = ToProto(*updated);
     return absl::OkStatus();
@@ -165,24 +128,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::DeleteStakeholder(grpc::Callba
                                                                     const v1::DeleteStakeholderRequest* request,
                                                                     v1::Stakeholder* response) {
   return RunUnary(ctx, context_, "DeleteStakeholder", [=]() -> absl::Status {
-    FieldViolations v;
-    ids::RequireId(request->id(), "stk", "id", v);
-    if (!v.empty()) return v.ToStatus();
-    WriteContext write = WriteContextOf(context_, ctx);
-    auto deleted = repository_.Update(
-        request->id(),
-        [&](Stakeholder& current) -> absl::Status {
-          if (current.deleted()) {
-            return DeletedError("stakeholder", current.id, "deleted again");
-          }
-          if (absl::Status s = CheckEtag("stakeholder", current.id, std::to_string(current.version), request->etag());
-              !s.ok()) {
-            return s;
-          }
-          current.delete_time = write.now;
-          return absl::OkStatus();
-        },
-        "DELETE", write);
+    auto deleted = use_cases_.Delete(request->id(), request->etag(), WriteContextOf(context_, ctx));
     if (!deleted.ok()) return deleted.status();
     *response = ToProto(*deleted);
     return absl::OkStatus();
@@ -194,10 +140,9 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::UpsertStakeholder(grpc::Callba
                                                                     v1::UpsertStakeholderResponse* response) {
   return RunUnary(ctx, context_, "UpsertStakeholder", [=]() -> absl::Status {
     FieldViolations v;
-    UpsertInput in = CheckedUpsert(*request, v);
+    UpsertInput in = StakeholderUseCases::CheckUpsert(RecordOf(*request), v);
     if (!v.empty()) return v.ToStatus();
-    if (absl::Status a = RequireAccount(in.fields.account_id, "stakeholder.account_id"); !a.ok()) return a;
-    auto r = repository_.Upsert(in, WriteContextOf(context_, ctx));
+    auto r = use_cases_.Upsert(in, WriteContextOf(context_, ctx));
     if (!r.ok()) return r.status();
     *response->mutable_stakeholder() = ToProto(r->stakeholder);
     response->set_outcome(r->outcome == UpsertOutcome::kCreated   ? pb::UPSERT_OUTCOME_CREATED
@@ -211,35 +156,15 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* StakeholderServiceImpl::BulkUpsertSta
     grpc::CallbackServerContext* ctx, grpc::ByteBuffer* response) {
   using Reactor = BulkUpsertReactor<v1::BulkUpsertStakeholdersRequest, v1::BulkUpsertStakeholdersResponse, UpsertInput>;
   Reactor::Hooks hooks;
-  hooks.check = [](const v1::UpsertStakeholderRequest& record, FieldViolations& v) { return CheckedUpsert(record, v); };
+  hooks.check = [](const v1::UpsertStakeholderRequest& record, FieldViolations& v) {
+    return StakeholderUseCases::CheckUpsert(RecordOf(record), v);
+  };
   hooks.write = [this, ctx](const std::vector<UpsertInput>& inputs, bool dry_run) -> absl::StatusOr<std::vector<BulkWritten>> {
-    // Accounts are confirmed once per batch; records of unknown accounts fail alone.
-    std::set<std::string> account_ids;
-    for (const auto& in : inputs) account_ids.insert(in.fields.account_id);
-    std::map<std::string, absl::Status> account_status;
-    if (absl::Status all = accounts_.RequireAll({account_ids.begin(), account_ids.end()}); all.ok()) {
-      for (const auto& id : account_ids) account_status[id] = absl::OkStatus();
-    } else {
-      if (all.code() == absl::StatusCode::kUnavailable) return all;
-      for (const auto& id : account_ids) account_status[id] = accounts_.Get(id).status();
-    }
-    std::vector<UpsertInput> known;
-    std::vector<size_t> known_index;
-    std::vector<BulkWritten> out(inputs.size());
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      const absl::Status& s = account_status[inputs[i].fields.account_id];
-      if (!s.ok()) {
-        out[i] = BulkWritten{s};
-        continue;
-      }
-      known.push_back(inputs[i]);
-      known_index.push_back(i);
-    }
-    auto written = repository_.BulkUpsert(known, dry_run, WriteContextOf(context_, ctx));
+    auto written = use_cases_.BulkUpsert(inputs, dry_run, WriteContextOf(context_, ctx));
     if (!written.ok()) return written.status();
-    for (size_t k = 0; k < written->size(); ++k) {
-      auto& r = (*written)[k];
-      out[known_index[k]] = r.ok() ? BulkWritten{absl::OkStatus(), r->outcome, r->stakeholder.id} : BulkWritten{r.status()};
+    std::vector<BulkWritten> out;
+    for (auto& r : *written) {
+      out.push_back(r.ok() ? BulkWritten{absl::OkStatus(), r->outcome, r->stakeholder.id} : BulkWritten{r.status()});
     }
     return out;
   };
@@ -338,15 +263,9 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateRaciActivity(grpc::Callb
                                                                      v1::RaciActivity* response) {
   return RunUnary(ctx, context_, "CreateRaciActivity", [=]() -> absl::Status {
     const auto& a = request->activity();
-    FieldViolations v;
-    ids::RequireId(a.account_id(), "acc", "activity.account_id", v);
-    if (a.name().empty() || a.name().size() > 200) v.Add("activity.name", "must be 1-200 bytes");
-    if (a.description().size() > 2000) v.Add("activity.description", "must be at most 2000 bytes");
-    if (!v.empty()) return v.ToStatus();
-    if (absl::Status s = RequireAccount(a.account_id(), "activity.account_id"); !s.ok()) return s;
-    RaciActivity activity{ids::NewId("act"), a.account_id(), a.name(), a.description()};
-    if (absl::Status s = repository_.CreateActivity(activity, WriteContextOf(context_, ctx)); !s.ok()) return s;
-    *response = ToProto(activity);
+    auto created = use_cases_.CreateActivity({"", a.account_id(), a.name(), a.description()}, WriteContextOf(context_, ctx));
+    if (!created.ok()) return created.status();
+    *response = ToProto(*created);
     return absl::OkStatus();
   });
 }
@@ -366,16 +285,11 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::SetRaciAssignments(grpc::Callb
       assignments.push_back({a.stakeholder_id(), letter.value_or(RaciLetter::kInformed)});
     }
     if (!v.empty()) return v.ToStatus();
-    auto activity = repository_.GetActivity(request->activity_id());
-    if (!activity.ok()) return activity.status();
-    auto live = LiveOf(activity->account_id);
-    if (!live.ok()) return live.status();
-    RaciCheck check = CheckRaci(assignments, *live);
-    if (!check.violations.empty()) return check.violations.ToStatus();
-    if (absl::Status s = repository_.SetAssignments(*activity, assignments, WriteContextOf(context_, ctx)); !s.ok()) return s;
-    *response->mutable_activity() = ToProto(*activity);
+    auto assigned = use_cases_.SetAssignments(request->activity_id(), assignments, WriteContextOf(context_, ctx));
+    if (!assigned.ok()) return assigned.status();
+    *response->mutable_activity() = ToProto(assigned->activity);
     *response->mutable_assignments() = request->assignments();
-    for (const auto& w : check.warnings) response->add_warnings(w);
+    for (const auto& w : assigned->warnings) response->add_warnings(w);
     return absl::OkStatus();
   });
 }
@@ -501,11 +415,6 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateChangeInitiative(grpc::C
   return RunUnary(ctx, context_, "CreateChangeInitiative", [=]() -> absl::Status {
     const auto& m = request->initiative();
     FieldViolations v;
-    ids::RequireId(m.account_id(), "acc", "initiative.account_id", v);
-    ids::RequireId(m.owner_stakeholder_id(), "stk", "initiative.owner_stakeholder_id", v);
-    if (m.title().empty() || m.title().size() > 200) v.Add("initiative.title", "must be 1-200 bytes");
-    if (m.description().size() > 5000) v.Add("initiative.description", "must be at most 5000 bytes");
-    ids::CheckRequestId(request->request_id(), v);
     ChangeInitiative c;
     c.account_id = m.account_id();
     c.owner_stakeholder_id = m.owner_stakeholder_id();
@@ -522,38 +431,17 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateChangeInitiative(grpc::C
       StakeholderImpact out;
       out.stakeholder_id = imp.stakeholder_id();
       out.role = EnumFromProto<Role>(imp.role(), field + ".role", v);
-      if (out.stakeholder_id.empty() == !out.role.has_value()) v.Add(field, "names exactly one of stakeholder_id or role");
       auto impact = EnumFromProto<Impact>(imp.impact(), field + ".impact", v);
       if (!impact && imp.impact() == 0) v.Add(field + ".impact", "is required");
       out.impact = impact.value_or(Impact::kNeutral);
       c.impacts.push_back(out);
     }
-    if (!v.empty()) return v.ToStatus();
-    if (absl::Status a = RequireAccount(c.account_id, "initiative.account_id"); !a.ok()) return a;
-    auto live = LiveOf(c.account_id);
-    if (!live.ok()) return live.status();
-    std::set<std::string> live_ids;
-    for (const auto& s : *live) live_ids.insert(s.id);
-    if (!live_ids.count(c.owner_stakeholder_id)) {
-      v.Add("initiative.owner_stakeholder_id", "is not a live stakeholder of this account");
-    }
-    for (size_t i = 0; i < c.impacts.size(); ++i) {
-      if (!c.impacts[i].stakeholder_id.empty() && !live_ids.count(c.impacts[i].stakeholder_id)) {
-        v.Add(absl::StrCat("initiative.impacts[", i, "].stakeholder_id"), "is not a live stakeholder of this account");
-      }
-    }
-    if (!v.empty()) return v.ToStatus();
-    c.id = ids::NewId("chg");
-    c.stage = AdkarStage::kAwareness;
-    c.create_time = c.update_time = context_.clock.Now();
-    c.follow_ups = FollowUpsFor(c, *live);
     return AnswerCreate<ChangeInitiative>(
         request->request_id(), request->initiative(), *response,
         [](const ChangeInitiative& created) { return ToProto(created); },
-        [&](const RecordResponse<ChangeInitiative>& record) -> absl::StatusOr<Created<ChangeInitiative>> {
-          auto result = repository_.CreateInitiative(c, WriteContextOf(context_, ctx, request->request_id()), record(c));
-          if (!result.ok()) return result.status();
-          return Created<ChangeInitiative>{c, *result};
+        [&](const RecordResponse<ChangeInitiative>& record) {
+          return use_cases_.CreateInitiative(std::move(c), std::move(v), request->request_id(),
+                                             WriteContextOf(context_, ctx, request->request_id()), record);
         });
   });
 }
@@ -593,14 +481,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::AdvanceAdkarStage(grpc::Callba
     auto to = EnumFromProto<AdkarStage>(request->to_stage(), "to_stage", v);
     if (!to && request->to_stage() == 0) v.Add("to_stage", "is required");
     if (!v.empty()) return v.ToStatus();
-    auto advanced = repository_.UpdateInitiative(
-        request->id(),
-        [&](ChangeInitiative& c) -> absl::Status {
-          if (absl::Status s = CheckAdvance(c.stage, *to); !s.ok()) return s;
-          c.stage = *to;
-          return absl::OkStatus();
-        },
-        WriteContextOf(context_, ctx));
+    auto advanced = use_cases_.Advance(request->id(), *to, WriteContextOf(context_, ctx));
     if (!advanced.ok()) return advanced.status();
     *response = ToProto(*advanced);
     return absl::OkStatus();

@@ -1,12 +1,13 @@
-// The gRPC adapter of flywheel.stakeholders.v1.StakeholderService: checks and converts
-// requests, confirms accounts through the accounts service, reads role metrics from the
-// health service, and runs the repository on worker threads.
+// The gRPC adapter of flywheel.stakeholders.v1.StakeholderService: decodes requests, calls the
+// use cases (app/stakeholder_use_cases.h) on worker threads and encodes their answers. Coverage,
+// gaps, the RACI matrix and briefings are still composed here.
 #pragma once
 
 #include "common/server/service_context.h"
 #include "flywheel/stakeholders/v1/stakeholders.grpc.pb.h"
 #include "services/accounts/client/accounts_client.h"
 #include "services/health/client/health_client.h"
+#include "services/stakeholders/app/stakeholder_use_cases.h"
 #include "services/stakeholders/storage/stakeholder_repository.h"
 
 namespace flywheel::stakeholders {
@@ -15,7 +16,12 @@ class StakeholderServiceImpl final : public v1::StakeholderService::WithRawCallb
  public:
   StakeholderServiceImpl(ServiceContext& context, StakeholderRepository& repository,
                          accounts::AccountsClient& accounts, health::HealthClient& health)
-      : context_(context), repository_(repository), accounts_(accounts), health_(health) {}
+      : context_(context),
+        repository_(repository),
+        accounts_(accounts),
+        health_(health),
+        accounts_peer_{accounts},
+        use_cases_(repository, accounts_peer_) {}
 
   grpc::ServerUnaryReactor* CreateStakeholder(grpc::CallbackServerContext*, const v1::CreateStakeholderRequest*,
                                               v1::Stakeholder*) override;
@@ -66,6 +72,15 @@ class StakeholderServiceImpl final : public v1::StakeholderService::WithRawCallb
   StakeholderRepository& repository_;
   accounts::AccountsClient& accounts_;
   health::HealthClient& health_;
+  // The accounts service as the use cases see it.
+  struct AccountsClientPeer : AccountsPeer {
+    explicit AccountsClientPeer(accounts::AccountsClient& c) : client(c) {}
+    absl::Status RequireLive(const std::string& account_id) override;
+    absl::Status RequireAllLive(const std::vector<std::string>& ids) override;
+    accounts::AccountsClient& client;
+  };
+  AccountsClientPeer accounts_peer_;
+  StakeholderUseCases use_cases_;
 };
 
 }  // namespace flywheel::stakeholders
