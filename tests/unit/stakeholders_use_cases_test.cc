@@ -91,6 +91,32 @@ class MemoryAccounts : public AccountsPeer {
     }
     return absl::OkStatus();
   }
+  // Two accounts a page; the token is the index of the page's first account.
+  absl::StatusOr<IdPage> ListIds(const std::string&, const std::string& page_token) override {
+    ++pages_read;
+    std::vector<std::string> all(live.begin(), live.end());
+    size_t first = page_token.empty() ? 0 : std::stoul(page_token);
+    IdPage page;
+    for (size_t i = first; i < std::min(all.size(), first + 2); ++i) page.ids.push_back(all[i]);
+    if (first + 2 < all.size()) page.next_page_token = std::to_string(first + 2);
+    return page;
+  }
+  int pages_read = 0;
+};
+
+class MemoryHealth : public HealthPeer {
+ public:
+  std::vector<MetricPoint> usage;
+  std::optional<ValueFigures> value;
+  absl::StatusOr<std::vector<MetricPoint>> Usage(const std::string&, const std::string&, absl::CivilDay,
+                                                 absl::CivilDay) override {
+    return usage;
+  }
+  absl::StatusOr<std::vector<std::pair<absl::CivilDay, int>>> CsatResponses(const std::string&, absl::CivilDay,
+                                                                            absl::CivilDay) override {
+    return std::vector<std::pair<absl::CivilDay, int>>{};
+  }
+  absl::StatusOr<std::optional<ValueFigures>> Value(const std::string&, absl::CivilDay) override { return value; }
 };
 
 std::set<std::string> FieldsOf(const absl::Status& status) {
@@ -131,7 +157,8 @@ class StakeholderUseCasesTest : public ::testing::Test {
   std::string live_account = ids::NewId("acc");
   MemoryStakeholders repo;
   MemoryAccounts accounts;
-  StakeholderUseCases use_cases{repo, accounts};
+  MemoryHealth health;
+  StakeholderUseCases use_cases{repo, accounts, health};
 };
 
 TEST_F(StakeholderUseCasesTest, CreateChecksFieldsThenTheAccount) {
@@ -206,6 +233,63 @@ TEST_F(StakeholderUseCasesTest, ADeletedStakeholderIsNotUpdated) {
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(FieldsOf(use_cases.Update(s.id, patch, {"nope"}, "", Writer()).status()),
             std::set<std::string>{"update_mask.paths[0]"});
+}
+
+TEST_F(StakeholderUseCasesTest, GapsArePagedAcrossAccountPagesAndResumeAfterTheLastAccountGiven) {
+  // Five live accounts; the second has all four roles (no gap), the others have none.
+  std::vector<std::string> all;
+  for (int i = 0; i < 4; ++i) accounts.live.insert(ids::NewId("acc"));
+  all.assign(accounts.live.begin(), accounts.live.end());
+  std::string covered = all[1];
+  for (Role role : {Role::kOwner, Role::kChampion, Role::kEnabler, Role::kProducer}) {
+    for (int copy = 0; copy < 2; ++copy) {
+      Stakeholder s;
+      s.id = ids::NewId("stk");
+      s.account_id = covered;
+      s.role = role;
+      repo.rows[s.id] = s;
+    }
+  }
+  auto first = use_cases.Gaps("", std::nullopt, 2);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->gaps.size(), 2u);
+  EXPECT_EQ(first->gaps[0].first, all[0]);
+  EXPECT_EQ(first->gaps[1].first, all[2]);
+  ASSERT_TRUE(first->next.has_value());
+  auto second = use_cases.Gaps("", first->next, 2);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->gaps.size(), 2u);
+  EXPECT_EQ(second->gaps[0].first, all[3]);
+  EXPECT_EQ(second->gaps[1].first, all[4]);
+  EXPECT_FALSE(second->next.has_value());
+}
+
+TEST_F(StakeholderUseCasesTest, ABriefingNamesTheRoleHoldersMetricsAndTheOwnersValue) {
+  Stakeholder owner = Person(Role::kOwner);
+  Person(Role::kProducer);
+  absl::CivilDay day(2026, 12, 1);
+  health.usage = {{day - 2, 10}, {day - 1, 20}};
+  health.value = HealthPeer::ValueFigures{Money{"GBP", 100}, Money{"GBP", 80}, Money{"GBP", 20}, Money{"GBP", 40}};
+  auto briefing = use_cases.Brief({"", owner.id, std::nullopt, std::nullopt}, day);
+  ASSERT_TRUE(briefing.ok()) << briefing.status();
+  EXPECT_EQ(briefing->account_id, live_account);
+  EXPECT_EQ(briefing->role, Role::kOwner);
+  ASSERT_EQ(briefing->holders.size(), 1u);
+  EXPECT_EQ(briefing->holders[0].id, owner.id);
+  ASSERT_FALSE(briefing->metrics.empty());
+  ASSERT_TRUE(briefing->metrics[0].latest.has_value());
+  EXPECT_EQ(briefing->metrics[0].latest->value, 20);
+  EXPECT_EQ(briefing->metrics[0].trend, MetricTrend::kUp);
+  ASSERT_TRUE(briefing->value.has_value());
+  EXPECT_EQ(briefing->value->gap.minor_units, 20);
+
+  auto unfilled = use_cases.Brief({live_account, "", Role::kChampion, day}, day);
+  ASSERT_TRUE(unfilled.ok());
+  EXPECT_TRUE(unfilled->role_unfilled());
+  EXPECT_FALSE(unfilled->value.has_value());
+  EXPECT_NE(unfilled->summary.find("CHAMPION"), std::string::npos);
+  EXPECT_EQ(FieldsOf(use_cases.Brief({live_account, "", std::nullopt, std::nullopt}, day).status()),
+            std::set<std::string>{"role"});
 }
 
 }  // namespace

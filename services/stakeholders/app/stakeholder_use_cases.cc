@@ -202,6 +202,11 @@ absl::StatusOr<Created<ChangeInitiative>> StakeholderUseCases::CreateInitiative(
   return Created<ChangeInitiative>{std::move(c), *result};
 }
 
+absl::StatusOr<std::vector<ChangeInitiative>> StakeholderUseCases::Initiatives(const std::string& account_id) {
+  if (absl::Status a = RequireAccount(account_id, "account_id"); !a.ok()) return a;
+  return repository_.ListInitiatives(account_id);
+}
+
 absl::StatusOr<ChangeInitiative> StakeholderUseCases::Advance(const std::string& id, AdkarStage to,
                                                               const WriteContext& write) {
   return repository_.UpdateInitiative(
@@ -212,6 +217,137 @@ absl::StatusOr<ChangeInitiative> StakeholderUseCases::Advance(const std::string&
         return absl::OkStatus();
       },
       write);
+}
+
+absl::StatusOr<Coverage> StakeholderUseCases::CoverageOfAccount(const std::string& account_id) {
+  if (absl::Status a = RequireAccount(account_id, "account_id"); !a.ok()) return a;
+  auto live = LiveOf(account_id);
+  if (!live.ok()) return live.status();
+  return ComputeCoverage(*live);
+}
+
+absl::StatusOr<CoverageOf> StakeholderUseCases::BatchCoverage(const std::vector<std::string>& account_ids) {
+  FieldViolations v;
+  if (account_ids.empty() || account_ids.size() > 1000) v.Add("account_ids", "must hold 1-1000 ids");
+  for (size_t i = 0; i < account_ids.size(); ++i) {
+    ids::RequireId(account_ids[i], "acc", absl::StrCat("account_ids[", i, "]"), v);
+  }
+  if (!v.empty()) return v.ToStatus();
+  auto live = repository_.LiveByAccount(account_ids);
+  if (!live.ok()) return live.status();
+  CoverageOf out;
+  for (const auto& id : account_ids) out.coverages.emplace_back(id, ComputeCoverage((*live)[id]));
+  for (auto& [id, people] : *live) {
+    for (auto& s : people) out.stakeholders.push_back(std::move(s));
+  }
+  return out;
+}
+
+absl::StatusOr<GapsPage> StakeholderUseCases::Gaps(const std::string& csm_owner,
+                                                   const std::optional<std::pair<std::string, std::string>>& cursor,
+                                                   int page_size) {
+  // The owner's accounts are walked in id order, a page of accounts at a time, so that each page
+  // of gaps reads only as far as it needs.
+  std::string accounts_token = cursor ? cursor->first : "";
+  std::string last = cursor ? cursor->second : "";
+  GapsPage out;
+  for (;;) {
+    auto page = accounts_.ListIds(csm_owner, accounts_token);
+    if (!page.ok()) return page.status();
+    std::vector<std::string> ids;
+    for (const auto& id : page->ids) {
+      if (id > last) ids.push_back(id);
+    }
+    auto live = repository_.LiveByAccount(ids);
+    if (!live.ok()) return live.status();
+    for (const auto& id : ids) {
+      Coverage c = ComputeCoverage((*live)[id]);
+      if (!c.HasGap()) continue;
+      if (static_cast<int>(out.gaps.size()) == page_size) {
+        out.next = std::make_pair(accounts_token, last);
+        return out;
+      }
+      out.gaps.emplace_back(id, std::move(c));
+      last = id;
+    }
+    if (page->next_page_token.empty()) return out;
+    accounts_token = page->next_page_token;
+  }
+}
+
+absl::StatusOr<RaciMatrix> StakeholderUseCases::Matrix(const std::string& account_id) {
+  if (absl::Status a = RequireAccount(account_id, "account_id"); !a.ok()) return a;
+  auto live = LiveOf(account_id);
+  if (!live.ok()) return live.status();
+  auto rows = repository_.Matrix(account_id);
+  if (!rows.ok()) return rows.status();
+  RaciMatrix out;
+  std::map<std::string, size_t> column;
+  for (auto& s : *live) {
+    column[s.id] = out.columns.size();
+    out.columns.push_back(std::move(s));
+  }
+  for (auto& row : *rows) {
+    RaciMatrix::Row& r = out.rows.emplace_back();
+    r.activity = std::move(row.activity);
+    r.letters.resize(out.columns.size());
+    for (const auto& a : row.assignments) {
+      auto it = column.find(a.stakeholder_id);
+      // A stakeholder holding both R and A shows A, the stronger letter.
+      if (it != column.end() && r.letters[it->second] != RaciLetter::kAccountable) r.letters[it->second] = a.letter;
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<Briefing> StakeholderUseCases::Brief(const BriefingRequest& request, absl::CivilDay today) {
+  FieldViolations v;
+  Briefing out;
+  out.account_id = request.account_id;
+  std::optional<Role> role = request.role;
+  if (!request.stakeholder_id.empty()) {
+    ids::RequireId(request.stakeholder_id, "stk", "stakeholder_id", v);
+    if (!v.empty()) return v.ToStatus();
+    auto s = repository_.Get(request.stakeholder_id);
+    if (!s.ok()) return s.status();
+    out.account_id = s->account_id;
+    role = s->role;
+  } else {
+    if (!role) v.Add("role", "is required with account_id (or give stakeholder_id)");
+    ids::RequireId(out.account_id, "acc", "account_id", v);
+  }
+  if (!v.empty()) return v.ToStatus();
+  out.role = *role;
+  if (absl::Status a = accounts_.RequireLive(out.account_id); !a.ok()) return a;
+  auto live = LiveOf(out.account_id);
+  if (!live.ok()) return live.status();
+  absl::CivilDay day = request.as_of.value_or(today);
+  for (auto& s : *live) {
+    if (s.role == out.role) out.holders.push_back(std::move(s));
+  }
+  // Each metric's series: 90 days back is enough for latest and previous.
+  for (const auto& spec : KeyMetrics(out.role)) {
+    std::vector<MetricPoint> points;
+    if (spec.name == kCsatMetric) {
+      auto responses = health_.CsatResponses(out.account_id, day - 2 * kCsatWindowDays, day);
+      if (!responses.ok()) return responses.status();
+      points = CsatPoints(*responses, day);
+    } else {
+      auto usage = health_.Usage(out.account_id, spec.name, day - 90, day);
+      if (!usage.ok()) return usage.status();
+      points = *std::move(usage);
+    }
+    out.metrics.push_back(Summarize(spec, std::move(points), day));
+  }
+  if (out.role == Role::kOwner) {
+    auto value = health_.Value(out.account_id, day);
+    if (!value.ok()) return value.status();
+    out.value = *value;
+  }
+  out.summary = out.role_unfilled() ? absl::StrCat("Nobody at this account holds the ", RoleName(out.role),
+                                                   " role: find one before briefing on these metrics.")
+                                    : absl::StrCat("Briefing for the ", RoleName(out.role), " on their own metrics.");
+  return out;
 }
 
 }  // namespace flywheel::stakeholders

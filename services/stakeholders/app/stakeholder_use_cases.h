@@ -1,7 +1,7 @@
-// The stakeholders service's use cases that need only its repository and the accounts service:
-// stakeholder creates, updates, deletes and upserts (one CRM record or a stream of them), RACI
-// activities and assignments, change initiatives and their ADKAR stages. Domain types only; no
-// gRPC and no SQL. grpc/stakeholder_service.cc decodes a request, calls one, encodes the answer.
+// The stakeholders service's use cases: stakeholder creates, updates, deletes and upserts (one
+// CRM record or a stream of them), coverage and the portfolio's coverage gaps, RACI activities,
+// assignments and the matrix, change initiatives and their ADKAR stages, and role briefings.
+// Domain types only, the accounts and health services behind interfaces; no gRPC and no SQL. grpc/stakeholder_service.cc decodes a request, calls one, encodes the answer.
 // Field violations are named as the API request names them ("stakeholder.email").
 #pragma once
 
@@ -12,7 +12,10 @@
 #include "absl/status/statusor.h"
 #include "common/db/write_context.h"
 #include "common/status/errors.h"
+#include "common/money/money.h"
+#include "services/stakeholders/domain/briefing.h"
 #include "services/stakeholders/domain/change.h"
+#include "services/stakeholders/domain/coverage.h"
 #include "services/stakeholders/domain/raci.h"
 #include "services/stakeholders/storage/stakeholder_repository.h"
 
@@ -27,6 +30,72 @@ class AccountsPeer {
   virtual absl::Status RequireLive(const std::string& account_id) = 0;
   // OK when every account of `ids` is live; otherwise the first problem found.
   virtual absl::Status RequireAllLive(const std::vector<std::string>& ids) = 0;
+  // One page of the live accounts of `csm_owner` (every owner's when empty), in id order.
+  struct IdPage {
+    std::vector<std::string> ids;
+    std::string next_page_token;  // "" after the last page
+  };
+  virtual absl::StatusOr<IdPage> ListIds(const std::string& csm_owner, const std::string& page_token) = 0;
+};
+
+// What a briefing needs of the health service.
+class HealthPeer {
+ public:
+  virtual ~HealthPeer() = default;
+  // The account's readings of usage `metric` on days [start, end].
+  virtual absl::StatusOr<std::vector<MetricPoint>> Usage(const std::string& account_id, const std::string& metric,
+                                                         absl::CivilDay start, absl::CivilDay end) = 0;
+  // The account's CSAT responses (day, score) on days [start, end].
+  virtual absl::StatusOr<std::vector<std::pair<absl::CivilDay, int>>> CsatResponses(const std::string& account_id,
+                                                                                    absl::CivilDay start,
+                                                                                    absl::CivilDay end) = 0;
+  // The account's value figures on `day`; nullopt when it has no value target.
+  struct ValueFigures {
+    Money target, projected_annual, gap, realised;
+  };
+  virtual absl::StatusOr<std::optional<ValueFigures>> Value(const std::string& account_id, absl::CivilDay day) = 0;
+};
+
+// The coverage of accounts: each asked-for account's coverage, in order, and their people.
+struct CoverageOf {
+  std::vector<std::pair<std::string, Coverage>> coverages;
+  std::vector<Stakeholder> stakeholders;
+};
+
+// One page of coverage gaps, in account id order. The cursor is the accounts page being walked
+// (its token) and the last account given; nullopt after the last page.
+struct GapsPage {
+  std::vector<std::pair<std::string, Coverage>> gaps;
+  std::optional<std::pair<std::string, std::string>> next;
+};
+
+// The RACI matrix: a column per live stakeholder, a row per activity with each column's letter
+// (nullopt for none; A wins over R for one person).
+struct RaciMatrix {
+  std::vector<Stakeholder> columns;
+  struct Row {
+    RaciActivity activity;
+    std::vector<std::optional<RaciLetter>> letters;
+  };
+  std::vector<Row> rows;
+};
+
+// Who a briefing is for: a stakeholder (their account and role), or an account and a role.
+struct BriefingRequest {
+  std::string account_id;
+  std::string stakeholder_id;
+  std::optional<Role> role;
+  std::optional<absl::CivilDay> as_of;  // today when unset
+};
+
+struct Briefing {
+  std::string account_id;
+  Role role = Role::kOwner;
+  std::vector<Stakeholder> holders;  // the live stakeholders in the role
+  std::vector<BriefingMetric> metrics;
+  std::optional<HealthPeer::ValueFigures> value;  // the Owner's, when the account has a target
+  std::string summary;
+  bool role_unfilled() const { return holders.empty(); }
 };
 
 // A stakeholder as decoded from a request, with what could not be decoded in it (violations
@@ -38,8 +107,8 @@ struct StakeholderDraft {
 
 class StakeholderUseCases {
  public:
-  StakeholderUseCases(StakeholderRepository& repository, AccountsPeer& accounts)
-      : repository_(repository), accounts_(accounts) {}
+  StakeholderUseCases(StakeholderRepository& repository, AccountsPeer& accounts, HealthPeer& health)
+      : repository_(repository), accounts_(accounts), health_(health) {}
 
   // Checks the draft (required) and its account, then creates it with a new id; a replayed
   // request id answers the first response.
@@ -79,7 +148,20 @@ class StakeholderUseCases {
   absl::StatusOr<Created<ChangeInitiative>> CreateInitiative(ChangeInitiative initiative, FieldViolations problems,
                                                              const std::string& request_id, const WriteContext& write,
                                                              const RecordResponse<ChangeInitiative>& record);
+  // The change initiatives of a live account.
+  absl::StatusOr<std::vector<ChangeInitiative>> Initiatives(const std::string& account_id);
   absl::StatusOr<ChangeInitiative> Advance(const std::string& id, AdkarStage to, const WriteContext& write);
+
+  absl::StatusOr<Coverage> CoverageOfAccount(const std::string& account_id);
+  // 1–1,000 well-formed ids (violations named "account_ids[i]").
+  absl::StatusOr<CoverageOf> BatchCoverage(const std::vector<std::string>& account_ids);
+  // Up to `page_size` accounts of `csm_owner` with a gap, after `cursor` (see GapsPage).
+  absl::StatusOr<GapsPage> Gaps(const std::string& csm_owner, const std::optional<std::pair<std::string, std::string>>& cursor,
+                                int page_size);
+  absl::StatusOr<RaciMatrix> Matrix(const std::string& account_id);
+  // The role's people and key metrics (and the Owner's value figures) as of a day; `today`
+  // when the request names none.
+  absl::StatusOr<Briefing> Brief(const BriefingRequest& request, absl::CivilDay today);
 
   // OK when `account_id` is a well-formed id of a live account; violations named `field`.
   absl::Status RequireAccount(const std::string& account_id, const std::string& field);
@@ -89,6 +171,7 @@ class StakeholderUseCases {
  private:
   StakeholderRepository& repository_;
   AccountsPeer& accounts_;
+  HealthPeer& health_;
 };
 
 // The stakeholder's problems and the rules' violations (its account id among them), named from

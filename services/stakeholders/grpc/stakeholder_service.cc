@@ -48,12 +48,68 @@ absl::Status StakeholderServiceImpl::AccountsClientPeer::RequireAllLive(const st
   return client.RequireAll(ids);
 }
 
-absl::Status StakeholderServiceImpl::RequireAccount(const std::string& account_id, const std::string& field) {
-  return use_cases_.RequireAccount(account_id, field);
+absl::StatusOr<AccountsPeer::IdPage> StakeholderServiceImpl::AccountsClientPeer::ListIds(const std::string& csm_owner,
+                                                                                         const std::string& page_token) {
+  flywheel::accounts::v1::ListAccountsRequest request;
+  request.set_order_by(flywheel::accounts::v1::ListAccountsRequest::ORDER_BY_ID);
+  request.set_csm_owner(csm_owner);
+  request.set_page_size(kAccountsPerGapWalkPage);
+  request.set_page_token(page_token);
+  auto page = client.ListPage(request);
+  if (!page.ok()) return page.status();
+  IdPage out;
+  for (const auto& a : page->accounts()) out.ids.push_back(a.id());
+  out.next_page_token = page->next_page_token();
+  return out;
 }
 
-absl::StatusOr<std::vector<Stakeholder>> StakeholderServiceImpl::LiveOf(const std::string& account_id) {
-  return use_cases_.LiveOf(account_id);
+absl::StatusOr<std::vector<MetricPoint>> StakeholderServiceImpl::HealthClientPeer::Usage(const std::string& account_id,
+                                                                                        const std::string& metric,
+                                                                                        absl::CivilDay start,
+                                                                                        absl::CivilDay end) {
+  flywheel::health::v1::ListSignalsRequest request;
+  request.set_account_id(account_id);
+  request.set_kind(flywheel::health::v1::SIGNAL_KIND_USAGE);
+  request.set_metric(metric);
+  *request.mutable_start_day() = convert::ToProto(start);
+  *request.mutable_end_day() = convert::ToProto(end);
+  auto signals = client.ListSignals(request);
+  if (!signals.ok()) return signals.status();
+  std::vector<MetricPoint> points;
+  FieldViolations ignored;
+  for (const auto& s : *signals) {
+    if (auto d = convert::FromProto(s.usage().day(), "", ignored)) points.push_back({*d, s.usage().value()});
+  }
+  return points;
+}
+
+absl::StatusOr<std::vector<std::pair<absl::CivilDay, int>>> StakeholderServiceImpl::HealthClientPeer::CsatResponses(
+    const std::string& account_id, absl::CivilDay start, absl::CivilDay end) {
+  flywheel::health::v1::ListSignalsRequest request;
+  request.set_account_id(account_id);
+  request.set_kind(flywheel::health::v1::SIGNAL_KIND_SURVEY);
+  *request.mutable_start_day() = convert::ToProto(start);
+  *request.mutable_end_day() = convert::ToProto(end);
+  auto signals = client.ListSignals(request);
+  if (!signals.ok()) return signals.status();
+  std::vector<std::pair<absl::CivilDay, int>> responses;
+  for (const auto& s : *signals) {
+    if (s.survey().kind() != flywheel::health::v1::SURVEY_KIND_CSAT) continue;
+    responses.push_back({absl::ToCivilDay(convert::FromTimestamp(s.survey().time()), kUtc), s.survey().score()});
+  }
+  return responses;
+}
+
+absl::StatusOr<std::optional<HealthPeer::ValueFigures>> StakeholderServiceImpl::HealthClientPeer::Value(
+    const std::string& account_id, absl::CivilDay day) {
+  flywheel::health::v1::GetValueTrackingRequest request;
+  request.set_account_id(account_id);
+  *request.mutable_as_of() = convert::ToProto(day);
+  auto tracking = client.GetValueTracking(request);
+  if (!tracking.ok()) return tracking.status();
+  if (!tracking->has_target()) return std::optional<ValueFigures>();
+  return ValueFigures{convert::FromProto(tracking->target()), convert::FromProto(tracking->projected_annual()),
+                      convert::FromProto(tracking->gap()), convert::FromProto(tracking->realised())};
 }
 
 grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateStakeholder(grpc::CallbackServerContext* ctx,
@@ -176,10 +232,9 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::GetCoverage(grpc::CallbackServ
                                                               const v1::GetCoverageRequest* request,
                                                               v1::Coverage* response) {
   return RunUnary(ctx, context_, "GetCoverage", [=]() -> absl::Status {
-    if (absl::Status a = RequireAccount(request->account_id(), "account_id"); !a.ok()) return a;
-    auto live = LiveOf(request->account_id());
-    if (!live.ok()) return live.status();
-    *response = ToProto(request->account_id(), ComputeCoverage(*live));
+    auto coverage = use_cases_.CoverageOfAccount(request->account_id());
+    if (!coverage.ok()) return coverage.status();
+    *response = ToProto(request->account_id(), *coverage);
     return absl::OkStatus();
   });
 }
@@ -188,22 +243,10 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::BatchGetCoverage(grpc::Callbac
                                                                    const v1::BatchGetCoverageRequest* request,
                                                                    v1::BatchGetCoverageResponse* response) {
   return RunUnary(ctx, context_, "BatchGetCoverage", [=]() -> absl::Status {
-    FieldViolations v;
-    if (request->account_ids().empty() || request->account_ids_size() > 1000) v.Add("account_ids", "must hold 1-1000 ids");
-    for (int i = 0; i < request->account_ids_size(); ++i) {
-      ids::RequireId(request->account_ids(i), "acc", absl::StrCat("account_ids[", i, "]"), v);
-    }
-    if (!v.empty()) return v.ToStatus();
-    std::vector<std::string> ids(request->account_ids().begin(), request->account_ids().end());
-    auto live = repository_.LiveByAccount(ids);
-    if (!live.ok()) return live.status();
-    for (const auto& id : ids) {
-      const std::vector<Stakeholder>& people = (*live)[id];
-      *response->add_coverages() = ToProto(id, ComputeCoverage(people));
-    }
-    for (const auto& [id, people] : *live) {
-      for (const auto& s : people) *response->add_stakeholders() = ToProto(s);
-    }
+    auto found = use_cases_.BatchCoverage({request->account_ids().begin(), request->account_ids().end()});
+    if (!found.ok()) return found.status();
+    for (const auto& [id, coverage] : found->coverages) *response->add_coverages() = ToProto(id, coverage);
+    for (const auto& s : found->stakeholders) *response->add_stakeholders() = ToProto(s);
     return absl::OkStatus();
   });
 }
@@ -213,47 +256,14 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::ListCoverageGaps(grpc::Callbac
                                                                    v1::ListCoverageGapsResponse* response) {
   return RunUnary(ctx, context_, "ListCoverageGaps", [=]() -> absl::Status {
     FieldViolations v;
-    ListPage gaps_page(context_.page_tokens, *request, 2, v);
-    // Gaps are paged by account id: the accounts are walked in id order (the owner's only),
-    // a page of accounts at a time, so each page of gaps reads only as far as it needs. The
-    // cursor is the accounts page being examined (its token) and the last account id given.
-    flywheel::accounts::v1::ListAccountsRequest accounts_page;
-    accounts_page.set_order_by(flywheel::accounts::v1::ListAccountsRequest::ORDER_BY_ID);
-    accounts_page.set_csm_owner(request->csm_owner());
-    accounts_page.set_page_size(kAccountsPerGapWalkPage);
-    std::string last;
-    if (const auto& cursor = gaps_page.cursor()) {
-      accounts_page.set_page_token((*cursor)[0]);
-      last = (*cursor)[1];
-    }
+    ListPage page(context_.page_tokens, *request, 2, v);
     if (!v.empty()) return v.ToStatus();
-    for (bool full = false; !full;) {
-      auto page = accounts_.ListPage(accounts_page);
-      if (!page.ok()) return page.status();
-      std::vector<std::string> ids;
-      for (const auto& a : page->accounts()) {
-        if (a.id() > last) ids.push_back(a.id());
-      }
-      auto live = repository_.LiveByAccount(ids);
-      if (!live.ok()) return live.status();
-      for (const auto& id : ids) {
-        Coverage c = ComputeCoverage((*live)[id]);
-        if (!c.HasGap()) continue;
-        if (response->gaps_size() == gaps_page.page_size()) {
-          full = true;
-          break;
-        }
-        *response->add_gaps() = ToProto(id, c);
-        last = id;
-      }
-      if (full) {
-        response->set_next_page_token(gaps_page.TokenAfter({accounts_page.page_token(), last}));
-      } else if (page->next_page_token().empty()) {
-        break;
-      } else {
-        accounts_page.set_page_token(page->next_page_token());
-      }
-    }
+    std::optional<std::pair<std::string, std::string>> cursor;
+    if (page.cursor()) cursor = std::make_pair((*page.cursor())[0], (*page.cursor())[1]);
+    auto gaps = use_cases_.Gaps(request->csm_owner(), cursor, page.page_size());
+    if (!gaps.ok()) return gaps.status();
+    for (const auto& [id, coverage] : gaps->gaps) *response->add_gaps() = ToProto(id, coverage);
+    if (gaps->next) response->set_next_page_token(page.TokenAfter({gaps->next->first, gaps->next->second}));
     return absl::OkStatus();
   });
 }
@@ -298,27 +308,13 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::GetRaciMatrix(grpc::CallbackSe
                                                                 const v1::GetRaciMatrixRequest* request,
                                                                 v1::RaciMatrix* response) {
   return RunUnary(ctx, context_, "GetRaciMatrix", [=]() -> absl::Status {
-    if (absl::Status a = RequireAccount(request->account_id(), "account_id"); !a.ok()) return a;
-    auto live = LiveOf(request->account_id());
-    if (!live.ok()) return live.status();
-    auto rows = repository_.Matrix(request->account_id());
-    if (!rows.ok()) return rows.status();
-    std::map<std::string, int> column;
-    for (const auto& s : *live) {
-      column[s.id] = response->stakeholders_size();
-      *response->add_stakeholders() = ToProto(s);
-    }
-    for (const auto& row : *rows) {
+    auto matrix = use_cases_.Matrix(request->account_id());
+    if (!matrix.ok()) return matrix.status();
+    for (const auto& s : matrix->columns) *response->add_stakeholders() = ToProto(s);
+    for (const auto& row : matrix->rows) {
       auto* out = response->add_rows();
       *out->mutable_activity() = ToProto(row.activity);
-      out->mutable_letters()->Resize(response->stakeholders_size(), pb::RACI_LETTER_UNSPECIFIED);
-      for (const auto& a : row.assignments) {
-        auto it = column.find(a.stakeholder_id);
-        // A stakeholder holding both R and A shows A, the stronger letter.
-        if (it != column.end() && (out->letters(it->second) != pb::RACI_LETTER_ACCOUNTABLE)) {
-          out->set_letters(it->second, ToProto(a.letter));
-        }
-      }
+      for (const auto& letter : row.letters) out->add_letters(letter ? ToProto(*letter) : pb::RACI_LETTER_UNSPECIFIED);
     }
     return absl::OkStatus();
   });
@@ -329,82 +325,26 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::GetBriefing(grpc::CallbackServ
                                                               v1::Briefing* response) {
   return RunUnary(ctx, context_, "GetBriefing", [=]() -> absl::Status {
     FieldViolations v;
-    std::string account_id = request->account_id();
-    std::optional<Role> role = EnumFromProto<Role>(request->role(), "role", v);
-    std::optional<absl::CivilDay> as_of;
-    if (request->has_as_of()) as_of = convert::FromProto(request->as_of(), "as_of", v);
-    if (!request->stakeholder_id().empty()) {
-      ids::RequireId(request->stakeholder_id(), "stk", "stakeholder_id", v);
-      if (!v.empty()) return v.ToStatus();
-      auto s = repository_.Get(request->stakeholder_id());
-      if (!s.ok()) return s.status();
-      account_id = s->account_id;
-      role = s->role;
-    } else {
-      if (!role) v.Add("role", "is required with account_id (or give stakeholder_id)");
-      ids::RequireId(account_id, "acc", "account_id", v);
-    }
+    BriefingRequest asked;
+    asked.account_id = request->account_id();
+    asked.stakeholder_id = request->stakeholder_id();
+    asked.role = EnumFromProto<Role>(request->role(), "role", v);
+    if (request->has_as_of()) asked.as_of = convert::FromProto(request->as_of(), "as_of", v);
     if (!v.empty()) return v.ToStatus();
-    auto account = accounts_.Get(account_id);
-    if (!account.ok()) return account.status();
-    auto live = LiveOf(account_id);
-    if (!live.ok()) return live.status();
-    absl::CivilDay day = as_of.value_or(absl::ToCivilDay(context_.clock.Now(), kUtc));
-
-    response->set_account_id(account_id);
-    response->set_role(ToProto(*role));
-    for (const auto& s : *live) {
-      if (s.role == *role) *response->add_stakeholders() = ToProto(s);
+    auto briefing = use_cases_.Brief(asked, absl::ToCivilDay(context_.clock.Now(), kUtc));
+    if (!briefing.ok()) return briefing.status();
+    response->set_account_id(briefing->account_id);
+    response->set_role(ToProto(briefing->role));
+    for (const auto& s : briefing->holders) *response->add_stakeholders() = ToProto(s);
+    response->set_role_unfilled(briefing->role_unfilled());
+    for (const auto& m : briefing->metrics) *response->add_metrics() = ToProto(m);
+    if (briefing->value) {
+      *response->mutable_value_target() = convert::ToProto(briefing->value->target);
+      *response->mutable_value_projected() = convert::ToProto(briefing->value->projected_annual);
+      *response->mutable_value_gap() = convert::ToProto(briefing->value->gap);
+      *response->mutable_value_realised() = convert::ToProto(briefing->value->realised);
     }
-    response->set_role_unfilled(response->stakeholders_size() == 0);
-
-    // Each metric's series from the health service: 90 days back is enough for latest and previous.
-    for (const auto& spec : KeyMetrics(*role)) {
-      flywheel::health::v1::ListSignalsRequest req;
-      req.set_account_id(account_id);
-      *req.mutable_end_day() = convert::ToProto(day);
-      std::vector<MetricPoint> points;
-      if (spec.name == kCsatMetric) {
-        req.set_kind(flywheel::health::v1::SIGNAL_KIND_SURVEY);
-        *req.mutable_start_day() = convert::ToProto(day - 2 * kCsatWindowDays);
-        auto signals = health_.ListSignals(req);
-        if (!signals.ok()) return signals.status();
-        std::vector<std::pair<absl::CivilDay, int>> responses;
-        for (const auto& s : *signals) {
-          if (s.survey().kind() != flywheel::health::v1::SURVEY_KIND_CSAT) continue;
-          responses.push_back({absl::ToCivilDay(convert::FromTimestamp(s.survey().time()), kUtc), s.survey().score()});
-        }
-        points = CsatPoints(responses, day);
-      } else {
-        req.set_kind(flywheel::health::v1::SIGNAL_KIND_USAGE);
-        req.set_metric(spec.name);
-        *req.mutable_start_day() = convert::ToProto(day - 90);
-        auto signals = health_.ListSignals(req);
-        if (!signals.ok()) return signals.status();
-        FieldViolations ignored;
-        for (const auto& s : *signals) {
-          if (auto d = convert::FromProto(s.usage().day(), "", ignored)) points.push_back({*d, s.usage().value()});
-        }
-      }
-      *response->add_metrics() = ToProto(Summarize(spec, points, day));
-    }
-    if (*role == Role::kOwner) {
-      flywheel::health::v1::GetValueTrackingRequest vt;
-      vt.set_account_id(account_id);
-      *vt.mutable_as_of() = convert::ToProto(day);
-      auto tracking = health_.GetValueTracking(vt);
-      if (!tracking.ok()) return tracking.status();
-      if (tracking->has_target()) {
-        *response->mutable_value_target() = tracking->target();
-        *response->mutable_value_projected() = tracking->projected_annual();
-        *response->mutable_value_gap() = tracking->gap();
-        *response->mutable_value_realised() = tracking->realised();
-      }
-    }
-    response->set_summary(response->role_unfilled()
-                              ? absl::StrCat("Nobody at this account holds the ", RoleName(*role),
-                                             " role: find one before briefing on these metrics.")
-                              : absl::StrCat("Briefing for the ", RoleName(*role), " on their own metrics."));
+    response->set_summary(briefing->summary);
     return absl::OkStatus();
   });
 }
@@ -464,8 +404,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::ListChangeInitiatives(grpc::Ca
                                                                         const v1::ListChangeInitiativesRequest* request,
                                                                         v1::ListChangeInitiativesResponse* response) {
   return RunUnary(ctx, context_, "ListChangeInitiatives", [=]() -> absl::Status {
-    if (absl::Status a = RequireAccount(request->account_id(), "account_id"); !a.ok()) return a;
-    auto list = repository_.ListInitiatives(request->account_id());
+    auto list = use_cases_.Initiatives(request->account_id());
     if (!list.ok()) return list.status();
     for (const auto& c : *list) *response->add_initiatives() = ToProto(c);
     return absl::OkStatus();

@@ -1,6 +1,6 @@
 // The gRPC adapter of flywheel.stakeholders.v1.StakeholderService: decodes requests, calls the
-// use cases (app/stakeholder_use_cases.h) on worker threads and encodes their answers. Coverage,
-// gaps, the RACI matrix and briefings are still composed here.
+// use cases (app/stakeholder_use_cases.h) on worker threads and encodes their answers; the
+// accounts and health clients serve the use cases as their peers.
 #pragma once
 
 #include "common/server/service_context.h"
@@ -21,7 +21,8 @@ class StakeholderServiceImpl final : public v1::StakeholderService::WithRawCallb
         accounts_(accounts),
         health_(health),
         accounts_peer_{accounts},
-        use_cases_(repository, accounts_peer_) {}
+        health_peer_{health},
+        use_cases_(repository, accounts_peer_, health_peer_) {}
 
   grpc::ServerUnaryReactor* CreateStakeholder(grpc::CallbackServerContext*, const v1::CreateStakeholderRequest*,
                                               v1::Stakeholder*) override;
@@ -65,9 +66,6 @@ class StakeholderServiceImpl final : public v1::StakeholderService::WithRawCallb
                                              v1::ListAuditEntriesResponse* response) override;
 
  private:
-  absl::Status RequireAccount(const std::string& account_id, const std::string& field);
-  absl::StatusOr<std::vector<Stakeholder>> LiveOf(const std::string& account_id);
-
   ServiceContext& context_;
   StakeholderRepository& repository_;
   accounts::AccountsClient& accounts_;
@@ -77,9 +75,21 @@ class StakeholderServiceImpl final : public v1::StakeholderService::WithRawCallb
     explicit AccountsClientPeer(accounts::AccountsClient& c) : client(c) {}
     absl::Status RequireLive(const std::string& account_id) override;
     absl::Status RequireAllLive(const std::vector<std::string>& ids) override;
+    absl::StatusOr<IdPage> ListIds(const std::string& csm_owner, const std::string& page_token) override;
     accounts::AccountsClient& client;
   };
+  struct HealthClientPeer : HealthPeer {
+    explicit HealthClientPeer(health::HealthClient& c) : client(c) {}
+    absl::StatusOr<std::vector<MetricPoint>> Usage(const std::string& account_id, const std::string& metric,
+                                                   absl::CivilDay start, absl::CivilDay end) override;
+    absl::StatusOr<std::vector<std::pair<absl::CivilDay, int>>> CsatResponses(const std::string& account_id,
+                                                                              absl::CivilDay start,
+                                                                              absl::CivilDay end) override;
+    absl::StatusOr<std::optional<ValueFigures>> Value(const std::string& account_id, absl::CivilDay day) override;
+    health::HealthClient& client;
+  };
   AccountsClientPeer accounts_peer_;
+  HealthClientPeer health_peer_;
   StakeholderUseCases use_cases_;
 };
 
