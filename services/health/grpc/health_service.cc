@@ -27,49 +27,59 @@
 namespace flywheel::health {
 namespace {
 
-constexpr int kMaxReadingsPerRequest = 10000;
-constexpr size_t kRescoreBatch = 500;
-constexpr int kRescoreThreads = 2;  // one batch in the service while another is in the database
-constexpr int kDefaultSignalDays = 90;
-constexpr int kMaxTop = 100;
-constexpr int kMaxReportAccounts = 1000;
-constexpr int kMaxSeriesDays = 730;
-constexpr int kMaxSeriesNames = 20;
-constexpr int kDefaultDetractorDays = 30;
 constexpr absl::Duration kWatchPollInterval = absl::Milliseconds(200);
-constexpr size_t kMaxCsmOwnerLength = 200;  // as long as an account's csm_owner may be
-
-// A csm_owner filter longer than any account's csm_owner can only be a mistake.
-void CheckCsmFilter(const std::string& csm_owner, FieldViolations& v) {
-  if (csm_owner.size() > kMaxCsmOwnerLength) {
-    v.Add("csm_owner", absl::StrCat("must be at most ", kMaxCsmOwnerLength, " bytes"));
-  }
-}
+constexpr int kDefaultSignalDays = 90;  // ListSignals without a start day
 const absl::TimeZone kUtc = absl::UTCTimeZone();
 
-// Adds `amount` to the per-currency totals `totals`.
-void AddMoney(std::map<std::string, int64_t>& totals, const std::string& currency, int64_t amount) {
-  if (!currency.empty()) totals[currency] = AddMinorUnits(totals[currency], amount);
-}
-
 template <typename RepeatedMoney>
-void PutMoney(const std::map<std::string, int64_t>& totals, RepeatedMoney* out) {
+void PutMoney(const PortfolioSummary::Totals& totals, RepeatedMoney* out) {
   for (const auto& [currency, units] : totals) *out->Add() = convert::ToProto(Money{currency, units});
 }
 
+std::string DetailOf(const ScoredAccount& s, absl::Time compute_time) {
+  return ToProto(s.facts.id, s.score, s.facts, compute_time).SerializeAsString();
+}
+
 }  // namespace
+
+absl::StatusOr<AccountFacts> HealthServiceImpl::AccountsClientPeer::Facts(const std::string& account_id) {
+  auto account = client.Get(account_id);
+  if (!account.ok()) return account.status();
+  return FactsFromAccount(*account);
+}
+
+absl::StatusOr<std::vector<AccountFacts>> HealthServiceImpl::AccountsClientPeer::AllFacts(
+    const std::vector<std::string>& ids) {
+  auto accounts = client.GetAll(ids);
+  if (!accounts.ok()) return accounts.status();
+  std::vector<AccountFacts> facts;
+  facts.reserve(accounts->size());
+  for (const auto& a : *accounts) facts.push_back(FactsFromAccount(a));
+  return facts;
+}
+
+absl::Status HealthServiceImpl::AccountsClientPeer::RequireAllLive(const std::vector<std::string>& ids) {
+  return client.RequireAll(ids);
+}
+
+absl::Status HealthServiceImpl::AccountsClientPeer::ForEach(const std::function<void(const AccountFacts&)>& visit) {
+  return client.ForEach([&](const flywheel::accounts::v1::Account& a) {
+    visit(FactsFromAccount(a));
+    return true;
+  });
+}
 
 HealthServiceImpl::HealthServiceImpl(ServiceContext& context, HealthRepository& repository,
                                      accounts::AccountsClient& accounts)
     : context_(context),
       repository_(repository),
-      accounts_(accounts),
-      engine_(repository, context.clock),
+      accounts_peer_{accounts},
+      use_cases_(repository, accounts_peer_, context.clock, DetailOf),
       stored_reads_(
           context.workers, kCoalescedReadsPerBatch,
           [this](const std::vector<std::string>& ids)
               -> absl::StatusOr<absl::flat_hash_map<std::string, std::optional<std::string>>> {
-            auto scores = repository_.GetScores(ids, Today());
+            auto scores = repository_.GetScores(ids, use_cases_.Today());
             if (!scores.ok()) return scores.status();
             absl::flat_hash_map<std::string, std::optional<std::string>> details;
             for (auto& s : *scores) details.emplace(s.account_id, std::move(s.detail));
@@ -77,50 +87,21 @@ HealthServiceImpl::HealthServiceImpl(ServiceContext& context, HealthRepository& 
           },
           [](const std::string&) -> absl::StatusOr<std::optional<std::string>> { return std::nullopt; }) {}
 
-absl::CivilDay HealthServiceImpl::Today() const { return absl::ToCivilDay(context_.clock.Now(), kUtc); }
+absl::CivilDay HealthServiceImpl::Today() const { return use_cases_.Today(); }
 
-absl::StatusOr<AccountFacts> HealthServiceImpl::Facts(const std::string& account_id, const char* field) {
-  FieldViolations v;
-  ids::RequireId(account_id, "acc", field, v);
-  if (!v.empty()) return v.ToStatus();
-  auto account = accounts_.Get(account_id);
-  if (!account.ok()) return account.status();
-  return FactsFromAccount(*account);
-}
-
-absl::StatusOr<std::vector<UsageReading>> HealthServiceImpl::CheckedReadings(const v1::RecordUsageRequest& request,
-                                                                             int64_t first_index) {
-  FieldViolations v;
-  if (request.readings_size() > kMaxReadingsPerRequest) {
-    v.Add("readings", absl::StrCat("at most ", kMaxReadingsPerRequest, " readings a request"));
-    return v.ToStatus();
+absl::StatusOr<int64_t> HealthServiceImpl::Record(const v1::RecordUsageRequest& request, int64_t first_index) {
+  std::vector<Draft<UsageReading>> drafts(std::min(request.readings_size(), kMaxReadingsPerRequest + 1));
+  for (size_t i = 0; i < drafts.size(); ++i) {
+    drafts[i].value = FromProto(request.readings(static_cast<int>(i)), "", drafts[i].problems);
   }
-  std::vector<UsageReading> readings;
-  readings.reserve(request.readings_size());
-  const absl::CivilDay today = Today();
-  std::set<std::string> accounts;
-  for (int i = 0; i < request.readings_size(); ++i) {
-    std::string prefix = absl::StrCat("readings[", first_index + i, "].");
-    FieldViolations local;
-    UsageReading r = FromProto(request.readings(i), "", local);
-    ids::RequireId(r.account_id, "acc", "account_id", local);
-    ValidateUsage(r, today, local);
-    v.AddAll(prefix, local);
-    accounts.insert(r.account_id);
-    readings.push_back(std::move(r));
-  }
-  if (!v.empty()) return v.ToStatus();
-  if (absl::Status s = accounts_.RequireAll({accounts.begin(), accounts.end()}); !s.ok()) return s;
-  return readings;
+  return use_cases_.RecordUsage(std::move(drafts), first_index);
 }
 
 grpc::ServerUnaryReactor* HealthServiceImpl::RecordUsage(grpc::CallbackServerContext* ctx,
                                                          const v1::RecordUsageRequest* request,
                                                          v1::RecordUsageResponse* response) {
   return RunUnary(ctx, context_, "RecordUsage", [=]() -> absl::Status {
-    auto readings = CheckedReadings(*request, 0);
-    if (!readings.ok()) return readings.status();
-    auto written = repository_.RecordUsage(*readings);
+    auto written = Record(*request, 0);
     if (!written.ok()) return written.status();
     response->set_accepted(*written);
     return absl::OkStatus();
@@ -143,9 +124,7 @@ class HealthServiceImpl::StreamUsageReactor
 
  private:
   absl::Status Handle(const v1::RecordUsageRequest& message) override {
-    auto readings = service_->CheckedReadings(message, next_index_);
-    if (!readings.ok()) return readings.status();
-    auto written = service_->repository_.RecordUsage(*readings);
+    auto written = service_->Record(message, next_index_);
     if (!written.ok()) return written.status();
     response_->set_accepted(response_->accepted() + *written);
     next_index_ += message.readings_size();
@@ -167,15 +146,9 @@ grpc::ServerUnaryReactor* HealthServiceImpl::RecordSurveyResponse(grpc::Callback
                                                                   const v1::RecordSurveyResponseRequest* request,
                                                                   v1::SurveyResponse* response) {
   return RunUnary(ctx, context_, "RecordSurveyResponse", [=]() -> absl::Status {
-    FieldViolations v;
-    FieldViolations local;
-    SurveyResponse r = FromProto(request->response(), "", local);
-    ids::RequireId(r.account_id, "acc", "account_id", local);
-    ValidateSurvey(r, Today(), local);
-    v.AddAll("response.", local);
-    if (!v.empty()) return v.ToStatus();
-    if (auto a = accounts_.Get(r.account_id); !a.ok()) return a.status();
-    auto stored = repository_.RecordSurvey(r);
+    Draft<SurveyResponse> draft;
+    draft.value = FromProto(request->response(), "", draft.problems);
+    auto stored = use_cases_.RecordSurvey(std::move(draft));
     if (!stored.ok()) return stored.status();
     *response = ToProto(*stored);
     return absl::OkStatus();
@@ -186,15 +159,9 @@ grpc::ServerUnaryReactor* HealthServiceImpl::RecordValue(grpc::CallbackServerCon
                                                          const v1::RecordValueRequest* request,
                                                          v1::ValueRecord* response) {
   return RunUnary(ctx, context_, "RecordValue", [=]() -> absl::Status {
-    FieldViolations v;
-    FieldViolations local;
-    ValueRecord r = FromProto(request->record(), "", local);
-    ids::RequireId(r.account_id, "acc", "account_id", local);
-    ValidateValue(r, local);
-    v.AddAll("record.", local);
-    if (!v.empty()) return v.ToStatus();
-    if (auto a = accounts_.Get(r.account_id); !a.ok()) return a.status();
-    auto stored = repository_.RecordValue(r);
+    Draft<ValueRecord> draft;
+    draft.value = FromProto(request->record(), "", draft.problems);
+    auto stored = use_cases_.RecordValue(std::move(draft));
     if (!stored.ok()) return stored.status();
     *response = ToProto(*stored);
     return absl::OkStatus();
@@ -236,23 +203,14 @@ grpc::ServerUnaryReactor* HealthServiceImpl::CreateScorecard(grpc::CallbackServe
                                                              const v1::CreateScorecardRequest* request,
                                                              v1::Scorecard* response) {
   return RunUnary(ctx, context_, "CreateScorecard", [=]() -> absl::Status {
-    Scorecard s = FromProto(request->scorecard());
-    FieldViolations local;
-    ValidateScorecard(s, local);
-    FieldViolations v;
-    v.AddAll("scorecard.", local);
-    ids::CheckRequestId(request->request_id(), v);
-    if (!v.empty()) return v.ToStatus();
-    s.id = ids::NewId("sc");
-    s.version = 1;
-    s.update_time = context_.clock.Now();
-    return AnswerCreate<Scorecard>(
-        request->request_id(), request->scorecard(), *response, [](const Scorecard& created) { return ToProto(created); },
-        [&](const RecordResponse<Scorecard>& record) -> absl::StatusOr<Created<Scorecard>> {
-          auto result = repository_.CreateScorecard(s, WriteContextOf(context_, ctx, request->request_id()), record(s));
-          if (!result.ok()) return result.status();
-          return Created<Scorecard>{s, *result};
-        });
+    return AnswerCreate<Scorecard>(request->request_id(), request->scorecard(), *response,
+                                   [](const Scorecard& created) { return ToProto(created); },
+                                   [&](const RecordResponse<Scorecard>& record) {
+                                     return use_cases_.CreateScorecard({FromProto(request->scorecard()), {}},
+                                                                       request->request_id(),
+                                                                       WriteContextOf(context_, ctx, request->request_id()),
+                                                                       record);
+                                   });
   });
 }
 
@@ -283,24 +241,9 @@ grpc::ServerUnaryReactor* HealthServiceImpl::UpdateScorecard(grpc::CallbackServe
                                                              const v1::UpdateScorecardRequest* request,
                                                              v1::Scorecard* response) {
   return RunUnary(ctx, context_, "UpdateScorecard", [=]() -> absl::Status {
-    FieldViolations v;
-    if (request->scorecard().id().empty()) v.Add("scorecard.id", "is required");
-    std::vector<std::string> paths(request->update_mask().paths().begin(), request->update_mask().paths().end());
-    CheckMask(ScorecardFields(), paths, "update_mask", /*required=*/true, v);
-    if (!v.empty()) return v.ToStatus();
-    Scorecard patch = FromProto(request->scorecard());
-    std::string etag = request->scorecard().etag();
-    auto updated = repository_.UpdateScorecard(
-        request->scorecard().id(),
-        [&](Scorecard& s) -> absl::Status {
-          if (absl::Status stale = CheckEtag("scorecard", s.id, absl::StrCat(s.version), etag); !stale.ok()) return stale;
-          CopyFields(ScorecardFields(), patch, paths, s);
-          FieldViolations local;
-          ValidateScorecard(s, local);
-          FieldViolations prefixed;
-          prefixed.AddAll("scorecard.", local);
-          return prefixed.ToStatus();
-        },
+    auto updated = use_cases_.UpdateScorecard(
+        request->scorecard().id(), FromProto(request->scorecard()),
+        {request->update_mask().paths().begin(), request->update_mask().paths().end()}, request->scorecard().etag(),
         WriteContextOf(context_, ctx));
     if (!updated.ok()) return updated.status();
     *response = ToProto(*updated);
@@ -312,15 +255,10 @@ grpc::ServerUnaryReactor* HealthServiceImpl::AssignScorecard(grpc::CallbackServe
                                                              const v1::AssignScorecardRequest* request,
                                                              v1::AssignScorecardResponse* response) {
   return RunUnary(ctx, context_, "AssignScorecard", [=]() -> absl::Status {
-    auto facts = Facts(request->account_id(), "account_id");
-    if (!facts.ok()) return facts.status();
-    std::string id = request->scorecard_id().empty() ? kDefaultScorecardId : request->scorecard_id();
-    if (auto s = repository_.GetScorecard(id); !s.ok()) return s.status();
-    if (absl::Status s = repository_.AssignScorecard(request->account_id(), id, WriteContextOf(context_, ctx)); !s.ok()) {
-      return s;
-    }
+    auto id = use_cases_.AssignScorecard(request->account_id(), request->scorecard_id(), WriteContextOf(context_, ctx));
+    if (!id.ok()) return id.status();
     response->set_account_id(request->account_id());
-    response->set_scorecard_id(id);
+    response->set_scorecard_id(*id);
     return absl::OkStatus();
   });
 }
@@ -333,11 +271,9 @@ grpc::ServerUnaryReactor* HealthServiceImpl::GetHealth(grpc::CallbackServerConte
   std::optional<absl::CivilDay> as_of = convert::OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
   // Scores the account as of `day` from its signals.
   auto compute = [=](absl::CivilDay day) -> absl::Status {
-    auto facts = Facts(request->account_id(), "account_id");
-    if (!facts.ok()) return facts.status();
-    auto scored = engine_.Score({*facts}, day);
+    auto scored = use_cases_.Score(request->account_id(), day);
     if (!scored.ok()) return scored.status();
-    *response = ToProto(facts->id, (*scored)[0].score, *facts, context_.clock.Now());
+    *response = ToProto(scored->facts.id, scored->score, scored->facts, context_.clock.Now());
     return absl::OkStatus();
   };
   if (as_of || !v.empty()) {
@@ -358,26 +294,18 @@ grpc::ServerUnaryReactor* HealthServiceImpl::SetOverride(grpc::CallbackServerCon
                                                          v1::Override* response) {
   return RunUnary(ctx, context_, "SetOverride", [=]() -> absl::Status {
     const v1::Override& o = request->override();
-    FieldViolations v;
-    ids::RequireId(o.account_id(), "acc", "override.account_id", v);
-    if (!std::isfinite(o.value()) || o.value() < 0 || o.value() > 100) v.Add("override.value", "must be from 0 to 100");
-    if (o.reason().empty() || o.reason().size() > 1000) v.Add("override.reason", "must be 1-1000 bytes");
-    // The author is who the gate verified; a name the caller gives is whom it acted for.
-    std::string on_behalf_of = o.on_behalf_of().empty() ? o.author() : o.on_behalf_of();
-    if (on_behalf_of.size() > 200) v.Add(o.on_behalf_of().empty() ? "override.author" : "override.on_behalf_of", "must be at most 200 bytes");
-    absl::Time now = context_.clock.Now();
-    std::optional<absl::Time> expire;
-    if (!o.has_expire_time()) {
-      v.Add("override.expire_time", "is required");
-    } else if (expire = convert::FromTimestamp(o.expire_time(), "override.expire_time", v); expire && *expire <= now) {
-      v.Add("override.expire_time", "must be in the future");
+    OverrideRequest asked;
+    asked.account_id = o.account_id();
+    asked.value = o.value();
+    asked.reason = o.reason();
+    asked.author = o.author();
+    asked.on_behalf_of = o.on_behalf_of();
+    if (o.has_expire_time()) {
+      asked.expire_time = convert::FromTimestamp(o.expire_time(), "override.expire_time", asked.problems);
     }
-    if (!v.empty()) return v.ToStatus();
-    if (auto a = accounts_.Get(o.account_id()); !a.ok()) return a.status();
-    WriteContext write = WriteContextOf(context_, ctx);
-    Override stored{o.value(), o.reason(), write.principal, *expire, now, on_behalf_of};
-    if (absl::Status s = repository_.SetOverride(o.account_id(), stored, write); !s.ok()) return s;
-    *response = ToProto(o.account_id(), stored);
+    auto stored = use_cases_.SetOverride(std::move(asked), WriteContextOf(context_, ctx));
+    if (!stored.ok()) return stored.status();
+    *response = ToProto(o.account_id(), *stored);
     return absl::OkStatus();
   });
 }
@@ -386,13 +314,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::ClearOverride(grpc::CallbackServerC
                                                            const v1::ClearOverrideRequest* request,
                                                            v1::ClearOverrideResponse*) {
   return RunUnary(ctx, context_, "ClearOverride", [=]() -> absl::Status {
-    FieldViolations v;
-    ids::RequireId(request->account_id(), "acc", "account_id", v);
-    if (!v.empty()) return v.ToStatus();
-    auto cleared = repository_.ClearOverride(request->account_id(), WriteContextOf(context_, ctx));
-    if (!cleared.ok()) return cleared.status();
-    if (!*cleared) return NotFoundError("override", request->account_id());
-    return absl::OkStatus();
+    return use_cases_.ClearOverride(request->account_id(), WriteContextOf(context_, ctx));
   });
 }
 
@@ -403,12 +325,10 @@ grpc::ServerUnaryReactor* HealthServiceImpl::GetValueTracking(grpc::CallbackServ
     FieldViolations v;
     std::optional<absl::CivilDay> as_of = convert::OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
     if (!v.empty()) return v.ToStatus();
-    auto facts = Facts(request->account_id(), "account_id");
-    if (!facts.ok()) return facts.status();
     absl::CivilDay day = as_of.value_or(Today());
-    auto window = repository_.ListSignals(facts->id, SignalFilter::kValue, "", SignalWindowStart(day), day);
-    if (!window.ok()) return window.status();
-    *response = ToProto(facts->id, day, *facts, ValueTrackingFor(*facts, window->values, day));
+    auto tracking = use_cases_.ValueTrackingOf(request->account_id(), day);
+    if (!tracking.ok()) return tracking.status();
+    *response = ToProto(tracking->facts.id, day, tracking->facts, tracking->value);
     return absl::OkStatus();
   });
 }
@@ -419,53 +339,15 @@ grpc::ServerUnaryReactor* HealthServiceImpl::RescorePortfolio(grpc::CallbackServ
   return RunUnary(ctx, context_, "RescorePortfolio", [=]() -> absl::Status {
     FieldViolations v;
     std::optional<absl::CivilDay> as_of = convert::OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
-    int count = request->shard_count();
-    if (count < 0) v.Add("shard_count", "must not be negative");
-    if (count > 0 && (request->shard_index() < 0 || request->shard_index() >= count)) {
-      v.Add("shard_index", "must be from 0 to shard_count - 1");
-    }
-    if (count == 0 && request->shard_index() != 0) v.Add("shard_index", "needs shard_count");
     if (!v.empty()) return v.ToStatus();
-    absl::CivilDay day = as_of.value_or(Today());
-    absl::Time start = absl::Now();
-    // List the shard's accounts, then score and store them in batches on a few threads, so
-    // the service's work on one batch overlaps the database's on another.
-    std::vector<AccountFacts> accounts;
-    absl::Status listed = accounts_.ForEach([&](const flywheel::accounts::v1::Account& a) {
-      if (count <= 1 || ids::ShardOf(a.id(), count) == request->shard_index()) accounts.push_back(FactsFromAccount(a));
-      return true;
-    });
-    if (!listed.ok()) return listed;
-    double load = absl::ToDoubleSeconds(absl::Now() - start);
-    std::atomic<int64_t> scored{0}, changes{0};
-    std::mutex mu;
-    double score = 0, store = 0;
-    absl::Status failure = FanOut(accounts.size(), kRescoreBatch, kRescoreThreads, [&](size_t begin, size_t end) {
-      std::vector<AccountFacts> batch(accounts.begin() + begin, accounts.begin() + end);
-      double batch_score = 0, batch_store = 0;
-      auto c = engine_.ScoreAndStore(batch, day, &batch_score, &batch_store);
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        score += batch_score;
-        store += batch_store;
-      }
-      if (!c.ok()) return c.status();
-      changes += *c;
-      scored += batch.size();
-      return absl::OkStatus();
-    });
-    metrics::Counter("flywheel_rescore_runs_total", "RescorePortfolio runs, by result",
-                     {{"result", failure.ok() ? "ok" : "failed"}})
-        .Increment();
-    metrics::Counter("flywheel_rescore_accounts_total", "Accounts scored by RescorePortfolio")
-        .Increment(static_cast<double>(scored.load()));
-    if (!failure.ok()) return failure;
-    response->set_accounts_scored(scored.load());
-    response->set_band_changes(changes.load());
-    response->set_load_seconds(load);
-    response->set_score_seconds(score);
-    response->set_store_seconds(store);
-    response->set_total_seconds(absl::ToDoubleSeconds(absl::Now() - start));
+    auto run = use_cases_.Rescore(as_of.value_or(Today()), request->shard_count(), request->shard_index());
+    if (!run.ok()) return run.status();
+    response->set_accounts_scored(run->accounts_scored);
+    response->set_band_changes(run->band_changes);
+    response->set_load_seconds(run->load_seconds);
+    response->set_score_seconds(run->score_seconds);
+    response->set_store_seconds(run->store_seconds);
+    response->set_total_seconds(run->total_seconds);
     return absl::OkStatus();
   });
 }
@@ -506,8 +388,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::GetHealthHistory(grpc::CallbackServ
         convert::OptionalDay(request->has_start_day(), request->start_day(), "start_day", v).value_or(end - 365);
     if (start > end) v.Add("start_day", "must not be after end_day");
     if (!v.empty()) return v.ToStatus();
-    if (auto a = accounts_.Get(request->account_id()); !a.ok()) return a.status();
-    auto points = repository_.History(request->account_id(), start, end);
+    auto points = use_cases_.History(request->account_id(), start, end);
     if (!points.ok()) return points.status();
     for (const auto& p : *points) *response->add_points() = ToSummaryRow(p);
     return absl::OkStatus();
@@ -518,75 +399,27 @@ grpc::ServerUnaryReactor* HealthServiceImpl::GetPortfolioSummary(grpc::CallbackS
                                                                  const v1::GetPortfolioSummaryRequest* request,
                                                                  v1::PortfolioSummary* response) {
   return RunUnary(ctx, context_, "GetPortfolioSummary", [=]() -> absl::Status {
-    FieldViolations v;
-    if (request->top() < 0) v.Add("top", "must not be negative");
-    CheckCsmFilter(request->csm_owner(), v);
-    if (!v.empty()) return v.ToStatus();
-    int top = request->top() == 0 ? 10 : std::min(request->top(), kMaxTop);
-    std::map<Band, std::pair<int64_t, std::map<std::string, int64_t>>> bands;
-    std::map<Quadrant, std::pair<int64_t, std::map<std::string, int64_t>>> quadrants;
-    std::map<std::string, int64_t> at_risk, target, projected, gap;
-    std::vector<StoredScore> all;
-    LatestFilter filter;
-    filter.csm_owner = request->csm_owner();
-    filter.limit = 1000;
-    for (;;) {
-      auto page = repository_.ListLatest(filter);
-      if (!page.ok()) return page.status();
-      for (auto& s : *page) all.push_back(std::move(s));
-      if (static_cast<int>(page->size()) < filter.limit) break;
-      filter.after_account_id = all.back().account_id;
-    }
-    for (const auto& s : all) {
-      std::string currency = s.arr ? s.arr->currency_code : "";
-      int64_t arr = s.arr ? s.arr->minor_units : 0;
-      auto& b = bands[s.band];
-      ++b.first;
-      AddMoney(b.second, currency, arr);
-      auto& q = quadrants[s.quadrant];
-      ++q.first;
-      AddMoney(q.second, currency, arr);
-      if (s.band == Band::kRed) AddMoney(at_risk, currency, arr);
-      if (s.value_target) {
-        AddMoney(target, s.value_target->currency_code, s.value_target->minor_units);
-        AddMoney(projected, s.value_target->currency_code, s.value_projected_minor);
-        AddMoney(gap, s.value_target->currency_code, s.value_gap_minor);
-      }
-    }
-    response->set_accounts(all.size());
-    for (const auto& [band, entry] : bands) {
+    auto summary = use_cases_.Summary(request->csm_owner(), request->top());
+    if (!summary.ok()) return summary.status();
+    response->set_accounts(summary->accounts);
+    for (const auto& [band, entry] : summary->bands) {
       auto* out = response->add_bands();
       out->set_band(ToProto(band));
       out->set_accounts(entry.first);
       PutMoney(entry.second, out->mutable_arr());
     }
-    for (const auto& [quadrant, entry] : quadrants) {
+    for (const auto& [quadrant, entry] : summary->quadrants) {
       auto* out = response->add_quadrants();
       out->set_quadrant(ToProto(quadrant));
       out->set_accounts(entry.first);
       PutMoney(entry.second, out->mutable_arr());
     }
-    PutMoney(at_risk, response->mutable_arr_at_risk());
-    PutMoney(target, response->mutable_value_target());
-    PutMoney(projected, response->mutable_value_projected());
-    PutMoney(gap, response->mutable_value_gap());
-
-    std::vector<const StoredScore*> by_gap, by_drop;
-    for (const auto& s : all) {
-      if (s.value_gap_minor > 0) by_gap.push_back(&s);
-      if (s.trend == Trend::kDown) by_drop.push_back(&s);
-    }
-    auto take = [&](std::vector<const StoredScore*>& rows, auto better, auto* out) {
-      size_t n = std::min<size_t>(top, rows.size());
-      std::partial_sort(rows.begin(), rows.begin() + n, rows.end(), better);
-      for (size_t i = 0; i < n; ++i) *out->Add() = ToSummaryRow(*rows[i]);
-    };
-    take(by_gap, [](const StoredScore* a, const StoredScore* b) {
-      return std::tie(b->value_gap_minor, a->account_id) < std::tie(a->value_gap_minor, b->account_id);
-    }, response->mutable_top_value_gaps());
-    take(by_drop, [](const StoredScore* a, const StoredScore* b) {
-      return std::tie(a->trend_delta, a->account_id) < std::tie(b->trend_delta, b->account_id);
-    }, response->mutable_top_health_drops());
+    PutMoney(summary->arr_at_risk, response->mutable_arr_at_risk());
+    PutMoney(summary->value_target, response->mutable_value_target());
+    PutMoney(summary->value_projected, response->mutable_value_projected());
+    PutMoney(summary->value_gap, response->mutable_value_gap());
+    for (const auto& s : summary->top_value_gaps) *response->add_top_value_gaps() = ToSummaryRow(s);
+    for (const auto& s : summary->top_health_drops) *response->add_top_health_drops() = ToSummaryRow(s);
     return absl::OkStatus();
   });
 }
@@ -697,96 +530,34 @@ grpc::ServerUnaryReactor* HealthServiceImpl::BatchGetReportInputs(grpc::Callback
                                                                   const v1::BatchGetReportInputsRequest* request,
                                                                   v1::BatchGetReportInputsResponse* response) {
   return RunUnary(ctx, context_, "BatchGetReportInputs", [=]() -> absl::Status {
-    FieldViolations v;
-    if (request->account_ids().empty() || request->account_ids_size() > kMaxReportAccounts) {
-      v.Add("account_ids", absl::StrCat("must hold 1-", kMaxReportAccounts, " ids"));
-    }
-    std::set<std::string> asked;
-    for (int i = 0; i < request->account_ids_size(); ++i) {
-      ids::RequireId(request->account_ids(i), "acc", absl::StrCat("account_ids[", i, "]"), v);
-      asked.insert(request->account_ids(i));
-    }
-    std::optional<absl::CivilDay> as_of = convert::OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
-    absl::CivilDay day = as_of.value_or(Today());
-    if (request->detractor_days() < 0 || request->detractor_days() > kSurveyWindowDays) {
-      v.Add("detractor_days", absl::StrCat("must be from 0 to ", kSurveyWindowDays));
-    }
-    // Series requests by account, checked.
-    std::map<std::string, const v1::SeriesRequest*> series;
-    std::set<std::string> metrics;
-    bool surveys = false;
-    absl::CivilDay first_day = day;
+    ReportInputsRequest asked;
+    asked.account_ids.assign(request->account_ids().begin(), request->account_ids().end());
+    asked.as_of = convert::OptionalDay(request->has_as_of(), request->as_of(), "as_of", asked.problems);
+    asked.detractor_days = request->detractor_days();
     for (int i = 0; i < request->series_size(); ++i) {
       const v1::SeriesRequest& s = request->series(i);
-      std::string field = absl::StrCat("series[", i, "]");
-      if (!asked.count(s.account_id())) v.Add(field + ".account_id", "must be one of account_ids");
-      if (!series.emplace(s.account_id(), &s).second) v.Add(field + ".account_id", "asked twice");
-      std::optional<absl::CivilDay> start = convert::FromProto(s.start_day(), field + ".start_day", v);
-      if (start && (*start > day || day - *start > kMaxSeriesDays)) {
-        v.Add(field + ".start_day", absl::StrCat("must be within ", kMaxSeriesDays, " days before as_of"));
-      } else if (start) {
-        first_day = std::min(first_day, *start);
-      }
-      if (s.names().empty() || s.names_size() > kMaxSeriesNames) {
-        v.Add(field + ".names", absl::StrCat("must hold 1-", kMaxSeriesNames, " names"));
-      }
-      for (int n = 0; n < s.names_size(); ++n) {
-        const std::string& name = s.names(n);
-        if (!IsSeriesName(name)) {
-          v.Add(absl::StrCat(field, ".names[", n, "]"), "must be a metric name, seats, nps or csat");
-        } else if (SeriesReadsUsage(name)) {
-          metrics.insert(name);
-        } else if (SeriesReadsSurveys(name)) {
-          surveys = true;
-        }
-      }
+      asked.series.push_back({s.account_id(),
+                              convert::FromProto(s.start_day(), absl::StrCat("series[", i, "].start_day"), asked.problems),
+                              {s.names().begin(), s.names().end()}});
     }
-    if (!v.empty()) return v.ToStatus();
-    std::vector<std::string> ids(request->account_ids().begin(), request->account_ids().end());
-    auto accounts = accounts_.GetAll(ids);
-    if (!accounts.ok()) return accounts.status();
-    std::vector<AccountFacts> facts;
-    facts.reserve(accounts->size());
-    for (const auto& a : *accounts) facts.push_back(FactsFromAccount(a));
-    auto scored = engine_.Score(facts, day);
-    if (!scored.ok()) return scored.status();
-    std::map<std::string, SignalWindow> series_signals;
-    if (!series.empty()) {
-      std::vector<std::string> series_ids;
-      for (const auto& [id, s] : series) series_ids.push_back(id);
-      auto loaded = repository_.LoadSeriesSignals(series_ids, {metrics.begin(), metrics.end()}, surveys,
-                                                  first_day - kSeriesLookbackDays, day);
-      if (!loaded.ok()) return loaded.status();
-      series_signals = *std::move(loaded);
-    }
-    int detractor_days = request->detractor_days() == 0 ? kDefaultDetractorDays : request->detractor_days();
-    auto recent = repository_.LoadSeriesSignals(ids, {}, true, day - (detractor_days - 1), day);
-    if (!recent.ok()) return recent.status();
+    auto inputs = use_cases_.ReportInputsFor(std::move(asked));
+    if (!inputs.ok()) return inputs.status();
     absl::Time now = context_.clock.Now();
-    for (const ScoredAccount& s : *scored) {
+    for (const ReportInputs& in : *inputs) {
+      const ScoredAccount& s = in.scored;
       v1::ReportInputs* out = response->add_inputs();
-      const std::string& id = s.facts.id;
-      out->set_account_id(id);
-      *out->mutable_health() = ToProto(id, s.score, s.facts, now);
+      out->set_account_id(s.facts.id);
+      *out->mutable_health() = ToProto(s.facts.id, s.score, s.facts, now);
       out->set_overall_30_days_earlier_missing(!s.overall_30_days_earlier);
       out->set_overall_30_days_earlier(s.overall_30_days_earlier.value_or(0));
-      *out->mutable_value() = ToProto(id, day, s.facts, s.value);
-      for (const SurveyResponse& r : (*recent)[id].surveys) {
-        absl::CivilDay answered = absl::ToCivilDay(r.time, kUtc);
-        if (IsDetractorResponse(r) && answered > day - detractor_days && answered <= day) {
-          *out->add_detractors() = ToProto(r);
-        }
-      }
-      auto wanted = series.find(id);
-      if (wanted == series.end()) continue;
-      FieldViolations unused;
-      absl::CivilDay start = *convert::FromProto(wanted->second->start_day(), "start_day", unused);
-      *out->mutable_series_start_day() = convert::ToProto(start);
-      const SignalWindow& window = series_signals[id];
-      for (const std::string& name : wanted->second->names()) {
+      *out->mutable_value() = ToProto(s.facts.id, s.score.as_of, s.facts, s.value);
+      for (const SurveyResponse& r : in.detractors) *out->add_detractors() = ToProto(r);
+      if (!in.series_start) continue;
+      *out->mutable_series_start_day() = convert::ToProto(*in.series_start);
+      for (const auto& [name, values] : in.series) {
         v1::Series* out_series = out->add_series();
         out_series->set_name(name);
-        for (double x : DailySeries(name, window, s.facts.licensed_seats, start, day)) out_series->add_values(x);
+        for (double x : values) out_series->add_values(x);
       }
     }
     return absl::OkStatus();

@@ -1,12 +1,12 @@
-// The gRPC adapter of flywheel.health.v1.HealthService: checks and converts requests,
-// confirms accounts through the accounts service, and runs the scoring engine and the
-// repository on worker threads.
+// The gRPC adapter of flywheel.health.v1.HealthService: decodes requests, calls the use cases
+// (app/health_use_cases.h) on worker threads and encodes their answers; streams usage in and
+// health changes out; the accounts client serves the use cases as their AccountsPeer.
 #pragma once
 
 #include "common/server/service_context.h"
 #include "flywheel/health/v1/health.grpc.pb.h"
 #include "services/accounts/client/accounts_client.h"
-#include "services/health/grpc/scoring_engine.h"
+#include "services/health/app/health_use_cases.h"
 #include "services/health/storage/health_repository.h"
 
 namespace flywheel::health {
@@ -63,14 +63,23 @@ class HealthServiceImpl final : public v1::HealthService::WithRawCallbackMethod_
   class WatchReactor;
 
   absl::CivilDay Today() const;
-  // Checks every reading, then that each account exists; writes nothing on any failure.
-  absl::StatusOr<std::vector<UsageReading>> CheckedReadings(const v1::RecordUsageRequest& request, int64_t first_index);
-  absl::StatusOr<AccountFacts> Facts(const std::string& account_id, const char* field);
+  // Decodes the readings and records them (see HealthUseCases::RecordUsage).
+  absl::StatusOr<int64_t> Record(const v1::RecordUsageRequest& request, int64_t first_index);
+
+  // The accounts service as the use cases see it.
+  struct AccountsClientPeer : AccountsPeer {
+    explicit AccountsClientPeer(accounts::AccountsClient& c) : client(c) {}
+    absl::StatusOr<AccountFacts> Facts(const std::string& account_id) override;
+    absl::StatusOr<std::vector<AccountFacts>> AllFacts(const std::vector<std::string>& ids) override;
+    absl::Status RequireAllLive(const std::vector<std::string>& ids) override;
+    absl::Status ForEach(const std::function<void(const AccountFacts&)>& visit) override;
+    accounts::AccountsClient& client;
+  };
 
   ServiceContext& context_;
-  HealthRepository& repository_;
-  accounts::AccountsClient& accounts_;
-  ScoringEngine engine_;
+  HealthRepository& repository_;  // plain reads (signals, lists, changes)
+  AccountsClientPeer accounts_peer_;
+  HealthUseCases use_cases_;
   // GetHealth's reads of today's stored score (its detail; none when not rescored today),
   // batched under load.
   ReadCoalescer<std::optional<std::string>> stored_reads_;

@@ -1,6 +1,4 @@
-#include "services/health/grpc/scoring_engine.h"
-
-#include "services/health/grpc/health_proto.h"
+#include "services/health/app/scoring_engine.h"
 
 namespace flywheel::health {
 
@@ -65,7 +63,7 @@ StoredScore ScoringEngine::ToStored(const ScoredAccount& s, absl::Time compute_t
     out.value_projected_minor = s.value->projected_annual.minor_units;
     out.value_gap_minor = s.value->gap->minor_units;
   }
-  out.detail = ToProto(s.facts.id, s.score, s.facts, compute_time).SerializeAsString();
+  out.detail = detail_(s, compute_time);
   out.compute_time = compute_time;
   return out;
 }

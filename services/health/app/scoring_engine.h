@@ -1,8 +1,9 @@
 // Scores accounts as of a day: loads their signals, scorecards, overrides and the score of
 // 30 days earlier in batches, applies the domain rules, and (for rescoring) stores the
-// results with their explanations.
+// results with their explanations, which the API edge encodes (DetailEncoder).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,9 +24,13 @@ struct ScoredAccount {
   std::optional<double> overall_30_days_earlier;
 };
 
+// The stored explanation of a score: what GetHealth answers for the account that day.
+using DetailEncoder = std::function<std::string(const ScoredAccount& scored, absl::Time compute_time)>;
+
 class ScoringEngine {
  public:
-  ScoringEngine(HealthRepository& repository, const Clock& clock) : repository_(repository), clock_(clock) {}
+  ScoringEngine(HealthRepository& repository, const Clock& clock, DetailEncoder detail)
+      : repository_(repository), clock_(clock), detail_(std::move(detail)) {}
 
   // Scores every account of `accounts` as of `as_of`, in input order.
   absl::StatusOr<std::vector<ScoredAccount>> Score(const std::vector<AccountFacts>& accounts, absl::CivilDay as_of);
@@ -42,6 +47,7 @@ class ScoringEngine {
 
   HealthRepository& repository_;
   const Clock& clock_;
+  DetailEncoder detail_;
 };
 
 }  // namespace flywheel::health
