@@ -27,6 +27,12 @@ void RequireId(absl::string_view id, absl::string_view prefix, absl::string_view
   if (std::string problem = IdProblem(id, prefix); !problem.empty()) v.Add(std::string(field), std::move(problem));
 }
 
+absl::Status Required(absl::string_view id, absl::string_view prefix, absl::string_view field) {
+  FieldViolations v;
+  RequireId(id, prefix, field, v);
+  return v.ToStatus();
+}
+
 void CheckRequestId(absl::string_view request_id, FieldViolations& v) {
   if (request_id.size() > kMaxRequestIdBytes) {
     v.Add("request_id", absl::StrCat("must be at most ", kMaxRequestIdBytes, " bytes"));
@@ -83,6 +89,12 @@ int ShardOf(absl::string_view account_id, int count) {
     hash *= 1099511628211ull;
   }
   return static_cast<int>(hash % static_cast<uint64_t>(count));
+}
+
+void CheckShard(int count, int index, FieldViolations& v) {
+  if (count < 0 || count > kMaxShards) v.Add("shard_count", absl::StrCat("must be from 0 to ", kMaxShards));
+  if (count > 0 && (index < 0 || index >= count)) v.Add("shard_index", "must be from 0 to shard_count - 1");
+  if (count == 0 && index != 0) v.Add("shard_index", "needs shard_count");
 }
 
 }  // namespace flywheel::ids

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <string>
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "common/status/errors.h"
 
@@ -18,6 +19,8 @@ bool HasPrefix(absl::string_view id, absl::string_view prefix);
 std::string IdProblem(absl::string_view id, absl::string_view prefix);
 // Adds a violation on `field` when `id` is not a well-formed id with `prefix`.
 void RequireId(absl::string_view id, absl::string_view prefix, absl::string_view field, FieldViolations& v);
+// RequireId's answer on its own: OK, or INVALID_ARGUMENT naming `field`.
+absl::Status Required(absl::string_view id, absl::string_view prefix, absl::string_view field);
 
 // External (CRM) ids, by source: a source name ("salesforce", "hubspot") is 1–64 of
 // [a-z0-9_.-]; the id within the source is 1–128 bytes; a resource has at most 20. Said once
@@ -42,5 +45,10 @@ namespace flywheel::ids {
 // The shard (0 … count−1) an account belongs to: a stable FNV-1a hash of its id, the same
 // in every process and release, so report and rescore jobs can split the portfolio.
 int ShardOf(absl::string_view account_id, int count);
+
+// A job's shard: `count` from 0 (no sharding) to kMaxShards, `index` from 0 to count − 1 (only
+// 0 without sharding); violations on "shard_count" and "shard_index".
+inline constexpr int kMaxShards = 10000;
+void CheckShard(int count, int index, FieldViolations& v);
 
 }  // namespace flywheel::ids

@@ -14,7 +14,7 @@
 #include "common/status/errors.h"
 #include "common/testing/test_mariadb.h"
 #include "gtest/gtest.h"
-#include "services/handoff/grpc/report_runner.h"
+#include "services/handoff/app/report_runner.h"
 #include "services/handoff/storage/mysql_exception_repository.h"
 #include "services/handoff/storage/mysql_handoff_repository.h"
 
@@ -23,9 +23,6 @@ const std::vector<db::Migration>& HandoffMigrations();
 
 namespace handoff {
 namespace {
-
-namespace hpb = ::flywheel::health::v1;
-namespace spb = ::flywheel::stakeholders::v1;
 
 const absl::CivilDay kDay(2026, 5, 26);
 
@@ -43,47 +40,39 @@ int IndexOf(const std::string& id) { return std::stoi(id.substr(4)); }
 
 class InProcessSources : public ReportSources {
  public:
-  absl::Status ForEachAccount(const std::function<bool(const accounts::v1::Account&)>& visit) override {
+  absl::Status ForEachAccount(const std::function<bool(const ShardAccount&)>& visit) override {
     for (int i = 0; i < kAccounts; ++i) {
-      accounts::v1::Account a;
-      a.set_id(absl::StrFormat("acc_%05d", i));
-      a.set_csm_owner(absl::StrFormat("csm%d@vendor.example", i % 7));
-      if (!visit(a)) break;
+      if (!visit({absl::StrFormat("acc_%05d", i), absl::StrFormat("csm%d@vendor.example", i % 7)})) break;
     }
     return absl::OkStatus();
   }
-  absl::StatusOr<hpb::BatchGetReportInputsResponse> ReportInputs(const hpb::BatchGetReportInputsRequest& request) override {
+  absl::StatusOr<std::vector<HealthInputs>> ReportInputs(absl::CivilDay, const std::vector<std::string>& account_ids,
+                                                         const std::vector<SeriesAsk>&) override {
     ++batches_asked_;
-    hpb::BatchGetReportInputsResponse out;
-    for (const std::string& id : request.account_ids()) {
+    for (const std::string& id : account_ids) {
       // As the health service answers for an account deleted after the run listed it.
       if (deleted_.count(id)) return NotFoundError("account", id);
     }
-    for (const std::string& id : request.account_ids()) {
-      hpb::ReportInputs* in = out.add_inputs();
-      in->set_account_id(id);
-      in->mutable_health()->set_overall_missing(true);
-      in->set_overall_30_days_earlier_missing(true);
-      if (IndexOf(id) % 5 == 0) in->mutable_health()->set_quadrant(hpb::QUADRANT_CAPTIVE);
+    std::vector<HealthInputs> out;
+    for (const std::string& id : account_ids) {
+      HealthInputs& in = out.emplace_back();
+      in.account_id = id;
+      if (IndexOf(id) % 5 == 0) in.quadrant = HealthQuadrant::kCaptive;
     }
     return out;
   }
-  absl::StatusOr<spb::BatchGetCoverageResponse> Coverage(const std::vector<std::string>& account_ids) override {
+  absl::StatusOr<std::vector<RolePerson>> People(const std::vector<std::string>& account_ids) override {
     if (fail_after_ >= 0 && coverage_calls_.fetch_add(1) >= fail_after_) {
       return absl::UnavailableError("stakeholders service: connection refused");
     }
-    spb::BatchGetCoverageResponse out;
     for (const std::string& id : account_ids) {
       if (deleted_.count(id)) return NotFoundError("account", id);
     }
+    std::vector<RolePerson> out;
     for (const std::string& id : account_ids) {
-      out.add_coverages()->set_account_id(id);
       if (IndexOf(id) % 4 != 0) continue;
-      for (spb::Role role : {spb::ROLE_OWNER, spb::ROLE_CHAMPION}) {
-        spb::Stakeholder* s = out.add_stakeholders();
-        s->set_account_id(id);
-        s->set_role(role);
-        s->set_email(absl::StrFormat("%s-%d@customer.example", spb::Role_Name(role), IndexOf(id)));
+      for (const char* role : {"OWNER", "CHAMPION"}) {
+        out.push_back({id, role, false, absl::StrFormat("%s-%d@customer.example", role, IndexOf(id))});
       }
     }
     return out;
@@ -160,7 +149,7 @@ TEST_F(ReportRunnerTest, BatchesOnSeveralThreadsOpenEachExceptionOnce) {
       // CAPTIVE goes to the account's Owner, who is known on every fourth account.
       if (i % 4 == 0) {
         EXPECT_EQ(e.finding.target_people,
-                  std::vector<std::string>{absl::StrFormat("ROLE_OWNER-%d@customer.example", i)});
+                  std::vector<std::string>{absl::StrFormat("OWNER-%d@customer.example", i)});
       }
     }
   }

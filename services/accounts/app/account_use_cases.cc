@@ -125,9 +125,7 @@ absl::StatusOr<Account> AccountUseCases::Update(const std::string& id, AccountDr
 
 absl::StatusOr<Account> AccountUseCases::Delete(const std::string& id, const std::string& etag,
                                                 const WriteContext& write) {
-  FieldViolations v;
-  ids::RequireId(id, "acc", "id", v);
-  if (!v.empty()) return v.ToStatus();
+  if (absl::Status s = ids::Required(id, "acc", "id"); !s.ok()) return s;
   return repository_.Update(
       id,
       [&](Account& current) -> absl::Status {
@@ -140,9 +138,7 @@ absl::StatusOr<Account> AccountUseCases::Delete(const std::string& id, const std
 }
 
 absl::StatusOr<Account> AccountUseCases::Undelete(const std::string& id, const WriteContext& write) {
-  FieldViolations v;
-  ids::RequireId(id, "acc", "id", v);
-  if (!v.empty()) return v.ToStatus();
+  if (absl::Status s = ids::Required(id, "acc", "id"); !s.ok()) return s;
   return repository_.Update(
       id,
       [&](Account& current) -> absl::Status {
@@ -157,9 +153,7 @@ absl::StatusOr<Account> AccountUseCases::Undelete(const std::string& id, const W
 }
 
 absl::StatusOr<std::vector<TreeNode>> AccountUseCases::Tree(const std::string& root_id) {
-  FieldViolations v;
-  ids::RequireId(root_id, "acc", "id", v);
-  if (!v.empty()) return v.ToStatus();
+  if (absl::Status s = ids::Required(root_id, "acc", "id"); !s.ok()) return s;
   auto accounts = repository_.GetSubtree(root_id);
   if (!accounts.ok()) return accounts.status();
   return BuildTree(root_id, *accounts);

@@ -5,6 +5,16 @@
 
 namespace flywheel::handoff {
 
+absl::string_view TeamName(Team team) {
+  switch (team) {
+    case Team::kSales: return "SALES";
+    case Team::kImplementation: return "IMPLEMENTATION";
+    case Team::kCustomerSuccess: return "CUSTOMER_SUCCESS";
+    case Team::kSupport: return "SUPPORT";
+  }
+  return "";
+}
+
 const std::vector<WritableField<Handoff>>& HandoffFields() {
   static const auto* fields = new std::vector<WritableField<Handoff>>{
       MakeField<Handoff, &Handoff::sending_owner>("sending_owner"),

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/fields/writable_fields.h"
 #include "common/status/errors.h"
@@ -15,6 +16,8 @@
 namespace flywheel::handoff {
 
 enum class Team { kSales = 1, kImplementation, kCustomerSuccess, kSupport };
+// "SALES", "IMPLEMENTATION", "CUSTOMER_SUCCESS", "SUPPORT": how a finding names the team.
+absl::string_view TeamName(Team team);
 enum class HandoffState { kDraft = 1, kSubmitted, kAccepted, kRejected, kCancelled };
 
 inline constexpr int kDefaultAcceptSlaDays = 3;

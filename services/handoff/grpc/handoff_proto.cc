@@ -71,6 +71,16 @@ static_assert(kPeerQuadrant.OneToOne());
 
 pb::Team ToProto(Team team) { return kProtoTeam.To(team); }
 std::optional<Team> TeamFromProto(pb::Team team) { return kProtoTeam.From(team); }
+
+Handoff FromProto(const pb::Handoff& m) {
+  Handoff h;
+  h.account_id = m.account_id();
+  h.sending_owner = m.sending_owner();
+  h.receiving_owner = m.receiving_owner();
+  h.success_criteria = m.success_criteria();
+  h.sla_days = AcceptSlaDays(m.sla_days());
+  return h;
+}
 pb::HandoffState ToProto(HandoffState state) { return kProtoState.To(state); }
 std::optional<HandoffState> StateFromProto(pb::HandoffState state) { return kProtoState.From(state); }
 pb::RuleKind ToProto(Rule rule) { return kProtoRule.To(rule); }

@@ -16,6 +16,9 @@ namespace pb = ::flywheel::handoff::v1;
 
 pb::Team ToProto(Team team);
 std::optional<Team> TeamFromProto(pb::Team team);
+// The fields of a handoff a request writes (account, owners, criteria, SLA with its default);
+// teams are read with TeamFromProto.
+Handoff FromProto(const pb::Handoff& m);
 pb::HandoffState ToProto(HandoffState state);
 std::optional<HandoffState> StateFromProto(pb::HandoffState state);
 pb::RuleKind ToProto(Rule rule);

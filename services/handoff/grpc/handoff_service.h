@@ -1,12 +1,14 @@
-// The gRPC adapter of flywheel.handoff.v1.HandoffService: checks and converts requests,
-// reads accounts and coverage through their services for the handoff gates, moves the
-// account's lifecycle on accept, runs exception reports (ReportRunner) and runs the
-// repositories on worker threads.
+// The gRPC adapter of flywheel.handoff.v1.HandoffService: decodes requests, calls the use
+// cases (app/handoff_use_cases.h) on worker threads and encodes their answers, and runs
+// exception reports (ReportRunner), unary or streamed. The accounts and stakeholders clients
+// serve the use cases as their peers.
 #pragma once
 
 #include "common/server/service_context.h"
 #include "flywheel/handoff/v1/handoff.grpc.pb.h"
-#include "services/handoff/grpc/report_runner.h"
+#include "services/handoff/app/handoff_use_cases.h"
+#include "services/handoff/app/report_runner.h"
+#include "services/handoff/grpc/report_sources.h"
 
 namespace flywheel::handoff {
 
@@ -19,7 +21,10 @@ class HandoffServiceImpl final : public v1::HandoffService::CallbackService {
         exceptions_(exceptions),
         upstreams_(upstreams),
         report_sources_(upstreams),
-        runner_(handoffs, exceptions, report_sources_, context.clock) {}
+        runner_(handoffs, exceptions, report_sources_, context.clock),
+        accounts_peer_{upstreams.accounts},
+        stakeholders_peer_{upstreams.stakeholders},
+        use_cases_(handoffs, exceptions, accounts_peer_, stakeholders_peer_, context.clock) {}
 
   using Unary = grpc::ServerUnaryReactor;
   using Ctx = grpc::CallbackServerContext;
@@ -62,17 +67,10 @@ class HandoffServiceImpl final : public v1::HandoffService::CallbackService {
   class ReportStream;
 
   absl::CivilDay Today() const;
-  // Moves handoff `id` to `to` when the etag matches and the transition is allowed; `apply`
-  // sets the rest (submit or accept time, reason).
-  absl::StatusOr<Handoff> Transition(Ctx* ctx, const std::string& id, const std::string& etag, HandoffState to,
-                                     const std::string& reason, const std::function<void(Handoff&)>& apply,
-                                     std::optional<absl::CivilDay> start_path_on = std::nullopt);
-  // A user action on exception `id`: the transition to `to`, then `apply`.
-  Unary* ExceptionAction(Ctx* ctx, const char* method, const std::string& id, const std::string& etag,
-                         ExceptionStatus to, FieldViolations checks, std::function<void(StoredException&)> apply,
-                         v1::Exception* response);
+  // Runs a person's action on an exception and answers the exception as it now is.
+  Unary* AnswerException(Ctx* ctx, const char* method, v1::Exception* response,
+                         std::function<absl::StatusOr<StoredException>()> act);
   absl::StatusOr<ReportRequest> CheckedReportRequest(const v1::RunExceptionReportRequest& request) const;
-  absl::Status CheckGates(const Handoff& handoff);
 
   ServiceContext& context_;
   HandoffRepository& handoffs_;
@@ -80,6 +78,23 @@ class HandoffServiceImpl final : public v1::HandoffService::CallbackService {
   Upstreams upstreams_;
   ClientReportSources report_sources_;
   ReportRunner runner_;
+  // The accounts and stakeholders services as the use cases see them.
+  struct AccountsClientPeer : AccountsPeer {
+    explicit AccountsClientPeer(accounts::AccountsClient& c) : client(c) {}
+    absl::Status RequireLive(const std::string& account_id) override;
+    absl::StatusOr<bool> HasValueTarget(const std::string& account_id) override;
+    absl::Status Move(const std::string& account_id, std::optional<AccountStage> stage,
+                      std::optional<std::string> csm_owner) override;
+    accounts::AccountsClient& client;
+  };
+  struct StakeholdersClientPeer : StakeholdersPeer {
+    explicit StakeholdersClientPeer(stakeholders::StakeholdersClient& c) : client(c) {}
+    absl::StatusOr<Roles> RolesHeld(const std::string& account_id) override;
+    stakeholders::StakeholdersClient& client;
+  };
+  AccountsClientPeer accounts_peer_;
+  StakeholdersClientPeer stakeholders_peer_;
+  HandoffUseCases use_cases_;
 };
 
 }  // namespace flywheel::handoff

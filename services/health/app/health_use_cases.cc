@@ -27,12 +27,6 @@ void AddMoney(PortfolioSummary::Totals& totals, const std::string& currency, int
   if (!currency.empty()) totals[currency] = AddMinorUnits(totals[currency], amount);
 }
 
-absl::Status RequireAccountId(const std::string& account_id, const std::string& field) {
-  FieldViolations v;
-  ids::RequireId(account_id, "acc", field, v);
-  return v.ToStatus();
-}
-
 }  // namespace
 
 void CheckCsmFilter(const std::string& csm_owner, FieldViolations& v) {
@@ -127,7 +121,7 @@ absl::StatusOr<Scorecard> HealthUseCases::UpdateScorecard(const std::string& id,
 absl::StatusOr<std::string> HealthUseCases::AssignScorecard(const std::string& account_id,
                                                             const std::string& scorecard_id,
                                                             const WriteContext& write) {
-  if (absl::Status s = RequireAccountId(account_id, "account_id"); !s.ok()) return s;
+  if (absl::Status s = ids::Required(account_id, "acc", "account_id"); !s.ok()) return s;
   if (auto a = accounts_.Facts(account_id); !a.ok()) return a.status();
   std::string id = scorecard_id.empty() ? kDefaultScorecardId : scorecard_id;
   if (auto s = repository_.GetScorecard(id); !s.ok()) return s.status();
@@ -136,7 +130,7 @@ absl::StatusOr<std::string> HealthUseCases::AssignScorecard(const std::string& a
 }
 
 absl::StatusOr<ScoredAccount> HealthUseCases::Score(const std::string& account_id, absl::CivilDay day) {
-  if (absl::Status s = RequireAccountId(account_id, "account_id"); !s.ok()) return s;
+  if (absl::Status s = ids::Required(account_id, "acc", "account_id"); !s.ok()) return s;
   auto facts = accounts_.Facts(account_id);
   if (!facts.ok()) return facts.status();
   auto scored = engine_.Score({*facts}, day);
@@ -170,7 +164,7 @@ absl::StatusOr<Override> HealthUseCases::SetOverride(OverrideRequest o, const Wr
 }
 
 absl::Status HealthUseCases::ClearOverride(const std::string& account_id, const WriteContext& write) {
-  if (absl::Status s = RequireAccountId(account_id, "account_id"); !s.ok()) return s;
+  if (absl::Status s = ids::Required(account_id, "acc", "account_id"); !s.ok()) return s;
   auto cleared = repository_.ClearOverride(account_id, write);
   if (!cleared.ok()) return cleared.status();
   if (!*cleared) return NotFoundError("override", account_id);
@@ -179,7 +173,7 @@ absl::Status HealthUseCases::ClearOverride(const std::string& account_id, const 
 
 absl::StatusOr<HealthUseCases::Tracking> HealthUseCases::ValueTrackingOf(const std::string& account_id,
                                                                          absl::CivilDay day) {
-  if (absl::Status s = RequireAccountId(account_id, "account_id"); !s.ok()) return s;
+  if (absl::Status s = ids::Required(account_id, "acc", "account_id"); !s.ok()) return s;
   auto facts = accounts_.Facts(account_id);
   if (!facts.ok()) return facts.status();
   auto window = repository_.ListSignals(facts->id, SignalFilter::kValue, "", SignalWindowStart(day), day);
@@ -189,11 +183,7 @@ absl::StatusOr<HealthUseCases::Tracking> HealthUseCases::ValueTrackingOf(const s
 
 absl::StatusOr<RescoreRun> HealthUseCases::Rescore(absl::CivilDay day, int shard_count, int shard_index) {
   FieldViolations v;
-  if (shard_count < 0) v.Add("shard_count", "must not be negative");
-  if (shard_count > 0 && (shard_index < 0 || shard_index >= shard_count)) {
-    v.Add("shard_index", "must be from 0 to shard_count - 1");
-  }
-  if (shard_count == 0 && shard_index != 0) v.Add("shard_index", "needs shard_count");
+  ids::CheckShard(shard_count, shard_index, v);
   if (!v.empty()) return v.ToStatus();
   absl::Time start = absl::Now();
   // List the shard's accounts, then score and store them in batches on a few threads, so the

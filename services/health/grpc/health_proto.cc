@@ -43,8 +43,12 @@ constexpr EnumMap<Trend, pb::Trend, 4> kProtoTrend{{{{Trend::kUnknown, pb::TREND
                                                      {Trend::kUp, pb::TREND_UP},
                                                      {Trend::kFlat, pb::TREND_FLAT},
                                                      {Trend::kDown, pb::TREND_DOWN}}}};
+constexpr EnumMap<SignalFilter, pb::SignalKind, 4> kProtoSignalKind{{{{SignalFilter::kAll, pb::SIGNAL_KIND_UNSPECIFIED},
+                                                                      {SignalFilter::kUsage, pb::SIGNAL_KIND_USAGE},
+                                                                      {SignalFilter::kSurvey, pb::SIGNAL_KIND_SURVEY},
+                                                                      {SignalFilter::kValue, pb::SIGNAL_KIND_VALUE}}}};
 static_assert(kProtoBand.OneToOne() && kProtoQuadrant.OneToOne() && kProtoPrescription.OneToOne() &&
-              kProtoValueLevel.OneToOne() && kProtoTrend.OneToOne());
+              kProtoValueLevel.OneToOne() && kProtoTrend.OneToOne() && kProtoSignalKind.OneToOne());
 
 pb::Band ToProto(Band b) { return kProtoBand.To(b); }
 pb::Quadrant ToProto(Quadrant q) { return kProtoQuadrant.To(q); }
@@ -52,6 +56,9 @@ pb::Prescription ToProto(Prescription p) { return kProtoPrescription.To(p); }
 pb::ValueLevel ToProto(ValueLevel l) { return kProtoValueLevel.To(l); }
 pb::Trend ToProto(Trend t) { return kProtoTrend.To(t); }
 
+SignalFilter SignalFilterFromProto(int value, const std::string& field, FieldViolations& v) {
+  return FromRequest(kProtoSignalKind, value, field, v).value_or(SignalFilter::kAll);
+}
 std::optional<Band> BandFromProto(int value, const std::string& field, FieldViolations& v) {
   return FromRequest(kProtoBand, value, field, v);
 }

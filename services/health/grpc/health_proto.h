@@ -18,6 +18,9 @@ pb::Prescription ToProto(Prescription prescription);
 pb::ValueLevel ToProto(ValueLevel level);
 pb::Trend ToProto(Trend trend);
 // Filters: nullopt for UNSPECIFIED, a violation on `field` for a number the enum lacks.
+// The kind of signals a ListSignals request asks for (unset: all); a violation on `field` for
+// an unknown number.
+SignalFilter SignalFilterFromProto(int value, const std::string& field, FieldViolations& v);
 std::optional<Band> BandFromProto(int value, const std::string& field, FieldViolations& v);
 std::optional<Quadrant> QuadrantFromProto(int value, const std::string& field, FieldViolations& v);
 std::optional<Trend> TrendFromProto(int value, const std::string& field, FieldViolations& v);

@@ -1,18 +1,11 @@
 #include "services/health/grpc/health_service.h"
 
 #include <algorithm>
-#include <atomic>
-#include <cmath>
-#include <map>
-#include <mutex>
-#include <set>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "common/concurrency/fan_out.h"
 #include "common/convert/type_convert.h"
 #include "common/ids/ids.h"
-#include "common/metrics/metrics.h"
 #include "common/server/list_page.h"
 #include "common/server/audit_entries.h"
 #include "common/server/call_record.h"
@@ -20,8 +13,6 @@
 #include "common/server/pipelined_read_reactor.h"
 #include "common/server/stream_writer.h"
 #include "common/status/grpc_status.h"
-#include "prometheus/counter.h"
-#include "services/health/domain/series.h"
 #include "services/health/grpc/health_proto.h"
 
 namespace flywheel::health {
@@ -174,7 +165,7 @@ grpc::ServerUnaryReactor* HealthServiceImpl::ListSignals(grpc::CallbackServerCon
   return RunUnary(ctx, context_, "ListSignals", [=]() -> absl::Status {
     FieldViolations v;
     ids::RequireId(request->account_id(), "acc", "account_id", v);
-    if (!v1::SignalKind_IsValid(request->kind())) v.Add("kind", absl::StrCat(request->kind(), " is not a signal kind"));
+    SignalFilter filter = SignalFilterFromProto(request->kind(), "kind", v);
     if (!request->metric().empty() && !IsValidMetricName(request->metric())) v.Add("metric", "is not a metric name");
     ListPage page(context_.page_tokens, *request, 1, v);
     absl::CivilDay end = convert::OptionalDay(request->has_end_day(), request->end_day(), "end_day", v).value_or(Today());
@@ -184,7 +175,6 @@ grpc::ServerUnaryReactor* HealthServiceImpl::ListSignals(grpc::CallbackServerCon
     int64_t offset = 0;
     if (page.cursor() && !absl::SimpleAtoi((*page.cursor())[0], &offset)) v.Add("page_token", "is malformed");
     if (!v.empty()) return v.ToStatus();
-    SignalFilter filter = static_cast<SignalFilter>(request->kind());
     auto window = repository_.ListSignals(request->account_id(), filter, request->metric(), start, end);
     if (!window.ok()) return window.status();
     // One ordered list: usage, then surveys, then value records, each by day.

@@ -16,9 +16,7 @@ void CheckStakeholder(const StakeholderDraft& draft, const std::string& prefix, 
 }
 
 absl::Status StakeholderUseCases::RequireAccount(const std::string& account_id, const std::string& field) {
-  FieldViolations v;
-  ids::RequireId(account_id, "acc", field, v);
-  if (!v.empty()) return v.ToStatus();
+  if (absl::Status s = ids::Required(account_id, "acc", field); !s.ok()) return s;
   return accounts_.RequireLive(account_id);
 }
 
@@ -73,9 +71,7 @@ absl::StatusOr<Stakeholder> StakeholderUseCases::Update(const std::string& id, c
 
 absl::StatusOr<Stakeholder> StakeholderUseCases::Delete(const std::string& id, const std::string& etag,
                                                         const WriteContext& write) {
-  FieldViolations v;
-  ids::RequireId(id, "stk", "id", v);
-  if (!v.empty()) return v.ToStatus();
+  if (absl::Status s = ids::Required(id, "stk", "id"); !s.ok()) return s;
   return repository_.Update(
       id,
       [&](Stakeholder& current) -> absl::Status {

@@ -132,9 +132,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::GetStakeholder(grpc::CallbackS
                                                                  const v1::GetStakeholderRequest* request,
                                                                  v1::Stakeholder* response) {
   return RunUnary(ctx, context_, "GetStakeholder", [=]() -> absl::Status {
-    FieldViolations v;
-    ids::RequireId(request->id(), "stk", "id", v);
-    if (!v.empty()) return v.ToStatus();
+    if (absl::Status bad = ids::Required(request->id(), "stk", "id"); !bad.ok()) return bad;
     auto s = repository_.Get(request->id());
     if (!s.ok()) return s.status();
     *response = ToProto(*s);
@@ -390,9 +388,7 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::GetChangeInitiative(grpc::Call
                                                                       const v1::GetChangeInitiativeRequest* request,
                                                                       v1::ChangeInitiative* response) {
   return RunUnary(ctx, context_, "GetChangeInitiative", [=]() -> absl::Status {
-    FieldViolations v;
-    ids::RequireId(request->id(), "chg", "id", v);
-    if (!v.empty()) return v.ToStatus();
+    if (absl::Status bad = ids::Required(request->id(), "chg", "id"); !bad.ok()) return bad;
     auto c = repository_.GetInitiative(request->id());
     if (!c.ok()) return c.status();
     *response = ToProto(*c);

@@ -13,7 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock/clock.h"
-#include "services/handoff/grpc/report_sources.h"
+#include "services/handoff/app/report_sources.h"
 #include "services/handoff/storage/exception_repository.h"
 #include "services/handoff/storage/handoff_repository.h"
 
@@ -52,16 +52,11 @@ class ReportRunner {
     ApplyCounts counts;
     double fetch_seconds = 0, evaluate_seconds = 0, write_seconds = 0;
   };
-  // What a run keeps of each account of its shard.
-  struct ShardAccount {
-    std::string id;
-    std::string csm_owner;
-  };
   // What a batch reads from the other services and its own tables.
   struct BatchInputs {
     std::map<std::string, PathAssignment> assignments;
-    health::v1::BatchGetReportInputsResponse health;
-    stakeholders::v1::BatchGetCoverageResponse coverage;
+    std::vector<HealthInputs> health;  // in the batch's order
+    std::vector<RolePerson> people;
     std::map<std::string, std::vector<Handoff>> stalled;
   };
   absl::StatusOr<BatchInputs> FetchBatch(const std::vector<const ShardAccount*>& accounts, const ReportRequest& request,

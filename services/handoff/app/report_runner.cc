@@ -1,35 +1,24 @@
-#include "services/handoff/grpc/report_runner.h"
+#include "services/handoff/app/report_runner.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <future>
 #include <mutex>
 #include <set>
-#include <thread>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "common/concurrency/fan_out.h"
-#include "common/convert/type_convert.h"
 #include "common/ids/ids.h"
 #include "common/metrics/metrics.h"
 #include "prometheus/counter.h"
-#include "services/handoff/grpc/handoff_proto.h"
 
 namespace flywheel::handoff {
 namespace {
-
-namespace hpb = ::flywheel::health::v1;
-namespace spb = ::flywheel::stakeholders::v1;
 
 constexpr size_t kBatchSize = 500;
 constexpr int kBatchesInFlight = 3;  // one waiting on health, one on the database, one evaluating
 
 double SecondsSince(absl::Time start) { return absl::ToDoubleSeconds(absl::Now() - start); }
-
-absl::CivilDay DayOf(const flywheel::type::v1::Date& d) { return absl::CivilDay(d.year(), d.month(), d.day()); }
 
 // Every name the path's criteria read (malformed criteria were rejected when the path was saved).
 std::vector<std::string> SeriesNames(const SuccessPath& path) {
@@ -41,54 +30,32 @@ std::vector<std::string> SeriesNames(const SuccessPath& path) {
 }
 
 // The values of each series health returned, on one day; NaN (no value) is left out.
-std::function<std::map<std::string, double>(absl::CivilDay)> ValuesOn(const hpb::ReportInputs& in) {
-  absl::CivilDay start = DayOf(in.series_start_day());
-  return [&in, start](absl::CivilDay day) {
+std::function<std::map<std::string, double>(absl::CivilDay)> ValuesOn(const HealthInputs& in) {
+  return [&in](absl::CivilDay day) {
     std::map<std::string, double> out;
-    int64_t index = day - start;
-    for (const auto& s : in.series()) {
-      if (index >= 0 && index < s.values_size() && !std::isnan(s.values(index))) out[s.name()] = s.values(index);
+    if (!in.series_start) return out;
+    int64_t index = day - *in.series_start;
+    for (const auto& [name, values] : in.series) {
+      if (index >= 0 && index < static_cast<int64_t>(values.size()) && !std::isnan(values[index])) {
+        out[name] = values[index];
+      }
     }
     return out;
   };
 }
-
-std::optional<double> PresenceInput(const hpb::AccountHealth& h, absl::string_view input, bool* measure_missing,
-                                    double* score) {
-  for (const auto& m : h.measures()) {
-    if (m.name() != "presence") continue;
-    *measure_missing = m.missing();
-    *score = m.score();
-    for (const auto& i : m.inputs()) {
-      if (i.name() == input) return i.value();
-    }
-  }
-  return std::nullopt;
-}
-
-std::string RoleName(spb::Role role) { return std::string(absl::StripPrefix(spb::Role_Name(role), "ROLE_")); }
-
-std::string PersonOf(const spb::Stakeholder& s) { return s.email().empty() ? s.name() : s.email(); }
 
 }  // namespace
 
 absl::StatusOr<std::vector<MilestoneProgress>> ReportRunner::Progress(const std::string& account_id,
                                                                       const SuccessPath& path, absl::CivilDay start,
                                                                       absl::CivilDay as_of) {
-  hpb::BatchGetReportInputsRequest req;
-  req.add_account_ids(account_id);
-  *req.mutable_as_of() = convert::ToProto(as_of);
+  std::vector<SeriesAsk> series;
   std::vector<std::string> names = SeriesNames(path);
-  if (!names.empty() && start <= as_of) {
-    hpb::SeriesRequest* s = req.add_series();
-    s->set_account_id(account_id);
-    *s->mutable_start_day() = convert::ToProto(start);
-    for (const auto& n : names) s->add_names(n);
-  }
-  auto inputs = sources_.ReportInputs(req);
+  if (!names.empty() && start <= as_of) series.push_back({account_id, start, names});
+  auto inputs = sources_.ReportInputs(as_of, {account_id}, series);
   if (!inputs.ok()) return inputs.status();
-  if (inputs->inputs_size() != 1) return absl::UnavailableError("health service returned no inputs");
-  return PathProgress(path, start, as_of, ValuesOn(inputs->inputs(0)));
+  if (inputs->size() != 1) return absl::UnavailableError("health service returned no inputs");
+  return PathProgress(path, start, as_of, ValuesOn((*inputs)[0]));
 }
 
 absl::StatusOr<ReportRun> ReportRunner::Run(const ReportRequest& request,
@@ -140,9 +107,9 @@ absl::StatusOr<ReportRun> ReportRunner::Execute(const ReportRequest& request,
   }
 
   std::vector<ShardAccount> accounts;
-  absl::Status listed = sources_.ForEachAccount([&](const accounts::v1::Account& a) {
-    if (request.shard_count <= 1 || ids::ShardOf(a.id(), request.shard_count) == request.shard_index) {
-      accounts.push_back({a.id(), a.csm_owner()});
+  absl::Status listed = sources_.ForEachAccount([&](const ShardAccount& a) {
+    if (request.shard_count <= 1 || ids::ShardOf(a.id, request.shard_count) == request.shard_index) {
+      accounts.push_back(a);
     }
     return true;
   });
@@ -217,34 +184,30 @@ absl::StatusOr<ReportRunner::BatchInputs> ReportRunner::FetchBatch(const std::ve
   for (const auto* a : accounts) ids.push_back(a->id);
   if (ids.empty()) return out;
 
-  auto coverage_call = std::async(std::launch::async, [&] { return sources_.Coverage(ids); });
+  // The stakeholders are read while health and this service's own tables are.
+  auto people_call = std::async(std::launch::async, [&] { return sources_.People(ids); });
   auto assignments = handoffs_.Assignments(ids);
   if (!assignments.ok()) return assignments.status();
-  hpb::BatchGetReportInputsRequest health_req;
-  *health_req.mutable_as_of() = convert::ToProto(request.as_of);
-  for (const auto& id : ids) health_req.add_account_ids(id);
+  std::vector<SeriesAsk> series;
   for (const auto& [account_id, a] : *assignments) {
     auto path = paths.find(a.path_id);
     if (!a.start_day || *a.start_day > request.as_of || path == paths.end()) continue;
     std::vector<std::string> names = SeriesNames(path->second);
     if (names.empty()) continue;
-    hpb::SeriesRequest* s = health_req.add_series();
-    s->set_account_id(account_id);
-    *s->mutable_start_day() = convert::ToProto(std::max(*a.start_day, request.as_of - 730));
-    for (const auto& n : names) s->add_names(n);
+    series.push_back({account_id, std::max(*a.start_day, request.as_of - 730), std::move(names)});
   }
-  auto health = sources_.ReportInputs(health_req);
+  auto health = sources_.ReportInputs(request.as_of, ids, series);
   auto stalled = handoffs_.StalledHandoffs(ids, absl::FromCivil(request.as_of, absl::UTCTimeZone()));
-  auto coverage = coverage_call.get();
+  auto people = people_call.get();
   if (!health.ok()) return health.status();
-  if (!coverage.ok()) return coverage.status();
+  if (!people.ok()) return people.status();
   if (!stalled.ok()) return stalled.status();
-  if (health->inputs_size() != static_cast<int>(ids.size()) || coverage->coverages_size() != static_cast<int>(ids.size())) {
+  if (health->size() != ids.size()) {
     return absl::UnavailableError("an upstream service answered for other accounts than asked");
   }
   out.assignments = *std::move(assignments);
   out.health = *std::move(health);
-  out.coverage = *std::move(coverage);
+  out.people = *std::move(people);
   out.stalled = *std::move(stalled);
   return out;
 }
@@ -258,15 +221,15 @@ absl::StatusOr<ReportRunner::BatchResult> ReportRunner::Evaluated(
   result.skipped = static_cast<int64_t>(vanished.size());
   std::vector<std::string> ids;
   for (const auto* a : accounts) ids.push_back(a->id);
-  std::map<std::string, std::map<std::string, std::vector<const spb::Stakeholder*>>> people;  // account → role → people
-  for (const auto& s : fetched.coverage.stakeholders()) people[s.account_id()][RoleName(s.role())].push_back(&s);
+  std::map<std::string, std::map<std::string, std::vector<const RolePerson*>>> people;  // account → role → people
+  for (const auto& p : fetched.people) people[p.account_id][p.role].push_back(&p);
   result.fetch_seconds = SecondsSince(fetch_start);
 
   absl::Time evaluate_start = absl::Now();
   std::vector<AccountFindings> batch;
   for (size_t i = 0; i < accounts.size(); ++i) {
     const ShardAccount& account = *accounts[i];
-    const hpb::ReportInputs& in = fetched.health.inputs(static_cast<int>(i));
+    const HealthInputs& in = fetched.health[i];
     AccountSnapshot snap;
     snap.account_id = account.id;
     snap.as_of = request.as_of;
@@ -279,33 +242,28 @@ absl::StatusOr<ReportRunner::BatchResult> ReportRunner::Evaluated(
         snap.milestones = PathProgress(snap.path, *snap.path_start, request.as_of, ValuesOn(in));
       }
     }
-    bool presence_missing = true;
-    double presence = 0;
-    snap.active_users_28d = PresenceInput(in.health(), "active_users_28d", &presence_missing, &presence);
-    if (!presence_missing) snap.presence = presence;
-    snap.quadrant = QuadrantFromProto(in.health().quadrant());
-    if (in.value().has_target()) {
+    snap.active_users_28d = in.active_users_28d;
+    snap.presence = in.presence;
+    snap.quadrant = in.quadrant;
+    if (in.value) {
       snap.has_value_target = true;
-      snap.value_currency = in.value().target().currency_code();
-      snap.value_target = in.value().target().minor_units();
-      snap.value_projected = in.value().projected_annual().minor_units();
-      snap.value_gap = in.value().gap().minor_units();
-      snap.contract_days_elapsed = in.value().elapsed_days();
+      snap.value_currency = in.value->currency;
+      snap.value_target = in.value->target;
+      snap.value_projected = in.value->projected;
+      snap.value_gap = in.value->gap;
+      snap.contract_days_elapsed = in.value->contract_days_elapsed;
     }
-    for (const auto& d : in.detractors()) {
-      snap.detractors.push_back({d.respondent(), d.score(), absl::ToCivilDay(convert::FromTimestamp(d.time()), absl::UTCTimeZone())});
-    }
-    const std::map<std::string, std::vector<const spb::Stakeholder*>>& roles = people[account.id];
+    snap.detractors = in.detractors;
+    const std::map<std::string, std::vector<const RolePerson*>>& roles = people[account.id];
     snap.has_owner = roles.count("OWNER") > 0;
     snap.has_champion = roles.count("CHAMPION") > 0;
     std::map<std::string, std::string> receiving_owner;  // handoff id → who must accept it
     for (const Handoff& h : fetched.stalled[account.id]) {
-      std::string team(absl::StripPrefix(pb::Team_Name(ToProto(h.to_team)), "TEAM_"));
-      snap.stalled_handoffs.push_back({h.id, team, absl::ToCivilDay(*SlaDue(h), absl::UTCTimeZone())});
+      snap.stalled_handoffs.push_back({h.id, std::string(TeamName(h.to_team)), absl::ToCivilDay(*SlaDue(h), absl::UTCTimeZone())});
       receiving_owner[h.id] = h.receiving_owner;
     }
-    if (!in.health().overall_missing()) snap.overall = in.health().overall();
-    if (!in.overall_30_days_earlier_missing()) snap.overall_30_days_earlier = in.overall_30_days_earlier();
+    snap.overall = in.overall;
+    snap.overall_30_days_earlier = in.overall_30_days_earlier;
 
     std::vector<Finding> findings = Evaluate(snap, rules);
     for (Finding& f : findings) {
@@ -316,10 +274,10 @@ absl::StatusOr<ReportRunner::BatchResult> ReportRunner::Evaluated(
         if (!account.csm_owner.empty()) f.target_people.push_back(account.csm_owner);
       } else if (auto it = roles.find(f.target_role); it != roles.end()) {
         // Training goes to the Learning and Development enablers when the account names them.
-        auto learning = [](const spb::Stakeholder* s) { return s->enabler_focus() == spb::ENABLER_FOCUS_LEARNING; };
+        auto learning = [](const RolePerson* p) { return p->learning; };
         bool only_learning = f.remedy == Remedy::kTraining && std::any_of(it->second.begin(), it->second.end(), learning);
-        for (const auto* s : it->second) {
-          if (!only_learning || learning(s)) f.target_people.push_back(PersonOf(*s));
+        for (const auto* p : it->second) {
+          if (!only_learning || learning(p)) f.target_people.push_back(p->contact);
         }
       }
     }
