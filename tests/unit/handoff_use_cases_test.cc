@@ -17,12 +17,16 @@ class MemoryHandoffs : public HandoffRepository {
   std::map<std::string, Handoff> handoffs;
   std::map<std::string, PathAssignment> assignments;
   std::optional<absl::CivilDay> path_started;
+  std::map<std::string, SuccessPath> paths;
 
   absl::StatusOr<CreateResult> CreatePath(const SuccessPath&, const WriteContext&,
                                           const std::optional<IdempotencyRecord>&) override {
     return CreateResult{};
   }
-  absl::StatusOr<SuccessPath> GetPath(const std::string& id) override { return NotFoundError("success path", id); }
+  absl::StatusOr<SuccessPath> GetPath(const std::string& id) override {
+    if (!paths.count(id)) return NotFoundError("success path", id);
+    return paths[id];
+  }
   absl::StatusOr<std::vector<SuccessPath>> ListPaths(const PathQuery&) override { return std::vector<SuccessPath>{}; }
   absl::StatusOr<SuccessPath> UpdatePath(const std::string& id, const std::function<absl::Status(SuccessPath&)>&,
                                          const std::vector<std::string>&, const WriteContext&) override {
@@ -130,6 +134,19 @@ class MemoryStakeholders : public StakeholdersPeer {
   absl::StatusOr<Roles> RolesHeld(const std::string&) override { return roles; }
 };
 
+// The report's reads; these tests run no report.
+class NoSources : public ReportSources {
+ public:
+  absl::Status ForEachAccount(const std::function<bool(const ShardAccount&)>&) override { return absl::OkStatus(); }
+  absl::StatusOr<std::vector<HealthInputs>> ReportInputs(absl::CivilDay, const std::vector<std::string>&,
+                                                         const std::vector<SeriesAsk>&) override {
+    return absl::UnavailableError("no health service here");
+  }
+  absl::StatusOr<std::vector<RolePerson>> People(const std::vector<std::string>&) override {
+    return absl::UnavailableError("no stakeholders service here");
+  }
+};
+
 std::set<std::string> FieldsOf(const absl::Status& status) {
   std::set<std::string> out;
   for (const auto& v : GetFieldViolations(status)) out.insert(v.field);
@@ -164,7 +181,9 @@ class HandoffUseCasesTest : public ::testing::Test {
   MemoryExceptions exceptions;
   MemoryAccounts accounts;
   MemoryStakeholders stakeholders;
-  HandoffUseCases use_cases{handoffs, exceptions, accounts, stakeholders, clock};
+  NoSources sources;
+  ReportRunner runner{handoffs, exceptions, sources, clock};
+  HandoffUseCases use_cases{handoffs, exceptions, accounts, stakeholders, runner, clock};
 };
 
 TEST_F(HandoffUseCasesTest, CreatingAHandoffNamesEveryBadFieldThenChecksTheAccount) {
@@ -254,6 +273,25 @@ TEST_F(HandoffUseCasesTest, ARuleUpdateWritesOnlyTheMaskedSettings) {
   EXPECT_EQ(updated->config.sla_days, RuleConfig{}.sla_days);
   EXPECT_EQ(FieldsOf(use_cases.UpdateRule(patch, {"sla_days", "severity"}, "", Writer()).status()),
             (std::set<std::string>{"rule.sla_days", "rule.severity"}));
+}
+
+TEST_F(HandoffUseCasesTest, APathNotStartedShowsItsMilestonesWithoutReadingHealth) {
+  EXPECT_EQ(use_cases.Progress(ids::NewId("acc"), absl::CivilDay(2026, 12, 1)).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(use_cases.Progress(account, absl::CivilDay(2026, 12, 1)).status().code(),
+            absl::StatusCode::kFailedPrecondition);  // no path assigned
+  SuccessPath path;
+  path.id = "path_1";
+  path.milestones.push_back({"first_login", "First log-in", "logins >= 1", 7, "Welcome", "https://help.example"});
+  handoffs.paths[path.id] = path;
+  handoffs.assignments[account] = PathAssignment{account, path.id, absl::CivilDay(2026, 12, 10), clock.Now()};
+  auto before_start = use_cases.Progress(account, absl::CivilDay(2026, 12, 1));
+  ASSERT_TRUE(before_start.ok()) << before_start.status();
+  EXPECT_FALSE(before_start->started);
+  EXPECT_EQ(before_start->assigned.path.milestones.size(), 1u);
+  // Once started, progress is read from health (here: unavailable, and said so).
+  EXPECT_EQ(use_cases.Progress(account, absl::CivilDay(2026, 12, 12)).status().code(),
+            absl::StatusCode::kUnavailable);
 }
 
 }  // namespace

@@ -105,6 +105,21 @@ absl::StatusOr<HandoffUseCases::AssignedPath> HandoffUseCases::PathOf(const std:
   return AssignedPath{*std::move(path), it->second.start_day};
 }
 
+absl::StatusOr<HandoffUseCases::PathProgressView> HandoffUseCases::Progress(const std::string& account_id,
+                                                                           absl::CivilDay day) {
+  if (absl::Status s = ids::Required(account_id, "acc", "account_id"); !s.ok()) return s;
+  auto assigned = PathOf(account_id);
+  if (!assigned.ok()) return assigned.status();
+  PathProgressView view{*std::move(assigned)};
+  const std::optional<absl::CivilDay>& start = view.assigned.start;
+  view.started = start && *start <= day;
+  if (!view.started) return view;
+  auto progress = runner_.Progress(account_id, view.assigned.path, *start, day);
+  if (!progress.ok()) return progress.status();
+  view.progress = *std::move(progress);
+  return view;
+}
+
 absl::StatusOr<Created<Handoff>> HandoffUseCases::CreateHandoff(HandoffDraft draft, const std::string& request_id,
                                                                 const WriteContext& write,
                                                                 const RecordResponse<Handoff>& record) {

@@ -16,6 +16,7 @@
 #include "common/status/errors.h"
 #include "services/handoff/domain/exceptions.h"
 #include "services/handoff/domain/handoff.h"
+#include "services/handoff/app/report_runner.h"
 #include "services/handoff/domain/success_path.h"
 #include "services/handoff/storage/exception_repository.h"
 #include "services/handoff/storage/handoff_repository.h"
@@ -67,8 +68,13 @@ struct RulePatch {
 class HandoffUseCases {
  public:
   HandoffUseCases(HandoffRepository& handoffs, ExceptionRepository& exceptions, AccountsPeer& accounts,
-                  StakeholdersPeer& stakeholders, const Clock& clock)
-      : handoffs_(handoffs), exceptions_(exceptions), accounts_(accounts), stakeholders_(stakeholders), clock_(clock) {}
+                  StakeholdersPeer& stakeholders, ReportRunner& runner, const Clock& clock)
+      : handoffs_(handoffs),
+        exceptions_(exceptions),
+        accounts_(accounts),
+        stakeholders_(stakeholders),
+        runner_(runner),
+        clock_(clock) {}
 
   absl::CivilDay Today() const;
 
@@ -85,6 +91,15 @@ class HandoffUseCases {
     std::optional<absl::CivilDay> start;
   };
   absl::StatusOr<AssignedPath> PathOf(const std::string& account_id);
+  // The account's progress along its path as of `day`: each milestone's status once the path
+  // has started; before that (no start day, or a later one) `progress` is empty and each
+  // milestone is not started (due on start + its offset when the start is known).
+  struct PathProgressView {
+    AssignedPath assigned;
+    bool started = false;
+    std::vector<MilestoneProgress> progress;  // of assigned.path's milestones, in order
+  };
+  absl::StatusOr<PathProgressView> Progress(const std::string& account_id, absl::CivilDay day);
 
   absl::StatusOr<Created<Handoff>> CreateHandoff(HandoffDraft draft, const std::string& request_id,
                                                  const WriteContext& write, const RecordResponse<Handoff>& record);
@@ -133,6 +148,7 @@ class HandoffUseCases {
   ExceptionRepository& exceptions_;
   AccountsPeer& accounts_;
   StakeholdersPeer& stakeholders_;
+  ReportRunner& runner_;
   const Clock& clock_;
 };
 

@@ -154,33 +154,30 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::GetPathProgress(Ctx* ctx, const v1
                                                               v1::PathProgress* response) {
   return RunUnary(ctx, context_, "GetPathProgress", [=]() -> absl::Status {
     FieldViolations v;
-    ids::RequireId(request->account_id(), "acc", "account_id", v);
     std::optional<absl::CivilDay> as_of = convert::OptionalDay(request->has_as_of(), request->as_of(), "as_of", v);
     if (!v.empty()) return v.ToStatus();
     absl::CivilDay day = as_of.value_or(Today());
-    auto assigned = use_cases_.PathOf(request->account_id());
-    if (!assigned.ok()) return assigned.status();
-    const SuccessPath* path = &assigned->path;
+    auto view = use_cases_.Progress(request->account_id(), day);
+    if (!view.ok()) return view.status();
+    const SuccessPath& path = view->assigned.path;
+    const std::optional<absl::CivilDay>& start = view->assigned.start;
     response->set_account_id(request->account_id());
-    response->set_path_id(path->id);
-    response->set_path_name(path->name);
+    response->set_path_id(path.id);
+    response->set_path_name(path.name);
     *response->mutable_as_of() = convert::ToProto(day);
-    std::optional<absl::CivilDay> start = assigned->start;
-    if (!start || *start > day) {
-      for (const Milestone& m : path->milestones) {
-        v1::MilestoneProgress* p = response->add_milestones();
-        p->set_key(m.key);
-        p->set_name(m.name);
-        p->set_status(v1::MILESTONE_STATUS_NOT_STARTED);
-        if (start) *p->mutable_due_day() = convert::ToProto(*start + m.due_offset_days);
+    if (start) *response->mutable_start_day() = convert::ToProto(*start);
+    for (size_t i = 0; i < path.milestones.size(); ++i) {
+      const Milestone& m = path.milestones[i];
+      if (view->started) {
+        *response->add_milestones() = ToProto(m, view->progress[i]);
+        continue;
       }
-      if (start) *response->mutable_start_day() = convert::ToProto(*start);
-      return absl::OkStatus();
+      v1::MilestoneProgress* p = response->add_milestones();
+      p->set_key(m.key);
+      p->set_name(m.name);
+      p->set_status(v1::MILESTONE_STATUS_NOT_STARTED);
+      if (start) *p->mutable_due_day() = convert::ToProto(*start + m.due_offset_days);
     }
-    *response->mutable_start_day() = convert::ToProto(*start);
-    auto progress = runner_.Progress(request->account_id(), *path, *start, day);
-    if (!progress.ok()) return progress.status();
-    for (size_t i = 0; i < progress->size(); ++i) *response->add_milestones() = ToProto(path->milestones[i], (*progress)[i]);
     return absl::OkStatus();
   });
 }

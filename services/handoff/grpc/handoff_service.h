@@ -24,7 +24,7 @@ class HandoffServiceImpl final : public v1::HandoffService::CallbackService {
         runner_(handoffs, exceptions, report_sources_, context.clock),
         accounts_peer_{upstreams.accounts},
         stakeholders_peer_{upstreams.stakeholders},
-        use_cases_(handoffs, exceptions, accounts_peer_, stakeholders_peer_, context.clock) {}
+        use_cases_(handoffs, exceptions, accounts_peer_, stakeholders_peer_, runner_, context.clock) {}
 
   using Unary = grpc::ServerUnaryReactor;
   using Ctx = grpc::CallbackServerContext;

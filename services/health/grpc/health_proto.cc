@@ -291,4 +291,15 @@ ValueRecord FromProto(const pb::ValueRecord& m, const std::string& prefix, Field
   return r;
 }
 
+OverrideRequest FromProto(const pb::Override& o) {
+  OverrideRequest out;
+  out.account_id = o.account_id();
+  out.value = o.value();
+  out.reason = o.reason();
+  out.author = o.author();
+  out.on_behalf_of = o.on_behalf_of();
+  if (o.has_expire_time()) out.expire_time = convert::FromTimestamp(o.expire_time(), "override.expire_time", out.problems);
+  return out;
+}
+
 }  // namespace flywheel::health

@@ -6,6 +6,7 @@
 #include "flywheel/health/v1/health.pb.h"
 #include "services/health/domain/inputs.h"
 #include "services/health/domain/scoring.h"
+#include "services/health/app/health_use_cases.h"
 #include "services/health/storage/health_repository.h"
 
 namespace flywheel::health {
@@ -39,6 +40,9 @@ pb::Scorecard ToProto(const Scorecard& scorecard);
 Scorecard FromProto(const pb::Scorecard& message);
 
 pb::Override ToProto(const std::string& account_id, const Override& override);
+// An override as SetOverride asks for it (an unreadable expiry is a violation on
+// "override.expire_time").
+OverrideRequest FromProto(const pb::Override& o);
 
 pb::UsageReading ToProto(const UsageReading& reading);
 pb::SurveyResponse ToProto(const SurveyResponse& response);

@@ -283,19 +283,9 @@ grpc::ServerUnaryReactor* HealthServiceImpl::SetOverride(grpc::CallbackServerCon
                                                          const v1::SetOverrideRequest* request,
                                                          v1::Override* response) {
   return RunUnary(ctx, context_, "SetOverride", [=]() -> absl::Status {
-    const v1::Override& o = request->override();
-    OverrideRequest asked;
-    asked.account_id = o.account_id();
-    asked.value = o.value();
-    asked.reason = o.reason();
-    asked.author = o.author();
-    asked.on_behalf_of = o.on_behalf_of();
-    if (o.has_expire_time()) {
-      asked.expire_time = convert::FromTimestamp(o.expire_time(), "override.expire_time", asked.problems);
-    }
-    auto stored = use_cases_.SetOverride(std::move(asked), WriteContextOf(context_, ctx));
+    auto stored = use_cases_.SetOverride(FromProto(request->override()), WriteContextOf(context_, ctx));
     if (!stored.ok()) return stored.status();
-    *response = ToProto(o.account_id(), *stored);
+    *response = ToProto(request->override().account_id(), *stored);
     return absl::OkStatus();
   });
 }

@@ -1,5 +1,7 @@
 #include "services/stakeholders/grpc/stakeholder_proto.h"
 
+#include "absl/strings/str_cat.h"
+
 #include "common/convert/type_convert.h"
 #include "common/enums/enum_map.h"
 
@@ -190,6 +192,30 @@ pb::BriefingMetric ToProto(const BriefingMetric& b) {
   }
   m.set_trend(ToProto(b.trend));
   return m;
+}
+
+ChangeInitiative FromProto(const pb::ChangeInitiative& m, FieldViolations& v) {
+  ChangeInitiative c;
+  c.account_id = m.account_id();
+  c.owner_stakeholder_id = m.owner_stakeholder_id();
+  c.title = m.title();
+  c.description = m.description();
+  c.needs_training = m.needs_training();
+  c.needs_communication = m.needs_communication();
+  c.needs_organisational_change = m.needs_organisational_change();
+  c.awareness = EnumFromProto<Engagement>(m.awareness(), "initiative.awareness", v).value_or(Engagement::kUnknown);
+  for (int i = 0; i < m.impacts_size(); ++i) {
+    const auto& imp = m.impacts(i);
+    std::string field = absl::StrCat("initiative.impacts[", i, "]");
+    StakeholderImpact out;
+    out.stakeholder_id = imp.stakeholder_id();
+    out.role = EnumFromProto<Role>(imp.role(), field + ".role", v);
+    auto impact = EnumFromProto<Impact>(imp.impact(), field + ".impact", v);
+    if (!impact && imp.impact() == 0) v.Add(field + ".impact", "is required");
+    out.impact = impact.value_or(Impact::kNeutral);
+    c.impacts.push_back(out);
+  }
+  return c;
 }
 
 }  // namespace flywheel::stakeholders

@@ -48,6 +48,9 @@ Stakeholder FromProto(const pb::Stakeholder& m, FieldViolations& v);
 pb::Coverage ToProto(const std::string& account_id, const Coverage& c);
 pb::RaciActivity ToProto(const RaciActivity& a);
 pb::ChangeInitiative ToProto(const ChangeInitiative& c);
+// An initiative as a create request gives it; enum fields it cannot read, and impacts without
+// one, are violations named "initiative.…".
+ChangeInitiative FromProto(const pb::ChangeInitiative& m, FieldViolations& v);
 pb::BriefingMetric ToProto(const BriefingMetric& m);
 
 }  // namespace flywheel::stakeholders

@@ -351,29 +351,8 @@ grpc::ServerUnaryReactor* StakeholderServiceImpl::CreateChangeInitiative(grpc::C
                                                                          const v1::CreateChangeInitiativeRequest* request,
                                                                          v1::ChangeInitiative* response) {
   return RunUnary(ctx, context_, "CreateChangeInitiative", [=]() -> absl::Status {
-    const auto& m = request->initiative();
     FieldViolations v;
-    ChangeInitiative c;
-    c.account_id = m.account_id();
-    c.owner_stakeholder_id = m.owner_stakeholder_id();
-    c.title = m.title();
-    c.description = m.description();
-    c.needs_training = m.needs_training();
-    c.needs_communication = m.needs_communication();
-    c.needs_organisational_change = m.needs_organisational_change();
-    c.awareness = EnumFromProto<Engagement>(m.awareness(), "initiative.awareness", v)
-                      .value_or(Engagement::kUnknown);
-    for (int i = 0; i < m.impacts_size(); ++i) {
-      const auto& imp = m.impacts(i);
-      std::string field = absl::StrCat("initiative.impacts[", i, "]");
-      StakeholderImpact out;
-      out.stakeholder_id = imp.stakeholder_id();
-      out.role = EnumFromProto<Role>(imp.role(), field + ".role", v);
-      auto impact = EnumFromProto<Impact>(imp.impact(), field + ".impact", v);
-      if (!impact && imp.impact() == 0) v.Add(field + ".impact", "is required");
-      out.impact = impact.value_or(Impact::kNeutral);
-      c.impacts.push_back(out);
-    }
+    ChangeInitiative c = FromProto(request->initiative(), v);
     return AnswerCreate<ChangeInitiative>(
         request->request_id(), request->initiative(), *response,
         [](const ChangeInitiative& created) { return ToProto(created); },
