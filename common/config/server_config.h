@@ -52,6 +52,7 @@ struct ServerConfig {
   std::string metrics_listen;                    // host:port of /metrics; empty: no metrics endpoint
   std::string probe_listen;                      // host:port of a plaintext grpc.health.v1 only server; empty: none
   absl::Duration upstream_deadline = absl::Seconds(5);
+  bool live_rescore = false;  // health: rescore marked accounts continuously
   SecurityConfig security;
   int max_message_bytes = 4 << 20;  // largest request or response message
   std::vector<std::string> positional;  // e.g. {"migrate"}

@@ -1,5 +1,7 @@
 // The MariaDB health repository against a private MariaDB: one fresh database per test.
 #include <atomic>
+#include <future>
+#include <set>
 
 #include "common/db/migrations.h"
 #include "common/testing/overtaking_pieces.h"
@@ -190,6 +192,54 @@ TEST_F(HealthStorageTest, StoringScoresKeepsLatestHistoryAndRecordsChangesOnce) 
   EXPECT_EQ(*repo_->LastChangeSequence(), (*changes)[1].sequence);
   EXPECT_EQ(repo_->ChangesAfter((*changes)[0].sequence, "", 10)->size(), 1u);
   EXPECT_EQ((*repo_->OverallOn({"acc_a"}, kDay))["acc_a"], 80);
+}
+
+// Live health: writes that change a score's inputs mark the account; two claimers at once take
+// disjoint marks (SKIP LOCKED); a failed claim keeps its marks, a successful one removes them.
+TEST_F(HealthStorageTest, InputWritesMarkAccountsAndClaimsTakeEachMarkOnce) {
+  ASSERT_TRUE(repo_->RecordUsage({{"acc_a", kDay, "active_users_28d", 10, "t"}, {"acc_b", kDay, "logins", 1, "t"}}).ok());
+  ASSERT_TRUE(repo_->RecordSurvey({"acc_c", "r1", SurveyKind::kNps, 3, "x@y.example", "", "email", absl::Now()}).ok());
+  WriteContext write{"ops", "", absl::Now()};
+  ASSERT_TRUE(repo_->SetOverride("acc_d", {50, "why", "ops", absl::Now() + absl::Hours(1), absl::Now(), ""}, write).ok());
+  ASSERT_TRUE(repo_->MarkAccounts({"acc_e", "acc_a"}).ok());
+
+  std::set<std::string> failed_claim;
+  absl::Status failed = repo_->ClaimMarks(10, [&](const std::vector<std::string>& ids) {
+    failed_claim.insert(ids.begin(), ids.end());
+    return absl::UnavailableError("scoring failed");
+  });
+  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(failed_claim, (std::set<std::string>{"acc_a", "acc_b", "acc_c", "acc_d", "acc_e"}));
+
+  // The first claimer holds its three marks while the second claims: it gets the other two.
+  std::promise<void> first_holds, second_done;
+  std::vector<std::string> first, second;
+  auto holder = std::async(std::launch::async, [&] {
+    return repo_->ClaimMarks(3, [&](const std::vector<std::string>& ids) {
+      first = ids;
+      first_holds.set_value();
+      second_done.get_future().wait();
+      return absl::OkStatus();
+    });
+  });
+  first_holds.get_future().wait();
+  ASSERT_TRUE(repo_->ClaimMarks(10, [&](const std::vector<std::string>& ids) {
+    second = ids;
+    return absl::OkStatus();
+  }).ok());
+  second_done.set_value();
+  ASSERT_TRUE(holder.get().ok());
+  EXPECT_EQ(first.size(), 3u);
+  EXPECT_EQ(second.size(), 2u);
+  std::set<std::string> all(first.begin(), first.end());
+  all.insert(second.begin(), second.end());
+  EXPECT_EQ(all.size(), 5u);
+  std::vector<std::string> left;
+  ASSERT_TRUE(repo_->ClaimMarks(10, [&](const std::vector<std::string>& ids) {
+    left = ids;
+    return absl::OkStatus();
+  }).ok());
+  EXPECT_TRUE(left.empty());
 }
 
 }  // namespace

@@ -96,6 +96,20 @@ class MemoryHealth : public HealthRepository {
     return std::vector<HealthChangeRecord>{};
   }
   absl::StatusOr<int64_t> LastChangeSequence() override { return 0; }
+  std::set<std::string> marks;
+  absl::Status MarkAccounts(const std::vector<std::string>& ids) override {
+    marks.insert(ids.begin(), ids.end());
+    return absl::OkStatus();
+  }
+  absl::Status ClaimMarks(int limit, const std::function<absl::Status(const std::vector<std::string>&)>& rescore) override {
+    std::vector<std::string> claimed;
+    for (const auto& id : marks) {
+      if (static_cast<int>(claimed.size()) < limit) claimed.push_back(id);
+    }
+    if (absl::Status s = rescore(claimed); !s.ok()) return s;
+    for (const auto& id : claimed) marks.erase(id);
+    return absl::OkStatus();
+  }
 };
 
 class MemoryAccounts : public AccountsPeer {
@@ -236,6 +250,25 @@ TEST_F(HealthUseCasesTest, TheSummaryCountsBandsAndRanksTheLargestValueGapsFirst
   EXPECT_EQ(summary->top_value_gaps[1].account_id, "acc_c");
   EXPECT_EQ(FieldsOf(use_cases.Summary(std::string(201, 'x'), -1).status()),
             (std::set<std::string>{"top", "csm_owner"}));
+}
+
+TEST_F(HealthUseCasesTest, MarkedAccountsAreRescoredOnceAndADeletedOneIsDropped) {
+  auto it = accounts.live.begin();
+  std::string a = it->first, b = (++it)->first, gone = ids::NewId("acc");
+  ASSERT_TRUE(repo.MarkAccounts({a, b, gone}).ok());
+  auto scored = use_cases.RescoreMarked(10);
+  ASSERT_TRUE(scored.ok()) << scored.status();
+  EXPECT_EQ(*scored, 2);
+  EXPECT_EQ(repo.latest.size(), 2u);
+  EXPECT_TRUE(repo.latest.count(a) && repo.latest.count(b));
+  EXPECT_TRUE(repo.marks.empty());  // the deleted account's mark is gone too
+  EXPECT_EQ(*use_cases.RescoreMarked(10), 0);
+
+  // A failed store keeps the marks for the next claim.
+  ASSERT_TRUE(repo.MarkAccounts({a}).ok());
+  repo.store_failure = absl::UnavailableError("database down");
+  EXPECT_EQ(use_cases.RescoreMarked(10).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(repo.marks.size(), 1u);
 }
 
 }  // namespace

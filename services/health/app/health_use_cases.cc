@@ -223,6 +223,33 @@ absl::StatusOr<RescoreRun> HealthUseCases::Rescore(absl::CivilDay day, int shard
   return run;
 }
 
+absl::StatusOr<int64_t> HealthUseCases::RescoreMarked(int limit) {
+  int64_t scored = 0;
+  absl::Status status = repository_.ClaimMarks(limit, [&](const std::vector<std::string>& marked) -> absl::Status {
+    std::vector<std::string> live = marked;
+    // An account deleted since it was marked answers NOT_FOUND naming it: it is left out.
+    absl::StatusOr<std::vector<AccountFacts>> facts = std::vector<AccountFacts>{};
+    while (!live.empty()) {
+      facts = accounts_.AllFacts(live);
+      if (facts.ok() || facts.status().code() != absl::StatusCode::kNotFound) break;
+      auto gone = std::find(live.begin(), live.end(), GetErrorMetadata(facts.status(), "id"));
+      if (gone == live.end()) break;
+      live.erase(gone);
+    }
+    if (!facts.ok()) return facts.status();
+    if (facts->empty()) return absl::OkStatus();
+    double score_seconds = 0, store_seconds = 0;
+    auto changes = engine_.ScoreAndStore(*facts, Today(), &score_seconds, &store_seconds);
+    if (!changes.ok()) return changes.status();
+    scored = static_cast<int64_t>(facts->size());
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  metrics::Counter("flywheel_live_rescored_accounts_total", "Accounts rescored because an input changed")
+      .Increment(static_cast<double>(scored));
+  return scored;
+}
+
 absl::StatusOr<std::vector<StoredScore>> HealthUseCases::History(const std::string& account_id, absl::CivilDay start,
                                                                  absl::CivilDay end) {
   if (auto a = accounts_.Facts(account_id); !a.ok()) return a.status();

@@ -136,6 +136,11 @@ class HealthUseCases {
   // Scores and stores the shard's accounts (all when shard_count ≤ 1) as of `day`.
   absl::StatusOr<RescoreRun> Rescore(absl::CivilDay day, int shard_count, int shard_index);
 
+  // Live health: claims up to `limit` marked accounts, scores them as of today and stores the
+  // scores (and band or quadrant changes) as a rescore does; an account deleted since it was
+  // marked is dropped. The number of accounts scored.
+  absl::StatusOr<int64_t> RescoreMarked(int limit);
+
   // The stored scores of a live account on days [start, end].
   absl::StatusOr<std::vector<StoredScore>> History(const std::string& account_id, absl::CivilDay start,
                                                    absl::CivilDay end);

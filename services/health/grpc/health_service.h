@@ -7,6 +7,7 @@
 #include "flywheel/health/v1/health.grpc.pb.h"
 #include "services/accounts/client/accounts_client.h"
 #include "services/health/app/health_use_cases.h"
+#include "services/health/app/live_rescorer.h"
 #include "services/health/storage/health_repository.h"
 
 namespace flywheel::health {
@@ -83,6 +84,10 @@ class HealthServiceImpl final : public v1::HealthService::WithRawCallbackMethod_
   // GetHealth's reads of today's stored score (its detail; none when not rescored today),
   // batched under load.
   ReadCoalescer<std::optional<std::string>> stored_reads_;
+  // Rescoring of the accounts whose inputs changed, for as long as the service runs (with
+  // --live_rescore; otherwise marks wait for nobody and RescorePortfolio stores scores).
+  std::unique_ptr<LiveRescorer> live_rescorer_ =
+      context_.config.live_rescore ? std::make_unique<LiveRescorer>(use_cases_, LiveRescorer::Options{}) : nullptr;
 };
 
 }  // namespace flywheel::health

@@ -128,6 +128,16 @@ class HealthRepository {
   virtual absl::StatusOr<std::vector<HealthChangeRecord>> ChangesAfter(int64_t sequence, const std::string& csm_owner,
                                                                        int limit) = 0;
   virtual absl::StatusOr<int64_t> LastChangeSequence() = 0;
+
+  // Live health. Every write above that changes an input of a score (usage, surveys, value
+  // records, overrides, an assignment, a new version of an assigned scorecard) marks the
+  // account in its transaction; MarkAccounts marks others (inputs changed elsewhere).
+  virtual absl::Status MarkAccounts(const std::vector<std::string>& account_ids) = 0;
+  // Gives `rescore` up to `limit` marked accounts, oldest mark first, that no other claimer
+  // holds (their marks stay locked meanwhile); the marks are removed when it returns OK and kept
+  // when it fails or the process dies. OK with nothing claimed calls `rescore` with none.
+  virtual absl::Status ClaimMarks(int limit,
+                                  const std::function<absl::Status(const std::vector<std::string>&)>& rescore) = 0;
 };
 
 }  // namespace flywheel::health

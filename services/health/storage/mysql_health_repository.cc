@@ -156,8 +156,33 @@ std::vector<SqlParam> ScoreParams(const StoredScore& s) {
 }
 
 // One transaction that inserts or replaces `readings`, kRowsPerInsert to a statement.
+// Marks `account_ids` for the live rescore in the caller's transaction, in id order (so that
+// writers lock marks in one order); an existing mark keeps its time.
+void Mark(Connection& conn, std::vector<std::string> account_ids) {
+  std::sort(account_ids.begin(), account_ids.end());
+  account_ids.erase(std::unique(account_ids.begin(), account_ids.end()), account_ids.end());
+  int64_t now = absl::ToUnixMicros(absl::Now());
+  for (size_t start = 0; start < account_ids.size(); start += kRowsPerInsert) {
+    size_t n = std::min(kRowsPerInsert, account_ids.size() - start);
+    std::string sql = "INSERT INTO rescore_marks (account_id, mark_time_us) VALUES ";
+    std::vector<SqlParam> params;
+    for (size_t i = 0; i < n; ++i) {
+      sql.append(i == 0 ? "(?, ?)" : ", (?, ?)");
+      params.insert(params.end(), {account_ids[start + i], now});
+    }
+    sql.append(" ON DUPLICATE KEY UPDATE mark_time_us = mark_time_us");
+    auto& stmt = conn.Prepare(sql);
+    BindAll(stmt, params);
+    stmt.executeUpdate();
+  }
+}
+
 absl::Status WriteUsage(db::ConnectionPool& pool, absl::Span<const UsageReading* const> readings, int64_t now) {
   return db::RunInTransaction(pool, [&](Connection& conn) {
+    std::vector<std::string> marked;
+    marked.reserve(readings.size());
+    for (const UsageReading* r : readings) marked.push_back(r->account_id);
+    Mark(conn, std::move(marked));
     for (size_t start = 0; start < readings.size(); start += kRowsPerInsert) {
       size_t n = std::min(kRowsPerInsert, readings.size() - start);
       std::string sql = "INSERT INTO usage_readings (account_id, metric, day, source, value, recorded_us) VALUES ";
@@ -220,6 +245,7 @@ absl::StatusOr<SurveyResponse> MysqlHealthRepository::RecordSurvey(const SurveyR
     insert.executeUpdate();
     ForEachRow(conn, absl::StrCat("SELECT ", kSurveyColumns, " FROM survey_responses WHERE account_id = ? AND response_id = ?"),
                {r.account_id, r.response_id}, [&](sql::ResultSet& rs) { stored = ReadSurvey(rs); });
+    Mark(conn, {r.account_id});
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -234,6 +260,7 @@ absl::StatusOr<ValueRecord> MysqlHealthRepository::RecordValue(const ValueRecord
     insert.executeUpdate();
     ForEachRow(conn, absl::StrCat("SELECT ", kValueColumns, " FROM value_records WHERE account_id = ? AND record_id = ?"),
                {r.account_id, r.record_id}, [&](sql::ResultSet& rs) { stored = ReadValue(rs); });
+    Mark(conn, {r.account_id});
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -428,6 +455,12 @@ absl::StatusOr<Scorecard> MysqlHealthRepository::UpdateScorecard(const std::stri
     BindAll(stmt, params);
     stmt.executeUpdate();
     db::WriteAudit(conn, {id, "", "UPDATE", {}}, context);
+    // The accounts assigned this scorecard score by its new version. (The default scorecard's
+    // accounts are every unassigned one; they are not marked: a full RescorePortfolio covers them.)
+    std::vector<std::string> assigned;
+    ForEachRow(conn, "SELECT account_id FROM scorecard_assignments WHERE scorecard_id = ?", {id},
+               [&](sql::ResultSet& rs) { assigned.push_back(rs.getString(1)); });
+    Mark(conn, std::move(assigned));
     result = next;
     return absl::OkStatus();
   });
@@ -450,6 +483,7 @@ absl::Status MysqlHealthRepository::AssignScorecard(const std::string& account_i
       up.executeUpdate();
     }
     db::WriteAudit(conn, {account_id, account_id, "ASSIGN_SCORECARD", {scorecard_id}}, context);
+    Mark(conn, {account_id});
     return absl::OkStatus();
   });
 }
@@ -478,6 +512,7 @@ absl::Status MysqlHealthRepository::SetOverride(const std::string& account_id, c
                    absl::ToUnixMicros(o.create_time), o.on_behalf_of});
     stmt.executeUpdate();
     db::WriteAudit(conn, {account_id, account_id, "SET_OVERRIDE", {"value", "reason", "expire_time"}}, context);
+    Mark(conn, {account_id});
     return absl::OkStatus();
   });
 }
@@ -488,7 +523,10 @@ absl::StatusOr<bool> MysqlHealthRepository::ClearOverride(const std::string& acc
     auto& stmt = conn.Prepare("DELETE FROM overrides WHERE account_id = ?");
     BindAll(stmt, {account_id});
     removed = stmt.executeUpdate();
-    if (removed > 0) db::WriteAudit(conn, {account_id, account_id, "CLEAR_OVERRIDE", {}}, context);
+    if (removed > 0) {
+      db::WriteAudit(conn, {account_id, account_id, "CLEAR_OVERRIDE", {}}, context);
+      Mark(conn, {account_id});
+    }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -723,6 +761,30 @@ absl::StatusOr<int64_t> MysqlHealthRepository::LastChangeSequence() {
   });
   if (!status.ok()) return status;
   return last;
+}
+
+absl::Status MysqlHealthRepository::MarkAccounts(const std::vector<std::string>& account_ids) {
+  if (account_ids.empty()) return absl::OkStatus();
+  return db::RunInTransaction(pool_, [&](Connection& conn) {
+    Mark(conn, account_ids);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlHealthRepository::ClaimMarks(
+    int limit, const std::function<absl::Status(const std::vector<std::string>&)>& rescore) {
+  return db::RunInTransaction(pool_, [&](Connection& conn) -> absl::Status {
+    std::vector<std::string> claimed;
+    ForEachRow(conn,
+               "SELECT account_id FROM rescore_marks ORDER BY mark_time_us, account_id LIMIT ? FOR UPDATE SKIP LOCKED",
+               {static_cast<int64_t>(limit)}, [&](sql::ResultSet& rs) { claimed.push_back(rs.getString(1)); });
+    if (absl::Status s = rescore(claimed); !s.ok()) return s;
+    if (claimed.empty()) return absl::OkStatus();
+    auto& del = conn.Prepare(absl::StrCat("DELETE FROM rescore_marks WHERE account_id IN (", Placeholders(claimed.size()), ")"));
+    BindAll(del, IdParams(claimed));
+    del.executeUpdate();
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace flywheel::health

@@ -51,6 +51,9 @@ class MysqlHealthRepository : public HealthRepository {
   absl::StatusOr<std::vector<HealthChangeRecord>> ChangesAfter(int64_t sequence, const std::string& csm_owner,
                                                                int limit) override;
   absl::StatusOr<int64_t> LastChangeSequence() override;
+  absl::Status MarkAccounts(const std::vector<std::string>& account_ids) override;
+  absl::Status ClaimMarks(int limit,
+                          const std::function<absl::Status(const std::vector<std::string>&)>& rescore) override;
 
  private:
   db::ConnectionPool& pool_;
