@@ -8,6 +8,7 @@
 #include "common/ids/ids.h"
 #include "common/testing/test_mariadb.h"
 #include "gtest/gtest.h"
+#include "tests/unit/health_accounts_fake.h"
 #include "services/health/app/live_rescorer.h"
 #include "services/health/storage/mysql_health_repository.h"
 
@@ -17,37 +18,13 @@ const std::vector<db::Migration>& HealthMigrations();
 namespace health {
 namespace {
 
-class InProcessAccounts : public AccountsPeer {
- public:
-  std::map<std::string, AccountFacts> live;
-  absl::StatusOr<AccountFacts> Facts(const std::string& id) override {
-    auto it = live.find(id);
-    if (it == live.end()) return NotFoundError("account", id);
-    return it->second;
-  }
-  absl::StatusOr<std::vector<AccountFacts>> AllFacts(const std::vector<std::string>& ids) override {
-    std::vector<AccountFacts> out;
-    for (const auto& id : ids) {
-      auto f = Facts(id);
-      if (!f.ok()) return f.status();
-      out.push_back(*f);
-    }
-    return out;
-  }
-  absl::Status RequireAllLive(const std::vector<std::string>& ids) override { return AllFacts(ids).status(); }
-  absl::Status ForEach(const std::function<void(const AccountFacts&)>& visit) override {
-    for (const auto& [id, f] : live) visit(f);
-    return absl::OkStatus();
-  }
-};
-
 TEST(LiveRescore, AReadingBecomesAStoredScoreWithinSeconds) {
   DatabaseConfig config = testing::TestMariaDb::Shared().NewDatabaseConfig();
   ASSERT_TRUE(db::ApplyMigrations(config, HealthMigrations()).ok());
   db::ConnectionPool pool(config);
   MysqlHealthRepository repo(pool);
   ASSERT_TRUE(repo.EnsureDefaultScorecard(DefaultScorecard()).ok());
-  InProcessAccounts accounts;
+  MemoryAccounts accounts;
   const std::string live_id = ids::NewId("acc"), quiet_id = ids::NewId("acc");
   for (const std::string& id : {live_id, quiet_id}) {
     AccountFacts f;

@@ -8,6 +8,7 @@
 
 #include "common/ids/ids.h"
 #include "gtest/gtest.h"
+#include "tests/unit/health_accounts_fake.h"
 
 namespace flywheel::health {
 namespace {
@@ -108,29 +109,6 @@ class MemoryHealth : public HealthRepository {
     }
     if (absl::Status s = rescore(claimed); !s.ok()) return s;
     for (const auto& id : claimed) marks.erase(id);
-    return absl::OkStatus();
-  }
-};
-
-class MemoryAccounts : public AccountsPeer {
- public:
-  std::map<std::string, AccountFacts> live;
-  absl::StatusOr<AccountFacts> Facts(const std::string& id) override {
-    if (!live.count(id)) return NotFoundError("account", id);
-    return live[id];
-  }
-  absl::StatusOr<std::vector<AccountFacts>> AllFacts(const std::vector<std::string>& ids) override {
-    std::vector<AccountFacts> out;
-    for (const auto& id : ids) {
-      auto f = Facts(id);
-      if (!f.ok()) return f.status();
-      out.push_back(*f);
-    }
-    return out;
-  }
-  absl::Status RequireAllLive(const std::vector<std::string>& ids) override { return AllFacts(ids).status(); }
-  absl::Status ForEach(const std::function<void(const AccountFacts&)>& visit) override {
-    for (const auto& [id, f] : live) visit(f);
     return absl::OkStatus();
   }
 };

@@ -19,7 +19,6 @@ class HandoffServiceImpl final : public v1::HandoffService::CallbackService {
       : context_(context),
         handoffs_(handoffs),
         exceptions_(exceptions),
-        upstreams_(upstreams),
         report_sources_(upstreams),
         runner_(handoffs, exceptions, report_sources_, context.clock),
         accounts_peer_{upstreams.accounts},
@@ -75,7 +74,6 @@ class HandoffServiceImpl final : public v1::HandoffService::CallbackService {
   ServiceContext& context_;
   HandoffRepository& handoffs_;
   ExceptionRepository& exceptions_;
-  Upstreams upstreams_;
   ClientReportSources report_sources_;
   ReportRunner runner_;
   // The accounts and stakeholders services as the use cases see them.

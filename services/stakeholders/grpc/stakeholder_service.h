@@ -18,8 +18,6 @@ class StakeholderServiceImpl final : public v1::StakeholderService::WithRawCallb
                          accounts::AccountsClient& accounts, health::HealthClient& health)
       : context_(context),
         repository_(repository),
-        accounts_(accounts),
-        health_(health),
         accounts_peer_{accounts},
         health_peer_{health},
         use_cases_(repository, accounts_peer_, health_peer_) {}
@@ -68,8 +66,6 @@ class StakeholderServiceImpl final : public v1::StakeholderService::WithRawCallb
  private:
   ServiceContext& context_;
   StakeholderRepository& repository_;
-  accounts::AccountsClient& accounts_;
-  health::HealthClient& health_;
   // The accounts service as the use cases see it.
   struct AccountsClientPeer : AccountsPeer {
     explicit AccountsClientPeer(accounts::AccountsClient& c) : client(c) {}
