@@ -42,8 +42,10 @@ ABSL_FLAG(std::string, tls_client_ca_file, "", "PEM CA: when set, clients must p
 ABSL_FLAG(std::string, tls_ca_file, "", "PEM CA: when set, calls to other services use TLS and trust servers it signed");
 ABSL_FLAG(std::string, probe_listen, "", "host:port of a plaintext server of grpc.health.v1 alone, for probes that cannot speak TLS (empty: none)");
 ABSL_FLAG(int, max_message_bytes, 4 << 20, "largest request or response message, in bytes");
-ABSL_FLAG(bool, live_rescore, false,
-          "health: rescore accounts whose score inputs changed, continuously (off: only RescorePortfolio stores scores)");
+ABSL_FLAG(bool, live_rescore, true,
+          "health: rescore accounts whose score inputs changed, continuously, following the accounts service's changes (off: only RescorePortfolio stores scores)");
+ABSL_FLAG(bool, live_exceptions, true,
+          "handoff: follow health's changes and re-evaluate the exception rules of each changed account (off: only report runs)");
 
 namespace flywheel {
 namespace {
@@ -52,7 +54,8 @@ constexpr const char* kFlagNames[] = {
     "tls_client_ca_file", "tls_ca_file", "max_message_bytes", "probe_listen",
     "listen", "port_file", "db_dsn", "db_user", "db_password", "db_password_file", "db_pool_size",
     "drain_deadline_seconds", "health_check_interval_ms", "log_level", "page_token_secret", "accounts_addr",
-    "health_addr", "stakeholders_addr", "metrics_listen", "upstream_deadline_ms", "live_rescore"};
+    "health_addr", "stakeholders_addr", "metrics_listen", "upstream_deadline_ms", "live_rescore",
+    "live_exceptions"};
 
 // The content of the file named by flag `flag` into `out` (trailing whitespace dropped when
 // `strip`); nothing when the flag is empty.
@@ -157,6 +160,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv, const Servi
   config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   config.probe_listen = absl::GetFlag(FLAGS_probe_listen);
   config.live_rescore = absl::GetFlag(FLAGS_live_rescore);
+  config.live_exceptions = absl::GetFlag(FLAGS_live_exceptions);
   int upstream = absl::GetFlag(FLAGS_upstream_deadline_ms);
   if (upstream < 10) bad.Add("upstream_deadline_ms", "must be at least 10");
   config.upstream_deadline = absl::Milliseconds(upstream);

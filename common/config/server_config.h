@@ -52,7 +52,8 @@ struct ServerConfig {
   std::string metrics_listen;                    // host:port of /metrics; empty: no metrics endpoint
   std::string probe_listen;                      // host:port of a plaintext grpc.health.v1 only server; empty: none
   absl::Duration upstream_deadline = absl::Seconds(5);
-  bool live_rescore = false;  // health: rescore marked accounts continuously
+  bool live_rescore = true;     // health: rescore marked accounts continuously
+  bool live_exceptions = true;  // handoff: re-evaluate the rules of accounts whose health changed
   SecurityConfig security;
   int max_message_bytes = 4 << 20;  // largest request or response message
   std::vector<std::string> positional;  // e.g. {"migrate"}

@@ -679,7 +679,7 @@ TEST(AccountsBinary, MigrateSubcommandAppliesTheSchemaAndExits) {
     tables = t->getInt64(1);
     return absl::OkStatus();
   }).ok());
-  EXPECT_EQ(versions, 2);  // 0001 schema, 0002 children in the account row
+  EXPECT_EQ(versions, 3);  // 0001 schema, 0002 children in the account row, 0003 the change log
   EXPECT_EQ(tables, 0);
 }
 

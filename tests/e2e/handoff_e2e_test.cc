@@ -45,7 +45,8 @@ class HandoffE2eTest : public ::testing::Test {
     StartAccounts();
     std::string accounts_flag = absl::StrCat("--accounts_addr=", accounts_->address());
     health_ = std::make_unique<ServiceProcess>(FLYWHEEL_HEALTH_BINARY, TestMariaDb::Shared().NewDatabaseConfig(),
-                                               std::vector<std::string>{accounts_flag});
+                                               // reports on fixed past days (live: live_e2e_test)
+                                               std::vector<std::string>{accounts_flag, "--live_rescore=false"});
     std::string health_flag = absl::StrCat("--health_addr=", health_->address());
     stakeholders_ = std::make_unique<ServiceProcess>(FLYWHEEL_STAKEHOLDERS_BINARY,
                                                      TestMariaDb::Shared().NewDatabaseConfig(),

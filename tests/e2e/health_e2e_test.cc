@@ -32,7 +32,9 @@ class HealthE2eTest : public ::testing::Test {
     accounts_ = std::make_unique<ServiceProcess>(FLYWHEEL_ACCOUNTS_BINARY, TestMariaDb::Shared().NewDatabaseConfig());
     health_ = std::make_unique<ServiceProcess>(
         FLYWHEEL_HEALTH_BINARY, TestMariaDb::Shared().NewDatabaseConfig(),
-        std::vector<std::string>{absl::StrCat("--accounts_addr=", accounts_->address())});
+        // These tests store scores for fixed past days with RescorePortfolio; live rescoring
+        // (today's scores) has its own test (live_e2e_test).
+        std::vector<std::string>{absl::StrCat("--accounts_addr=", accounts_->address()), "--live_rescore=false"});
     accounts_stub_ = apb::AccountService::NewStub(accounts_->channel());
     stub_ = hpb::HealthService::NewStub(health_->channel());
     utility_ = CreateAccount("Northbridge Utilities Contact Centre", 400, 100000000);

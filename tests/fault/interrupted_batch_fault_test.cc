@@ -142,12 +142,13 @@ bool KillDuring(ServiceProcess& service, absl::Duration after, const std::functi
 TEST(InterruptedBatch, RescoreAndReportAfterAKillEqualAnUninterruptedRun) {
   ServiceProcess accounts(FLYWHEEL_ACCOUNTS_BINARY, TestMariaDb::Shared().NewDatabaseConfig());
   std::string accounts_addr = absl::StrCat("--accounts_addr=", accounts.address());
+  const std::string sweep_only = "--live_rescore=false";  // the two copies differ only by the kill
   std::vector<std::string> ids = LoadAccounts(accounts);
   DatabaseConfig twin_db = TestMariaDb::Shared().NewDatabaseConfig();
   DatabaseConfig killed_db = TestMariaDb::Shared().NewDatabaseConfig();
-  ServiceProcess twin(FLYWHEEL_HEALTH_BINARY, twin_db, {accounts_addr});
+  ServiceProcess twin(FLYWHEEL_HEALTH_BINARY, twin_db, {accounts_addr, sweep_only});
   auto killed = std::make_unique<ServiceProcess>(FLYWHEEL_HEALTH_BINARY, killed_db,
-                                                 std::vector<std::string>{accounts_addr});
+                                                 std::vector<std::string>{accounts_addr, sweep_only});
   LoadUsage(twin, ids);
   LoadUsage(*killed, ids);
 
@@ -162,7 +163,7 @@ TEST(InterruptedBatch, RescoreAndReportAfterAKillEqualAnUninterruptedRun) {
   absl::Duration rescore_time = absl::Now() - start;
   EXPECT_TRUE(KillDuring(*killed, rescore_time * kKillFraction, [&] { return rescore_on(*killed); }))
       << "the rescore finished before the kill (" << absl::ToDoubleSeconds(rescore_time) << " s)";
-  killed = std::make_unique<ServiceProcess>(FLYWHEEL_HEALTH_BINARY, killed_db, std::vector<std::string>{accounts_addr});
+  killed = std::make_unique<ServiceProcess>(FLYWHEEL_HEALTH_BINARY, killed_db, std::vector<std::string>{accounts_addr, sweep_only});
   ASSERT_TRUE(rescore_on(*killed).ok());
   std::vector<std::string> expected = Scores(twin);
   EXPECT_EQ(expected.size(), static_cast<size_t>(kAccounts));

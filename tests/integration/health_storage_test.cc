@@ -185,12 +185,21 @@ TEST_F(HealthStorageTest, StoringScoresKeepsLatestHistoryAndRecordsChangesOnce) 
   std::sort(ids.begin(), ids.end());
   EXPECT_EQ(ids, (std::vector<std::string>{"acc_a", "acc_b"}));
   EXPECT_TRUE(repo_->GetScores({"acc_a", "acc_b"}, kDay - 365)->empty());
-  auto changes = repo_->ChangesAfter(0, "", 10);
+  auto changes = repo_->ChangesAfter(0, 10, absl::Now());
   ASSERT_EQ(changes->size(), 2u);
   EXPECT_EQ((*changes)[1].previous_band, Band::kGreen);
   EXPECT_EQ((*changes)[1].band, Band::kRed);
+  EXPECT_EQ((*changes)[1].cause, ScoreCause::kRescore);
   EXPECT_EQ(*repo_->LastChangeSequence(), (*changes)[1].sequence);
-  EXPECT_EQ(repo_->ChangesAfter((*changes)[0].sequence, "", 10)->size(), 1u);
+  EXPECT_EQ(repo_->ChangesAfter((*changes)[0].sequence, 10, absl::Now())->size(), 1u);
+  // Live rescoring records every account rescored, its band moved or not (counting only moves).
+  EXPECT_EQ(*repo_->StoreScores({Score("acc_a", kDay + 1, Band::kRed, 32)}, ScoreCause::kSignal), 0);
+  auto live = repo_->ChangesAfter((*changes)[1].sequence, 10, absl::Now());
+  ASSERT_EQ(live->size(), 1u);
+  EXPECT_EQ((*live)[0].cause, ScoreCause::kSignal);
+  EXPECT_EQ((*live)[0].previous_band, Band::kRed);
+  EXPECT_EQ((*live)[0].band, Band::kRed);
+  EXPECT_EQ((*live)[0].overall, 32);
   EXPECT_EQ((*repo_->OverallOn({"acc_a"}, kDay))["acc_a"], 80);
 }
 

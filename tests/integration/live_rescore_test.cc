@@ -59,10 +59,11 @@ TEST(LiveRescore, AReadingBecomesAStoredScoreWithinSeconds) {
   ASSERT_TRUE(stored.ok());
   ASSERT_EQ(stored->size(), 1u);
   EXPECT_EQ((*stored)[0].detail, "detail of " + live_id);
-  auto changes = repo.ChangesAfter(*last, "", 10);
+  auto changes = repo.ChangesAfter(*last, 10, absl::Now());
   ASSERT_TRUE(changes.ok());
   ASSERT_EQ(changes->size(), 1u);
   EXPECT_EQ((*changes)[0].account_id, live_id);
+  EXPECT_EQ((*changes)[0].cause, ScoreCause::kSignal);
 }
 
 }  // namespace

@@ -78,6 +78,14 @@ class InProcessSources : public ReportSources {
     return out;
   }
 
+  absl::StatusOr<std::vector<ShardAccount>> Accounts(const std::vector<std::string>& account_ids) override {
+    std::vector<ShardAccount> out;
+    for (const std::string& id : account_ids) {
+      out.push_back({id, deleted_.count(id) ? "" : absl::StrFormat("csm%d@vendor.example", IndexOf(id) % 7)});
+    }
+    return out;
+  }
+
   void FailCoverageAfter(int calls) { fail_after_ = calls; }
   // Accounts still listed but deleted by the time their batch is read (set before a run).
   void Delete(std::set<std::string> ids) { deleted_ = std::move(ids); }
@@ -160,6 +168,58 @@ TEST_F(ReportRunnerTest, BatchesOnSeveralThreadsOpenEachExceptionOnce) {
   EXPECT_EQ(again->counts.opened, 0);
   EXPECT_EQ(again->counts.resolved, 0);
   EXPECT_EQ(StoredExceptions(), reported);
+}
+
+// Live exceptions evaluate the accounts whose health changed with the report's own code: the
+// same portfolio evaluated account by account (here in a few uneven groups) and by a full run
+// on a second database ends with the same exceptions. Each change leaves one event; finding
+// the same again leaves none.
+TEST_F(ReportRunnerTest, LiveEvaluationOfEveryAccountFindsWhatTheReportFinds) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < kAccounts; ++i) ids.push_back(absl::StrFormat("acc_%05d", i));
+  ApplyCounts live;
+  for (size_t first = 0; first < ids.size(); first += 777) {
+    std::vector<std::string> group(ids.begin() + first, ids.begin() + std::min(ids.size(), first + 777));
+    auto counts = runner_->RunFor(group, kDay);
+    ASSERT_TRUE(counts.ok()) << counts.status();
+    live.opened += counts->opened;
+  }
+  EXPECT_EQ(live.opened, ExpectedFindings());
+  std::set<std::pair<int, std::string>> live_found = StoredExceptions();
+
+  DatabaseConfig config = testing::TestMariaDb::Shared().NewDatabaseConfig();
+  ASSERT_TRUE(db::ApplyMigrations(config, HandoffMigrations()).ok());
+  db::ConnectionPool pool(config);
+  MysqlHandoffRepository handoffs(pool);
+  MysqlExceptionRepository exceptions(pool);
+  ReportRunner report(handoffs, exceptions, sources_, clock_);
+  ASSERT_TRUE(report.Run({kDay}).ok());
+  std::set<std::pair<int, std::string>> report_found;
+  ASSERT_TRUE(db::RunOnConnection(pool, [&](db::Connection& c) {
+    db::ForEachRow(c, "SELECT rule, account_id FROM exceptions", {},
+                   [&](sql::ResultSet& rs) { report_found.insert({rs.getInt(1), rs.getString(2)}); });
+    return absl::OkStatus();
+  }).ok());
+  EXPECT_EQ(live_found, report_found);
+
+  auto events = exceptions_->EventsAfter(0, 100000, absl::Now());
+  ASSERT_TRUE(events.ok()) << events.status();
+  EXPECT_EQ(static_cast<int>(events->size()), ExpectedFindings());
+  for (const auto& e : *events) EXPECT_EQ(e.event, ExceptionEvent::kOpened);
+  ASSERT_TRUE(runner_->RunFor({"acc_00001", "acc_00005"}, kDay).ok());
+  EXPECT_EQ(*exceptions_->LastEventSequence(), events->back().sequence);  // found again as it was
+  // A deleted account's exceptions are resolved by its rule, one event each.
+  sources_.Delete({"acc_00005"});
+  auto counts = runner_->RunFor({"acc_00005"}, kDay);
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(counts->resolved, 2);
+  auto resolved = exceptions_->EventsAfter(events->back().sequence, 10, absl::Now());
+  ASSERT_EQ(resolved->size(), 2u);
+  for (const auto& e : *resolved) {
+    EXPECT_EQ(e.event, ExceptionEvent::kResolved);
+    EXPECT_EQ(e.exception.account_id, "acc_00005");
+    EXPECT_EQ(e.exception.status, ExceptionStatus::kResolved);
+  }
 }
 
 TEST_F(ReportRunnerTest, TwoRunsAtOnceWriteEachExceptionOnce) {

@@ -74,6 +74,10 @@ class MemoryAccounts : public AccountRepository {
   absl::StatusOr<std::vector<AuditEntry>> ListHistory(const std::string&, int64_t, int) override {
     return std::vector<AuditEntry>{};
   }
+  absl::StatusOr<std::vector<AccountChange>> ChangesAfter(int64_t, int, absl::Time) override {
+    return std::vector<AccountChange>{};
+  }
+  absl::StatusOr<int64_t> LastChangeSequence() override { return 0; }
 };
 
 std::set<std::string> FieldsOf(const absl::Status& status) {

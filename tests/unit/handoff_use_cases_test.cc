@@ -106,6 +106,16 @@ class MemoryExceptions : public ExceptionRepository {
     ++copy.version;
     return rows[id] = copy;
   }
+  absl::StatusOr<std::vector<ExceptionEventRecord>> EventsAfter(int64_t, int, absl::Time) override {
+    return std::vector<ExceptionEventRecord>{};
+  }
+  absl::StatusOr<int64_t> LastEventSequence() override { return 0; }
+  absl::StatusOr<std::string> StreamCursor(const std::string& stream) override { return cursors[stream]; }
+  absl::Status SaveStreamCursor(const db::StreamPosition& p) override {
+    cursors[p.stream] = p.token;
+    return absl::OkStatus();
+  }
+  std::map<std::string, std::string> cursors;
 };
 
 class MemoryAccounts : public AccountsPeer {
@@ -144,6 +154,9 @@ class NoSources : public ReportSources {
   }
   absl::StatusOr<std::vector<RolePerson>> People(const std::vector<std::string>&) override {
     return absl::UnavailableError("no stakeholders service here");
+  }
+  absl::StatusOr<std::vector<ShardAccount>> Accounts(const std::vector<std::string>&) override {
+    return absl::UnavailableError("no accounts service here");
   }
 };
 

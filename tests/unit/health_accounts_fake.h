@@ -33,6 +33,8 @@ class MemoryAccounts : public AccountsPeer {
     for (const auto& [id, f] : live) visit(f);
     return absl::OkStatus();
   }
+  void Forget(const std::vector<std::string>& ids) override { forgotten.insert(forgotten.end(), ids.begin(), ids.end()); }
+  std::vector<std::string> forgotten;
 };
 
 }  // namespace flywheel::health

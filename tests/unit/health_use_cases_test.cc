@@ -70,9 +70,10 @@ class MemoryHealth : public HealthRepository {
   absl::StatusOr<std::map<std::string, Override>> Overrides(const std::vector<std::string>&) override {
     return std::map<std::string, Override>{};
   }
-  absl::StatusOr<int64_t> StoreScores(const std::vector<StoredScore>& scores) override {
+  absl::StatusOr<int64_t> StoreScores(const std::vector<StoredScore>& scores, ScoreCause cause = ScoreCause::kRescore) override {
     std::lock_guard<std::mutex> lock(mu);
     if (!store_failure.ok()) return store_failure;
+    last_cause = cause;
     for (const auto& s : scores) latest[s.account_id] = s;
     return static_cast<int64_t>(scores.size());
   }
@@ -93,15 +94,20 @@ class MemoryHealth : public HealthRepository {
   absl::StatusOr<std::vector<StoredScore>> History(const std::string&, absl::CivilDay, absl::CivilDay) override {
     return std::vector<StoredScore>{};
   }
-  absl::StatusOr<std::vector<HealthChangeRecord>> ChangesAfter(int64_t, const std::string&, int) override {
+  absl::StatusOr<std::vector<HealthChangeRecord>> ChangesAfter(int64_t, int, absl::Time) override {
     return std::vector<HealthChangeRecord>{};
   }
   absl::StatusOr<int64_t> LastChangeSequence() override { return 0; }
   std::set<std::string> marks;
-  absl::Status MarkAccounts(const std::vector<std::string>& ids) override {
+  std::map<std::string, std::string> cursors;
+  ScoreCause last_cause = ScoreCause::kRescore;
+  absl::Status MarkAccounts(const std::vector<std::string>& ids,
+                            const std::optional<db::StreamPosition>& position = std::nullopt) override {
     marks.insert(ids.begin(), ids.end());
+    if (position) cursors[position->stream] = position->token;
     return absl::OkStatus();
   }
+  absl::StatusOr<std::string> StreamCursor(const std::string& stream) override { return cursors[stream]; }
   absl::Status ClaimMarks(int limit, const std::function<absl::Status(const std::vector<std::string>&)>& rescore) override {
     std::vector<std::string> claimed;
     for (const auto& id : marks) {
@@ -240,6 +246,8 @@ TEST_F(HealthUseCasesTest, MarkedAccountsAreRescoredOnceAndADeletedOneIsDropped)
   EXPECT_EQ(repo.latest.size(), 2u);
   EXPECT_TRUE(repo.latest.count(a) && repo.latest.count(b));
   EXPECT_TRUE(repo.marks.empty());  // the deleted account's mark is gone too
+  EXPECT_EQ(repo.last_cause, ScoreCause::kSignal);  // every rescored account goes on the change stream
+  EXPECT_EQ(accounts.forgotten, (std::vector<std::string>{a, b, gone}));  // the accounts are read afresh
   EXPECT_EQ(*use_cases.RescoreMarked(10), 0);
 
   // A failed store keeps the marks for the next claim.
@@ -247,6 +255,14 @@ TEST_F(HealthUseCasesTest, MarkedAccountsAreRescoredOnceAndADeletedOneIsDropped)
   repo.store_failure = absl::UnavailableError("database down");
   EXPECT_EQ(use_cases.RescoreMarked(10).status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(repo.marks.size(), 1u);
+}
+
+TEST_F(HealthUseCasesTest, AnAccountChangeMarksTheAccountWithTheStreamPosition) {
+  std::string a = accounts.live.begin()->first;
+  ASSERT_TRUE(use_cases.AccountsChanged({a}, "token-7").ok());
+  EXPECT_EQ(repo.marks, (std::set<std::string>{a}));
+  EXPECT_EQ(repo.cursors[HealthUseCases::kAccountsStream], "token-7");
+  EXPECT_EQ(accounts.forgotten, (std::vector<std::string>{a}));
 }
 
 }  // namespace

@@ -66,6 +66,12 @@ class AccountUseCases {
   // The audit entries of account `account_id` (NOT_FOUND when it never existed) after `after`.
   absl::StatusOr<std::vector<AuditEntry>> History(const std::string& account_id, int64_t after, int limit);
 
+  // The change log WatchAccountChanges streams: writes after `after` (see ChangesAfter), its end.
+  absl::StatusOr<std::vector<AccountChange>> Changes(int64_t after, int limit, absl::Time now) {
+    return repository_.ChangesAfter(after, limit, now);
+  }
+  absl::StatusOr<int64_t> LastChange() { return repository_.LastChangeSequence(); }
+
  private:
   AccountRepository& repository_;
 };

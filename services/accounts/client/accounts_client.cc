@@ -98,6 +98,17 @@ absl::StatusOr<std::vector<v1::Account>> AccountsClient::GetAll(const std::vecto
   return out;
 }
 
+void AccountsClient::StartWatch(grpc::ClientContext* context, const v1::WatchAccountChangesRequest* request,
+                                grpc::ClientReadReactor<v1::AccountChange>* reactor) {
+  if (options_.identity) options_.identity->Apply(context);
+  stub_->async()->WatchAccountChanges(context, request, reactor);
+}
+
+void AccountsClient::Forget(const std::vector<std::string>& ids) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& id : ids) cache_.erase(id);
+}
+
 absl::StatusOr<v1::Account> AccountsClient::Update(const v1::Account& account, const std::vector<std::string>& mask) {
   v1::UpdateAccountRequest req;
   *req.mutable_account() = account;

@@ -41,6 +41,14 @@ class AccountsClient {
   // The live accounts `ids`, in order (RequireAll, then the cache).
   absl::StatusOr<std::vector<v1::Account>> GetAll(const std::vector<std::string>& ids);
 
+  // Starts WatchAccountChanges on `context` (no deadline: the stream stays open) for a
+  // follower's `reactor` (see StreamFollower).
+  void StartWatch(grpc::ClientContext* context, const v1::WatchAccountChangesRequest* request,
+                  grpc::ClientReadReactor<v1::AccountChange>* reactor);
+
+  // Drops the cached accounts `ids` (they changed).
+  void Forget(const std::vector<std::string>& ids);
+
   // Updates `account` (id and etag set) with `mask`; the updated account. Clears the cached one.
   absl::StatusOr<v1::Account> Update(const v1::Account& account, const std::vector<std::string>& mask);
 

@@ -7,6 +7,7 @@
 #include "common/server/bulk_upsert_reactor.h"
 #include "common/server/idempotency.h"
 #include "common/server/list_page.h"
+#include "common/server/watch_stream.h"
 #include "services/accounts/grpc/account_proto.h"
 
 namespace flywheel::accounts {
@@ -208,6 +209,33 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccountHistory(grpc::CallbackS
     for (const auto& e : *entries) *response->add_entries() = convert::ToProto(e);
     return absl::OkStatus();
   });
+}
+
+grpc::ServerWriteReactor<v1::AccountChange>* AccountServiceImpl::WatchAccountChanges(
+    grpc::CallbackServerContext* ctx, const v1::WatchAccountChangesRequest* request) {
+  absl::StatusOr<auth::Caller> caller = context_.gate.Admit(ctx, "WatchAccountChanges");
+  WatchSource<v1::AccountChange> source;
+  source.query = "accounts.watch";
+  source.last = [this] { return use_cases_.LastChange(); };
+  source.fetch = [this](int64_t after) -> absl::StatusOr<WatchPage<v1::AccountChange>> {
+    auto changes = use_cases_.Changes(after, 500, context_.clock.Now());
+    if (!changes.ok()) return changes.status();
+    WatchPage<v1::AccountChange> page;
+    page.scanned_to = after;
+    for (const AccountChange& c : *changes) {
+      v1::AccountChange m;
+      m.set_account_id(c.account_id);
+      m.set_version(c.version);
+      m.set_action(c.action);
+      for (const auto& f : c.changed_fields) m.add_changed_fields(f);
+      *m.mutable_time() = convert::ToTimestamp(c.time);
+      page.changes.emplace_back(c.sequence, std::move(m));
+      page.scanned_to = c.sequence;
+    }
+    return page;
+  };
+  return StartWatch(CallRecord(ctx, "WatchAccountChanges", caller.ok() ? caller->principal : ""), context_.page_tokens,
+                    caller.status(), request->resume_token(), std::move(source));
 }
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* AccountServiceImpl::BulkUpsertAccounts(grpc::CallbackServerContext* ctx,

@@ -38,6 +38,8 @@ class AccountServiceImpl final : public v1::AccountService::WithRawCallbackMetho
   grpc::ServerUnaryReactor* ListAccountHistory(grpc::CallbackServerContext* ctx,
                                                const v1::ListAccountHistoryRequest* request,
                                                v1::ListAccountHistoryResponse* response) override;
+  grpc::ServerWriteReactor<v1::AccountChange>* WatchAccountChanges(grpc::CallbackServerContext* ctx,
+                                                                  const v1::WatchAccountChangesRequest* request) override;
 
  private:
 

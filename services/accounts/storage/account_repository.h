@@ -50,6 +50,16 @@ struct UpsertInput {
   std::vector<std::string> paths;  // on update, only these fields; empty means every field
 };
 
+// One stored write of an account, as WatchAccountChanges sends it.
+struct AccountChange {
+  int64_t sequence = 0;  // the change log's order
+  std::string account_id;
+  int64_t version = 0;   // the account's version after the write
+  std::string action;    // CREATE, UPDATE, DELETE, UNDELETE, UPSERT
+  std::vector<std::string> changed_fields;
+  absl::Time time;
+};
+
 struct UpsertResult {
   UpsertOutcome outcome = UpsertOutcome::kUnchanged;
   Account account;
@@ -104,6 +114,12 @@ class AccountRepository {
   // Audit entries with sequence > `after_sequence`, oldest first, at most `limit`.
   virtual absl::StatusOr<std::vector<AuditEntry>> ListHistory(const std::string& account_id,
                                                               int64_t after_sequence, int limit) = 0;
+
+  // Up to `limit` changes after `after`, oldest first, stopping before a change that may still
+  // be followed by an earlier uncommitted one (db::DeliverableChanges, at `now`).
+  virtual absl::StatusOr<std::vector<AccountChange>> ChangesAfter(int64_t after, int limit, absl::Time now) = 0;
+  // The last change's sequence (0 when none).
+  virtual absl::StatusOr<int64_t> LastChangeSequence() = 0;
 };
 
 }  // namespace flywheel::accounts

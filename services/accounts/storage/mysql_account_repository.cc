@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/db/change_log.h"
 #include "common/db/batch_claims.h"
 #include "common/db/record_batches.h"
 #include "common/db/request_log.h"
@@ -201,9 +202,19 @@ std::vector<Param> AuditParams(const Account& a, absl::string_view action, const
           absl::StrJoin(changed, ","), context.request_id};
 }
 
+// Writes audit entries (AuditParams rows) and, for each, the change WatchAccountChanges sends.
+void WriteAuditRows(Connection& conn, const std::vector<std::vector<Param>>& audit_rows, size_t rows_per_statement) {
+  db::InsertRows(conn, kInsertAudit, "", 7, audit_rows, rows_per_statement);
+  std::vector<std::vector<Param>> changes;
+  changes.reserve(audit_rows.size());
+  for (const auto& p : audit_rows) changes.push_back({p[0], p[1], p[4], p[5], p[2]});
+  db::InsertRows(conn, "INSERT INTO account_changes (account_id, version, action, changed_fields, time_us) VALUES",
+                 "", 5, changes, rows_per_statement);
+}
+
 void WriteAudit(Connection& conn, const Account& a, absl::string_view action,
                 const std::vector<std::string>& changed, const WriteContext& context) {
-  db::InsertRows(conn, kInsertAudit, "", 7, {AuditParams(a, action, changed, context)});
+  WriteAuditRows(conn, {AuditParams(a, action, changed, context)}, 1);
 }
 
 // An ALREADY_EXISTS that names the external id another account holds.
@@ -407,7 +418,7 @@ std::optional<std::vector<absl::StatusOr<UpsertResult>>> UpsertBatch(Connection&
     });
     db::InsertRows(conn, tables[t]->insert, "", 3, child_rows[t], kInChunk);
   }
-  db::InsertRows(conn, kInsertAudit, "", 7, audit_rows, kInChunk);
+  WriteAuditRows(conn, audit_rows, kInChunk);
   return results;
 }
 
@@ -702,6 +713,44 @@ absl::StatusOr<std::vector<AuditEntry>> MysqlAccountRepository::ListHistory(cons
   });
   if (!status.ok()) return status;
   return out;
+}
+
+absl::StatusOr<std::vector<AccountChange>> MysqlAccountRepository::ChangesAfter(int64_t after, int limit,
+                                                                             absl::Time now) {
+  std::vector<AccountChange> out;
+  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
+    db::ForEachRow(conn,
+                   "SELECT sequence, account_id, version, action, changed_fields, time_us FROM account_changes"
+                   " WHERE sequence > ? ORDER BY sequence LIMIT ?",
+                   {after, int64_t{limit}}, [&](sql::ResultSet& rs) {
+                     AccountChange c;
+                     c.sequence = rs.getInt64(1);
+                     c.account_id = rs.getString(2);
+                     c.version = rs.getInt64(3);
+                     c.action = rs.getString(4);
+                     std::string fields = rs.getString(5);
+                     if (!fields.empty()) c.changed_fields = absl::StrSplit(fields, ',');
+                     c.time = absl::FromUnixMicros(rs.getInt64(6));
+                     out.push_back(std::move(c));
+                   });
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  std::vector<db::ChangeStamp> stamps;
+  for (const auto& c : out) stamps.push_back({c.sequence, c.time});
+  out.resize(db::DeliverableChanges(after, stamps, now));
+  return out;
+}
+
+absl::StatusOr<int64_t> MysqlAccountRepository::LastChangeSequence() {
+  int64_t last = 0;
+  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
+    db::ForEachRow(conn, "SELECT COALESCE(MAX(sequence), 0) FROM account_changes", {},
+                   [&](sql::ResultSet& rs) { last = rs.getInt64(1); });
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return last;
 }
 
 }  // namespace flywheel::accounts

@@ -32,6 +32,8 @@ class MysqlAccountRepository : public AccountRepository {
   absl::Status CheckParentOf(const Account& account) override;
   absl::StatusOr<std::vector<AuditEntry>> ListHistory(const std::string& account_id, int64_t after_sequence,
                                                       int limit) override;
+  absl::StatusOr<std::vector<AccountChange>> ChangesAfter(int64_t after, int limit, absl::Time now) override;
+  absl::StatusOr<int64_t> LastChangeSequence() override;
 
  private:
   db::ConnectionPool& pool_;

@@ -79,22 +79,11 @@ absl::StatusOr<ReportRun> ReportRunner::Run(const ReportRequest& request,
   return run;
 }
 
-absl::StatusOr<ReportRun> ReportRunner::Execute(const ReportRequest& request,
-                                                const std::function<void(const StoredException&)>& found) {
-  absl::Time start = absl::Now();
-  ReportRun run;
-  run.id = request.dry_run ? "" : ids::NewId("run");
-  run.as_of = request.as_of;
-  run.shard_index = request.shard_index;
-  run.shard_count = request.shard_count;
-  run.dry_run = request.dry_run;
-
+absl::Status ReportRunner::LoadRules(std::vector<RuleConfig>& enabled, std::map<std::string, SuccessPath>& paths) {
   auto rules = handoffs_.ListRules();
   if (!rules.ok()) return rules.status();
-  std::vector<RuleConfig> enabled;
   for (const StoredRule& r : *rules) enabled.push_back(r.config);
   // Every path (a product has at most five active ones), so batches need not fetch them.
-  std::map<std::string, SuccessPath> paths;
   for (PathQuery q;;) {
     q.limit = 1000;
     auto page = handoffs_.ListPaths(q);
@@ -105,6 +94,49 @@ absl::StatusOr<ReportRun> ReportRunner::Execute(const ReportRequest& request,
     q.after_name = page->back().name;
     q.after_id = page->back().id;
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ApplyCounts> ReportRunner::RunFor(const std::vector<std::string>& account_ids, absl::CivilDay as_of) {
+  std::vector<RuleConfig> enabled;
+  std::map<std::string, SuccessPath> paths;
+  if (absl::Status s = LoadRules(enabled, paths); !s.ok()) return s;
+  std::vector<std::string> ids = account_ids;
+  std::sort(ids.begin(), ids.end());  // one lock order with runs
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  auto accounts = sources_.Accounts(ids);
+  if (!accounts.ok()) return accounts.status();
+  std::vector<const ShardAccount*> batch;
+  for (const ShardAccount& a : *accounts) batch.push_back(&a);
+  ReportRequest request;
+  request.as_of = as_of;
+  ApplyCounts counts;
+  for (size_t first = 0; first < batch.size(); first += kBatchSize) {
+    std::vector<const ShardAccount*> part(batch.begin() + first, batch.begin() + std::min(batch.size(), first + kBatchSize));
+    auto result = RunBatch(part, request, enabled, paths, nullptr);
+    if (!result.ok()) return result.status();
+    counts.opened += result->counts.opened;
+    counts.updated += result->counts.updated;
+    counts.resolved += result->counts.resolved;
+  }
+  metrics::Counter("flywheel_live_evaluated_accounts_total", "Accounts whose exception rules ran because their health changed")
+      .Increment(static_cast<double>(ids.size()));
+  return counts;
+}
+
+absl::StatusOr<ReportRun> ReportRunner::Execute(const ReportRequest& request,
+                                                const std::function<void(const StoredException&)>& found) {
+  absl::Time start = absl::Now();
+  ReportRun run;
+  run.id = request.dry_run ? "" : ids::NewId("run");
+  run.as_of = request.as_of;
+  run.shard_index = request.shard_index;
+  run.shard_count = request.shard_count;
+  run.dry_run = request.dry_run;
+
+  std::vector<RuleConfig> enabled;
+  std::map<std::string, SuccessPath> paths;
+  if (absl::Status s = LoadRules(enabled, paths); !s.ok()) return s;
 
   std::vector<ShardAccount> accounts;
   absl::Status listed = sources_.ForEachAccount([&](const ShardAccount& a) {

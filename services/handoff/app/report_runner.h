@@ -39,6 +39,11 @@ class ReportRunner {
   absl::StatusOr<ReportRun> Run(const ReportRequest& request,
                                 const std::function<void(const StoredException&)>& found = nullptr);
 
+  // Evaluates the rules of `account_ids` only, as of `as_of`, and applies the findings as a
+  // run would (live exceptions: the same rule code, for the accounts whose health changed); not
+  // recorded as a run.
+  absl::StatusOr<ApplyCounts> RunFor(const std::vector<std::string>& account_ids, absl::CivilDay as_of);
+
   // Each milestone's progress for `account_id` on `path` started on `start`, as of `as_of`.
   absl::StatusOr<std::vector<MilestoneProgress>> Progress(const std::string& account_id, const SuccessPath& path,
                                                           absl::CivilDay start, absl::CivilDay as_of);
@@ -46,6 +51,8 @@ class ReportRunner {
  private:
   absl::StatusOr<ReportRun> Execute(const ReportRequest& request,
                                     const std::function<void(const StoredException&)>& found);
+  // The enabled rules and every success path.
+  absl::Status LoadRules(std::vector<RuleConfig>& enabled, std::map<std::string, SuccessPath>& paths);
   struct BatchResult {
     int64_t findings = 0;
     int64_t skipped = 0;  // accounts deleted while the run went on

@@ -67,6 +67,9 @@ class ReportSources {
   virtual absl::StatusOr<std::vector<HealthInputs>> ReportInputs(absl::CivilDay as_of,
                                                                  const std::vector<std::string>& account_ids,
                                                                  const std::vector<SeriesAsk>& series) = 0;
+  // `account_ids` as a run keeps them, in order; one deleted or unknown has no CSM (the run
+  // then finds it gone and resolves its exceptions).
+  virtual absl::StatusOr<std::vector<ShardAccount>> Accounts(const std::vector<std::string>& account_ids) = 0;
   // The live stakeholders of `account_ids`; NOT_FOUND as above. Called from several threads.
   virtual absl::StatusOr<std::vector<RolePerson>> People(const std::vector<std::string>& account_ids) = 0;
 };

@@ -177,6 +177,18 @@ std::vector<Finding> Evaluate(const AccountSnapshot& a, const std::vector<RuleCo
   return out;
 }
 
+ExceptionEvent EventOfUserChange(ExceptionStatus from, ExceptionStatus to) {
+  if (from == to) return ExceptionEvent::kReassigned;
+  switch (to) {
+    case ExceptionStatus::kAcknowledged: return ExceptionEvent::kAcknowledged;
+    case ExceptionStatus::kResolved: return ExceptionEvent::kResolved;
+    case ExceptionStatus::kDismissed: return ExceptionEvent::kDismissed;
+    case ExceptionStatus::kSnoozed: return ExceptionEvent::kSnoozed;
+    case ExceptionStatus::kOpen: return ExceptionEvent::kUpdated;
+  }
+  return ExceptionEvent::kUpdated;
+}
+
 absl::Status CheckExceptionTransition(const std::string& id, ExceptionStatus from, ExceptionStatus to) {
   auto is = [&](std::initializer_list<ExceptionStatus> set) { return std::find(set.begin(), set.end(), from) != set.end(); };
   bool active = is({ExceptionStatus::kOpen, ExceptionStatus::kAcknowledged, ExceptionStatus::kSnoozed});

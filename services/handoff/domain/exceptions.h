@@ -105,6 +105,14 @@ enum class ExceptionStatus { kOpen = 1, kAcknowledged, kResolved, kDismissed, kS
 // FAILED_PRECONDITION otherwise.
 absl::Status CheckExceptionTransition(const std::string& id, ExceptionStatus from, ExceptionStatus to);
 
+// What watchers of exceptions are told (WatchExceptions): a rule run opened one, found it again
+// with other evidence (or woke it from an expired snooze), or resolved it; or a user moved it.
+enum class ExceptionEvent { kOpened = 1, kUpdated, kResolved, kSnoozed, kAcknowledged, kDismissed, kReassigned };
+
+// The event of a user's change of an exception from status `from` to `to` (resolving,
+// snoozing, …; the same status: a reassignment).
+ExceptionEvent EventOfUserChange(ExceptionStatus from, ExceptionStatus to);
+
 struct ExistingException {
   std::string id;
   Rule rule;

@@ -55,6 +55,15 @@ constexpr EnumMap<CloseSource, pb::CloseSource, 3> kProtoCloseSource{
       {CloseSource::kUser, pb::CLOSE_SOURCE_USER},
       {CloseSource::kRule, pb::CLOSE_SOURCE_RULE}}}};
 static_assert(kProtoCloseSource.OneToOne());
+constexpr EnumMap<ExceptionEvent, pb::ExceptionEventType, 7> kProtoEvent{
+    {{{ExceptionEvent::kOpened, pb::EXCEPTION_EVENT_TYPE_OPENED},
+      {ExceptionEvent::kUpdated, pb::EXCEPTION_EVENT_TYPE_UPDATED},
+      {ExceptionEvent::kResolved, pb::EXCEPTION_EVENT_TYPE_RESOLVED},
+      {ExceptionEvent::kSnoozed, pb::EXCEPTION_EVENT_TYPE_SNOOZED},
+      {ExceptionEvent::kAcknowledged, pb::EXCEPTION_EVENT_TYPE_ACKNOWLEDGED},
+      {ExceptionEvent::kDismissed, pb::EXCEPTION_EVENT_TYPE_DISMISSED},
+      {ExceptionEvent::kReassigned, pb::EXCEPTION_EVENT_TYPE_REASSIGNED}}}};
+static_assert(kProtoEvent.OneToOne());
 constexpr EnumMap<AccountStage, flywheel::accounts::v1::LifecycleStage, 2> kPeerStage{
     {{{AccountStage::kOnboarding, flywheel::accounts::v1::LIFECYCLE_STAGE_ONBOARDING},
       {AccountStage::kAdoption, flywheel::accounts::v1::LIFECYCLE_STAGE_ADOPTION}}}};
@@ -89,6 +98,7 @@ pb::Severity ToProto(Severity severity) { return kProtoSeverity.To(severity); }
 std::optional<Severity> SeverityFromProto(pb::Severity severity) { return kProtoSeverity.From(severity); }
 pb::ExceptionStatus ToProto(ExceptionStatus status) { return kProtoStatus.To(status); }
 std::optional<ExceptionStatus> StatusFromProto(pb::ExceptionStatus status) { return kProtoStatus.From(status); }
+pb::ExceptionEventType ToProto(ExceptionEvent event) { return kProtoEvent.To(event); }
 
 flywheel::accounts::v1::LifecycleStage ToProto(AccountStage stage) { return kPeerStage.To(stage); }
 HealthQuadrant QuadrantFromProto(flywheel::health::v1::Quadrant quadrant) {

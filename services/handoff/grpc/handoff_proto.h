@@ -27,6 +27,7 @@ pb::Severity ToProto(Severity severity);
 std::optional<Severity> SeverityFromProto(pb::Severity severity);
 pb::ExceptionStatus ToProto(ExceptionStatus status);
 std::optional<ExceptionStatus> StatusFromProto(pb::ExceptionStatus status);
+pb::ExceptionEventType ToProto(ExceptionEvent event);
 
 pb::SuccessPath ToProto(const SuccessPath& path);
 // The path's writable fields (product, name, active, milestones); checked by ValidateSuccessPath.

@@ -12,6 +12,7 @@
 #include "common/server/call_record.h"
 #include "common/server/idempotency.h"
 #include "common/server/stream_writer.h"
+#include "common/server/watch_stream.h"
 #include "services/handoff/grpc/handoff_proto.h"
 
 namespace flywheel::handoff {
@@ -516,6 +517,61 @@ grpc::ServerUnaryReactor* HandoffServiceImpl::ReassignException(Ctx* ctx, const 
 grpc::ServerUnaryReactor* HandoffServiceImpl::ListAuditEntries(Ctx* ctx, const v1::ListAuditEntriesRequest* request,
                                                                v1::ListAuditEntriesResponse* response) {
   return ServeAuditEntries(ctx, context_, request, response);
+}
+
+grpc::ServerWriteReactor<v1::ExceptionEvent>* HandoffServiceImpl::WatchExceptions(Ctx* ctx,
+                                                                                const v1::WatchExceptionsRequest* request) {
+  absl::StatusOr<auth::Caller> caller = context_.gate.Admit(ctx, "WatchExceptions");
+  absl::Status admitted = caller.status();
+  FieldViolations v;
+  if (!request->account_id().empty()) ids::RequireId(request->account_id(), "acc", "account_id", v);
+  if (admitted.ok()) admitted = v.ToStatus();
+  WatchSource<v1::ExceptionEvent> source;
+  source.query = absl::StrCat("handoff.watch:", request->assignee(), ":", request->account_id());
+  source.last = [this] { return exceptions_.LastEventSequence(); };
+  source.fetch = [this, assignee = request->assignee(), account_id = request->account_id()](
+                     int64_t after) -> absl::StatusOr<WatchPage<v1::ExceptionEvent>> {
+    auto events = exceptions_.EventsAfter(after, 500, context_.clock.Now());
+    if (!events.ok()) return events.status();
+    WatchPage<v1::ExceptionEvent> page;
+    page.scanned_to = after;
+    const absl::CivilDay today = Today();
+    for (const ExceptionEventRecord& e : *events) {
+      page.scanned_to = e.sequence;
+      if (!assignee.empty() && e.exception.assignee != assignee) continue;
+      if (!account_id.empty() && e.exception.account_id != account_id) continue;
+      v1::ExceptionEvent m;
+      m.set_event_id(absl::StrCat("evt_", e.sequence));
+      m.set_type(ToProto(e.event));
+      *m.mutable_time() = convert::ToTimestamp(e.time);
+      *m.mutable_exception() = ToProto(e.exception, today);
+      page.changes.emplace_back(e.sequence, std::move(m));
+    }
+    return page;
+  };
+  return StartWatch(CallRecord(ctx, "WatchExceptions", caller.ok() ? caller->principal : ""), context_.page_tokens,
+                    std::move(admitted), request->resume_token(), std::move(source));
+}
+
+std::unique_ptr<HandoffServiceImpl::HealthFollower> HandoffServiceImpl::FollowHealth(health::HealthClient& health) {
+  HealthFollower::Hooks hooks;
+  hooks.stored_token = [this] { return exceptions_.StreamCursor(HandoffUseCases::kHealthStream); };
+  hooks.request = [](const std::string& token) {
+    health::v1::WatchHealthRequest request;
+    request.set_resume_token(token);
+    request.set_include_unchanged_band(true);
+    return request;
+  };
+  hooks.start = [&health](grpc::ClientContext* ctx, const health::v1::WatchHealthRequest* request,
+                          grpc::ClientReadReactor<health::v1::HealthChange>* reactor) {
+    health.StartWatch(ctx, request, reactor);
+  };
+  hooks.apply = [this](std::vector<health::v1::HealthChange>& changes) {
+    std::vector<std::string> ids;
+    for (const auto& c : changes) ids.push_back(c.account_id());
+    return use_cases_.HealthChanged(ids, changes.back().resume_token());
+  };
+  return std::make_unique<HealthFollower>(HandoffUseCases::kHealthStream, std::move(hooks), HealthFollower::Options{});
 }
 
 }  // namespace flywheel::handoff

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "common/server/service_context.h"
+#include "common/server/stream_follower.h"
 #include "flywheel/handoff/v1/handoff.grpc.pb.h"
 #include "services/handoff/app/handoff_use_cases.h"
 #include "services/handoff/app/report_runner.h"
@@ -23,7 +24,8 @@ class HandoffServiceImpl final : public v1::HandoffService::CallbackService {
         runner_(handoffs, exceptions, report_sources_, context.clock),
         accounts_peer_{upstreams.accounts},
         stakeholders_peer_{upstreams.stakeholders},
-        use_cases_(handoffs, exceptions, accounts_peer_, stakeholders_peer_, runner_, context.clock) {}
+        use_cases_(handoffs, exceptions, accounts_peer_, stakeholders_peer_, runner_, context.clock),
+        health_follower_(context.config.live_exceptions ? FollowHealth(upstreams.health) : nullptr) {}
 
   using Unary = grpc::ServerUnaryReactor;
   using Ctx = grpc::CallbackServerContext;
@@ -61,6 +63,7 @@ class HandoffServiceImpl final : public v1::HandoffService::CallbackService {
 
   grpc::ServerUnaryReactor* ListAuditEntries(Ctx* ctx, const v1::ListAuditEntriesRequest* request,
                                              v1::ListAuditEntriesResponse* response) override;
+  grpc::ServerWriteReactor<v1::ExceptionEvent>* WatchExceptions(Ctx* ctx, const v1::WatchExceptionsRequest* request) override;
 
  private:
   class ReportStream;
@@ -93,6 +96,11 @@ class HandoffServiceImpl final : public v1::HandoffService::CallbackService {
   AccountsClientPeer accounts_peer_;
   StakeholdersClientPeer stakeholders_peer_;
   HandoffUseCases use_cases_;
+  // With live exceptions, health's change stream (every rescore, band moved or not), followed
+  // for as long as the service runs: each change re-evaluates its account's rules.
+  using HealthFollower = StreamFollower<health::v1::WatchHealthRequest, health::v1::HealthChange>;
+  std::unique_ptr<HealthFollower> FollowHealth(health::HealthClient& health);
+  std::unique_ptr<HealthFollower> health_follower_;
 };
 
 }  // namespace flywheel::handoff

@@ -93,4 +93,19 @@ absl::StatusOr<std::vector<RolePerson>> ClientReportSources::People(const std::v
   return out;
 }
 
+absl::StatusOr<std::vector<ShardAccount>> ClientReportSources::Accounts(const std::vector<std::string>& account_ids) {
+  std::vector<ShardAccount> out;
+  for (const std::string& id : account_ids) {
+    auto a = upstreams_.accounts.Get(id, /*fresh=*/true);
+    if (a.ok()) {
+      out.push_back({id, a->csm_owner()});
+    } else if (a.status().code() == absl::StatusCode::kNotFound) {
+      out.push_back({id, ""});
+    } else {
+      return a.status();
+    }
+  }
+  return out;
+}
+
 }  // namespace flywheel::handoff

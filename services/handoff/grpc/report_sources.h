@@ -23,6 +23,7 @@ class ClientReportSources final : public ReportSources {
   absl::StatusOr<std::vector<HealthInputs>> ReportInputs(absl::CivilDay as_of, const std::vector<std::string>& account_ids,
                                                          const std::vector<SeriesAsk>& series) override;
   absl::StatusOr<std::vector<RolePerson>> People(const std::vector<std::string>& account_ids) override;
+  absl::StatusOr<std::vector<ShardAccount>> Accounts(const std::vector<std::string>& account_ids) override;
 
  private:
   Upstreams upstreams_;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/db/stream_cursor.h"
 #include "common/db/write_context.h"
 #include "services/handoff/domain/exceptions.h"
 
@@ -50,6 +51,14 @@ struct StoredException {
   CloseSource close_source = CloseSource::kNone;
   std::optional<absl::CivilDay> close_day;
   int64_t version = 1;
+};
+
+// One change of an exception, as WatchExceptions sends it: the exception as it is when read.
+struct ExceptionEventRecord {
+  int64_t sequence = 0;
+  ExceptionEvent event = ExceptionEvent::kOpened;
+  absl::Time time;
+  StoredException exception;
 };
 
 // One account's findings of a run, with who the new exceptions go to.
@@ -96,6 +105,16 @@ class ExceptionRepository {
   virtual absl::StatusOr<StoredException> Update(const std::string& id, const std::string& action,
                                                  const std::function<absl::Status(StoredException&)>& mutate,
                                                  const WriteContext& context) = 0;
+
+  // The change log of exceptions (every ApplyBatch and Update writes its events in its
+  // transaction): up to `limit` events after `after`, oldest first, stopping before one that may
+  // still be followed by an earlier uncommitted event (db::DeliverableChanges, at `now`).
+  virtual absl::StatusOr<std::vector<ExceptionEventRecord>> EventsAfter(int64_t after, int limit, absl::Time now) = 0;
+  virtual absl::StatusOr<int64_t> LastEventSequence() = 0;
+
+  // The position in a followed stream (health's changes), and saving it.
+  virtual absl::StatusOr<std::string> StreamCursor(const std::string& stream) = 0;
+  virtual absl::Status SaveStreamCursor(const db::StreamPosition& position) = 0;
 };
 
 }  // namespace flywheel::handoff

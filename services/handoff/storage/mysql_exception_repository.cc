@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/db/audit.h"
+#include "common/db/change_log.h"
 #include "common/db/sql_params.h"
 #include "common/ids/ids.h"
 #include "common/status/errors.h"
@@ -161,6 +162,8 @@ absl::StatusOr<std::map<std::string, std::vector<ExistingException>>> MysqlExcep
   return out;
 }
 
+constexpr char kInsertEvents[] = "INSERT INTO exception_events (account_id, exception_id, event, time_us) VALUES";
+
 absl::StatusOr<ApplyCounts> MysqlExceptionRepository::ApplyBatch(const std::vector<AccountFindings>& batch,
                                                                  absl::CivilDay as_of,
                                                                  std::vector<StoredException>* touched) {
@@ -178,15 +181,22 @@ absl::StatusOr<ApplyCounts> MysqlExceptionRepository::ApplyBatch(const std::vect
     status = db::RunInTransaction(pool_, [&](Connection& conn) {
       std::map<std::string, std::vector<ExistingException>> existing;
       std::map<std::string, std::pair<absl::CivilDay, std::string>> opened_and_assignee;  // by id
+      std::map<std::string, std::pair<std::string, int>> evidence_and_severity;           // by id
       ForEachRow(conn,
                  absl::StrCat("SELECT exception_id, rule, subject, status, snoozed_until, account_id, opened_day,"
-                              " assignee FROM exceptions WHERE account_id IN (", Placeholders(account_ids.size()),
-                              ") AND ", kExistingWhere, " FOR UPDATE"),
+                              " assignee, evidence, severity FROM exceptions WHERE account_id IN (",
+                              Placeholders(account_ids.size()), ") AND ", kExistingWhere, " FOR UPDATE"),
                  account_ids, [&](sql::ResultSet& rs) {
                    ExistingException e = ReadExisting(rs);
                    opened_and_assignee[e.id] = {db::ReadDay(rs, 7).value_or(as_of), rs.getString(8)};
+                   evidence_and_severity[e.id] = {rs.getString(9), rs.getInt(10)};
                    existing[rs.getString(6)].push_back(std::move(e));
                  });
+      const int64_t now_us = absl::ToUnixMicros(absl::Now());
+      std::vector<std::vector<SqlParam>> events;
+      auto event = [&](const std::string& account_id, const std::string& id, ExceptionEvent kind) {
+        events.push_back({account_id, id, int64_t{static_cast<int>(kind)}, now_us});
+      };
       std::string day = FormatDay(as_of);
       std::vector<std::vector<SqlParam>> inserts, updates;
       std::vector<std::string> resolve, release;
@@ -195,6 +205,7 @@ absl::StatusOr<ApplyCounts> MysqlExceptionRepository::ApplyBatch(const std::vect
         ReconcilePlan plan = Reconcile(a.findings, stored, as_of);
         for (const Finding& f : plan.open) {
           StoredException e{ids::NewId("exc"), a.account_id, f, a.assignee, ExceptionStatus::kOpen, as_of, as_of};
+          event(a.account_id, e.id, ExceptionEvent::kOpened);
           inserts.push_back({e.account_id, e.id, Stored(f.rule), f.subject,
                              Stored(f.severity), EncodeEvidence(f.evidence),
                              Stored(f.remedy), f.remedy_detail, f.target_role,
@@ -204,8 +215,15 @@ absl::StatusOr<ApplyCounts> MysqlExceptionRepository::ApplyBatch(const std::vect
         }
         for (const auto& [id, f] : plan.update) {
           ExceptionStatus was = ExceptionStatus::kOpen;
+          bool woke = false;
           for (const auto& s : stored) {
             if (s.id == id && s.status == ExceptionStatus::kAcknowledged) was = s.status;
+            if (s.id == id && s.status == ExceptionStatus::kSnoozed) woke = true;
+          }
+          // Found again as it was: no event. New evidence or severity, or a snooze that ended: one.
+          const auto& [old_evidence, old_severity] = evidence_and_severity[id];
+          if (woke || old_evidence != EncodeEvidence(f.evidence) || old_severity != Stored(f.severity)) {
+            event(a.account_id, id, ExceptionEvent::kUpdated);
           }
           // The row is rewritten through its primary key; every column not listed keeps its value.
           updates.push_back({a.account_id, id, Stored(f.rule), f.subject,
@@ -219,6 +237,7 @@ absl::StatusOr<ApplyCounts> MysqlExceptionRepository::ApplyBatch(const std::vect
           }
         }
         resolve.insert(resolve.end(), plan.resolve.begin(), plan.resolve.end());
+        for (const std::string& id : plan.resolve) event(a.account_id, id, ExceptionEvent::kResolved);
         release.insert(release.end(), plan.release.begin(), plan.release.end());
         counts.opened += plan.open.size();
         counts.updated += plan.update.size();
@@ -243,6 +262,7 @@ absl::StatusOr<ApplyCounts> MysqlExceptionRepository::ApplyBatch(const std::vect
           ", close_day = ?, version = version + 1 WHERE exception_id");
       UpdateByIds(conn, kResolveByRule, {day}, resolve);
       UpdateByIds(conn, "UPDATE exceptions SET released = 1 WHERE exception_id", {}, release);
+      db::InsertRows(conn, kInsertEvents, "", 4, events, kRowsPerStatement);
       return absl::OkStatus();
     });
     if (status.code() != absl::StatusCode::kAlreadyExists) break;
@@ -310,7 +330,68 @@ absl::StatusOr<StoredException> MysqlExceptionRepository::Update(
                    e.id});
     stmt.executeUpdate();
     db::WriteAudit(conn, {e.id, e.account_id, action, {}}, context);
+    db::InsertRows(conn, kInsertEvents, "", 4,
+                   {{e.account_id, e.id, int64_t{static_cast<int>(EventOfUserChange(before.status, e.status))},
+                     absl::ToUnixMicros(context.now)}});
     return e;
+  });
+}
+
+absl::StatusOr<std::vector<ExceptionEventRecord>> MysqlExceptionRepository::EventsAfter(int64_t after, int limit,
+                                                                                    absl::Time now) {
+  std::vector<ExceptionEventRecord> out;
+  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
+    std::vector<SqlParam> ids;
+    ForEachRow(conn,
+               "SELECT sequence, event, time_us, exception_id FROM exception_events WHERE sequence > ?"
+               " ORDER BY sequence LIMIT ?",
+               {after, int64_t{limit}}, [&](sql::ResultSet& rs) {
+                 ExceptionEventRecord e;
+                 e.sequence = rs.getInt64(1);
+                 e.event = static_cast<ExceptionEvent>(rs.getInt(2));
+                 e.time = absl::FromUnixMicros(rs.getInt64(3));
+                 e.exception.id = rs.getString(4);
+                 ids.emplace_back(e.exception.id);
+                 out.push_back(std::move(e));
+               });
+    std::vector<db::ChangeStamp> stamps;
+    for (const auto& e : out) stamps.push_back({e.sequence, e.time});
+    out.resize(db::DeliverableChanges(after, stamps, now));
+    ids.resize(out.size());
+    if (ids.empty()) return absl::OkStatus();
+    std::map<std::string, StoredException> current;
+    ForEachRow(conn,
+               absl::StrCat("SELECT ", kColumns, " FROM exceptions WHERE exception_id IN (", Placeholders(ids.size()), ")"),
+               ids, [&](sql::ResultSet& rs) {
+                 StoredException e = ReadStored(rs);
+                 current[e.id] = std::move(e);
+               });
+    for (auto& e : out) e.exception = current[e.exception.id];
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<int64_t> MysqlExceptionRepository::LastEventSequence() {
+  int64_t last = 0;
+  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
+    ForEachRow(conn, "SELECT COALESCE(MAX(sequence), 0) FROM exception_events", {},
+               [&](sql::ResultSet& rs) { last = rs.getInt64(1); });
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return last;
+}
+
+absl::StatusOr<std::string> MysqlExceptionRepository::StreamCursor(const std::string& stream) {
+  return db::LoadStreamCursor(pool_, stream);
+}
+
+absl::Status MysqlExceptionRepository::SaveStreamCursor(const db::StreamPosition& position) {
+  return db::RunInTransaction(pool_, [&](Connection& conn) {
+    db::SaveStreamCursor(conn, position.stream, position.token);
+    return absl::OkStatus();
   });
 }
 

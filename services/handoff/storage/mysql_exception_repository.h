@@ -20,6 +20,10 @@ class MysqlExceptionRepository : public ExceptionRepository {
   absl::StatusOr<StoredException> Update(const std::string& id, const std::string& action,
                                          const std::function<absl::Status(StoredException&)>& mutate,
                                          const WriteContext& context) override;
+  absl::StatusOr<std::vector<ExceptionEventRecord>> EventsAfter(int64_t after, int limit, absl::Time now) override;
+  absl::StatusOr<int64_t> LastEventSequence() override;
+  absl::StatusOr<std::string> StreamCursor(const std::string& stream) override;
+  absl::Status SaveStreamCursor(const db::StreamPosition& position) override;
 
  private:
   db::ConnectionPool& pool_;

@@ -227,6 +227,7 @@ absl::StatusOr<int64_t> HealthUseCases::RescoreMarked(int limit) {
   int64_t scored = 0;
   absl::Status status = repository_.ClaimMarks(limit, [&](const std::vector<std::string>& marked) -> absl::Status {
     std::vector<std::string> live = marked;
+    accounts_.Forget(marked);  // read the accounts' own fields as they are now
     // An account deleted since it was marked answers NOT_FOUND naming it: it is left out.
     absl::StatusOr<std::vector<AccountFacts>> facts = std::vector<AccountFacts>{};
     while (!live.empty()) {
@@ -239,7 +240,7 @@ absl::StatusOr<int64_t> HealthUseCases::RescoreMarked(int limit) {
     if (!facts.ok()) return facts.status();
     if (facts->empty()) return absl::OkStatus();
     double score_seconds = 0, store_seconds = 0;
-    auto changes = engine_.ScoreAndStore(*facts, Today(), &score_seconds, &store_seconds);
+    auto changes = engine_.ScoreAndStore(*facts, Today(), &score_seconds, &store_seconds, ScoreCause::kSignal);
     if (!changes.ok()) return changes.status();
     scored = static_cast<int64_t>(facts->size());
     return absl::OkStatus();
@@ -248,6 +249,11 @@ absl::StatusOr<int64_t> HealthUseCases::RescoreMarked(int limit) {
   metrics::Counter("flywheel_live_rescored_accounts_total", "Accounts rescored because an input changed")
       .Increment(static_cast<double>(scored));
   return scored;
+}
+
+absl::Status HealthUseCases::AccountsChanged(const std::vector<std::string>& account_ids, const std::string& token) {
+  accounts_.Forget(account_ids);
+  return repository_.MarkAccounts(account_ids, db::StreamPosition{kAccountsStream, token});
 }
 
 absl::StatusOr<std::vector<StoredScore>> HealthUseCases::History(const std::string& account_id, absl::CivilDay start,

@@ -33,6 +33,8 @@ class AccountsPeer {
   virtual absl::Status RequireAllLive(const std::vector<std::string>& ids) = 0;
   // Calls `visit` for every live account; stops at the first error.
   virtual absl::Status ForEach(const std::function<void(const AccountFacts&)>& visit) = 0;
+  // Drops what is remembered of `ids` (they changed): the next read asks the accounts service.
+  virtual void Forget(const std::vector<std::string>& ids) = 0;
 };
 
 inline constexpr int kMaxReadingsPerRequest = 10000;
@@ -140,6 +142,11 @@ class HealthUseCases {
   // scores (and band or quadrant changes) as a rescore does; an account deleted since it was
   // marked is dropped. The number of accounts scored.
   absl::StatusOr<int64_t> RescoreMarked(int limit);
+
+  // The accounts service stored writes of `account_ids` (its change stream, up to `token`): they
+  // are marked for rescoring, with the stream position, in one transaction.
+  absl::Status AccountsChanged(const std::vector<std::string>& account_ids, const std::string& token);
+  static constexpr char kAccountsStream[] = "accounts";
 
   // The stored scores of a live account on days [start, end].
   absl::StatusOr<std::vector<StoredScore>> History(const std::string& account_id, absl::CivilDay start,

@@ -69,7 +69,8 @@ StoredScore ScoringEngine::ToStored(const ScoredAccount& s, absl::Time compute_t
 }
 
 absl::StatusOr<int64_t> ScoringEngine::ScoreAndStore(const std::vector<AccountFacts>& accounts, absl::CivilDay as_of,
-                                                     double* score_seconds, double* store_seconds) {
+                                                     double* score_seconds, double* store_seconds,
+                                                     ScoreCause cause) {
   absl::Time start = absl::Now();
   auto scored = Score(accounts, as_of);
   if (!scored.ok()) return scored.status();
@@ -78,7 +79,7 @@ absl::StatusOr<int64_t> ScoringEngine::ScoreAndStore(const std::vector<AccountFa
   stored.reserve(scored->size());
   for (const auto& s : *scored) stored.push_back(ToStored(s, now));
   absl::Time scored_at = absl::Now();
-  auto changes = repository_.StoreScores(stored);
+  auto changes = repository_.StoreScores(stored, cause);
   *score_seconds += absl::ToDoubleSeconds(scored_at - start);
   *store_seconds += absl::ToDoubleSeconds(absl::Now() - scored_at);
   return changes;

@@ -37,7 +37,8 @@ class ScoringEngine {
 
   // Scores and stores; returns the number of band or quadrant changes recorded.
   absl::StatusOr<int64_t> ScoreAndStore(const std::vector<AccountFacts>& accounts, absl::CivilDay as_of,
-                                        double* score_seconds, double* store_seconds);
+                                        double* score_seconds, double* store_seconds,
+                                        ScoreCause cause = ScoreCause::kRescore);
 
   // The stored form (with the serialized explanation) of a scored account.
   StoredScore ToStored(const ScoredAccount& scored, absl::Time compute_time) const;

@@ -20,6 +20,12 @@ HealthClient::HealthClient(std::shared_ptr<grpc::ChannelInterface> channel, absl
                            const auth::OutgoingIdentity& identity)
     : stub_(v1::HealthService::NewStub(channel)), deadline_(deadline), identity_(identity) {}
 
+void HealthClient::StartWatch(grpc::ClientContext* context, const v1::WatchHealthRequest* request,
+                              grpc::ClientReadReactor<v1::HealthChange>* reactor) {
+  identity_.Apply(context);
+  stub_->async()->WatchHealth(context, request, reactor);
+}
+
 std::unique_ptr<grpc::ClientContext> HealthClient::NewContext() const {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(absl::ToChronoTime(absl::Now() + deadline_));

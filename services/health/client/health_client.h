@@ -23,6 +23,10 @@ class HealthClient {
   absl::StatusOr<std::vector<v1::Signal>> ListSignals(v1::ListSignalsRequest request);
   absl::StatusOr<v1::ValueTracking> GetValueTracking(const v1::GetValueTrackingRequest& request);
   absl::StatusOr<v1::BatchGetReportInputsResponse> BatchGetReportInputs(const v1::BatchGetReportInputsRequest& request);
+  // Starts WatchHealth on `context` (no deadline: the stream stays open) for a follower's
+  // `reactor` (see StreamFollower).
+  void StartWatch(grpc::ClientContext* context, const v1::WatchHealthRequest* request,
+                  grpc::ClientReadReactor<v1::HealthChange>* reactor);
 
  private:
   std::unique_ptr<grpc::ClientContext> NewContext() const;

@@ -11,14 +11,13 @@
 #include "common/server/call_record.h"
 #include "common/server/idempotency.h"
 #include "common/server/pipelined_read_reactor.h"
-#include "common/server/stream_writer.h"
+#include "common/server/watch_stream.h"
 #include "common/status/grpc_status.h"
 #include "services/health/grpc/health_proto.h"
 
 namespace flywheel::health {
 namespace {
 
-constexpr absl::Duration kWatchPollInterval = absl::Milliseconds(200);
 constexpr int kDefaultSignalDays = 90;  // ListSignals without a start day
 const absl::TimeZone kUtc = absl::UTCTimeZone();
 
@@ -76,7 +75,30 @@ HealthServiceImpl::HealthServiceImpl(ServiceContext& context, HealthRepository& 
             for (auto& s : *scores) details.emplace(s.account_id, std::move(s.detail));
             return details;
           },
-          [](const std::string&) -> absl::StatusOr<std::optional<std::string>> { return std::nullopt; }) {}
+          [](const std::string&) -> absl::StatusOr<std::optional<std::string>> { return std::nullopt; }),
+      accounts_follower_(context.config.live_rescore ? FollowAccounts(accounts) : nullptr) {}
+
+std::unique_ptr<HealthServiceImpl::AccountsFollower> HealthServiceImpl::FollowAccounts(accounts::AccountsClient& accounts) {
+  AccountsFollower::Hooks hooks;
+  hooks.stored_token = [this] { return repository_.StreamCursor(HealthUseCases::kAccountsStream); };
+  hooks.request = [](const std::string& token) {
+    accounts::v1::WatchAccountChangesRequest request;
+    request.set_resume_token(token);
+    return request;
+  };
+  hooks.start = [&accounts](grpc::ClientContext* ctx, const accounts::v1::WatchAccountChangesRequest* request,
+                            grpc::ClientReadReactor<accounts::v1::AccountChange>* reactor) {
+    accounts.StartWatch(ctx, request, reactor);
+  };
+  hooks.apply = [this](std::vector<accounts::v1::AccountChange>& changes) {
+    std::vector<std::string> ids;
+    for (const auto& c : changes) ids.push_back(c.account_id());
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return use_cases_.AccountsChanged(ids, changes.back().resume_token());
+  };
+  return std::make_unique<AccountsFollower>(HealthUseCases::kAccountsStream, std::move(hooks), AccountsFollower::Options{});
+}
 
 absl::CivilDay HealthServiceImpl::Today() const { return use_cases_.Today(); }
 
@@ -404,106 +426,42 @@ grpc::ServerUnaryReactor* HealthServiceImpl::GetPortfolioSummary(grpc::CallbackS
   });
 }
 
-// Streams stored changes after the resume point, polling the change log; each change carries
-// the token to resume after it. Runs on its own thread, one write in flight at a time.
-class HealthServiceImpl::WatchReactor : public grpc::ServerWriteReactor<v1::HealthChange> {
- public:
-  WatchReactor(HealthServiceImpl* service, CallRecord record, int64_t after, std::string csm_owner)
-      : service_(service),
-        record_(std::move(record)),
-        after_(after),
-        csm_owner_(std::move(csm_owner)),
-        writer_(1, [this](const v1::HealthChange* change) { StartWrite(change); },
-                [this](const grpc::Status& status) {
-                  record_.Finished(status);
-                  Finish(status);
-                }) {
-    // Headers go out once the start point is fixed, so a client can wait for them before
-    // making changes it expects to see.
-    StartSendInitialMetadata();
-    thread_ = std::thread([this] { Run(); });
-  }
-  void OnWriteDone(bool ok) override { writer_.WriteDone(ok); }
-  void OnCancel() override { writer_.Cancel(); }
-  void OnDone() override {
-    // OnDone may run on the streaming thread itself, right after its Finish().
-    if (thread_.get_id() == std::this_thread::get_id()) {
-      thread_.detach();
-    } else {
-      thread_.join();
-    }
-    delete this;
-  }
-
- private:
-  void Run() {
-    grpc::Status final_status(grpc::StatusCode::CANCELLED, "watch ended");
-    for (bool open = true; open;) {
-      auto changes = service_->repository_.ChangesAfter(after_, csm_owner_, 500);
-      if (!changes.ok()) {
-        final_status = ToGrpcStatus(changes.status());
-        break;
-      }
-      for (const auto& c : *changes) {
-        v1::HealthChange m;
-        m.set_account_id(c.account_id);
-        *m.mutable_as_of() = convert::ToProto(c.as_of);
-        m.set_previous_band(ToProto(c.previous_band));
-        m.set_band(ToProto(c.band));
-        m.set_previous_quadrant(ToProto(c.previous_quadrant));
-        m.set_quadrant(ToProto(c.quadrant));
-        m.set_overall(c.overall.value_or(0));
-        *m.mutable_time() = convert::ToTimestamp(c.time);
-        m.set_resume_token(service_->context_.page_tokens.Encode("health.watch", {absl::StrCat(c.sequence)}));
-        if (!(open = writer_.Push(std::move(m)))) break;
-        after_ = c.sequence;
-      }
-      open = open && !writer_.WaitBroken(kWatchPollInterval);
-    }
-    writer_.Close(final_status);
-  }
-
-  HealthServiceImpl* service_;
-  CallRecord record_;
-  int64_t after_;
-  std::string csm_owner_;
-  StreamWriter<v1::HealthChange> writer_;
-  std::thread thread_;
-};
-
 grpc::ServerWriteReactor<v1::HealthChange>* HealthServiceImpl::WatchHealth(grpc::CallbackServerContext* ctx,
                                                                           const v1::WatchHealthRequest* request) {
-  int64_t after = 0;
   absl::StatusOr<auth::Caller> caller = context_.gate.Admit(ctx, "WatchHealth");
-  CallRecord record(ctx, "WatchHealth", caller.ok() ? caller->principal : "");
-  absl::Status status = caller.status();
+  absl::Status admitted = caller.status();
   FieldViolations v;
   CheckCsmFilter(request->csm_owner(), v);
-  if (status.ok()) status = v.ToStatus();
-  if (!status.ok()) {
-    // refused: nothing is read
-  } else if (request->resume_token().empty()) {
-    auto last = repository_.LastChangeSequence();
-    status = last.status();
-    if (last.ok()) after = *last;
-  } else {
-    auto cursor = context_.page_tokens.Decode(request->resume_token(), "health.watch", "resume_token");
-    if (!cursor.ok()) {
-      status = cursor.status();
-    } else if (cursor->size() != 1 || !absl::SimpleAtoi((*cursor)[0], &after)) {
-      status = InvalidFieldError("resume_token", "is malformed");
+  if (admitted.ok()) admitted = v.ToStatus();
+  WatchSource<v1::HealthChange> source;
+  source.query = absl::StrCat("health.watch:", request->csm_owner(), ":", request->include_unchanged_band());
+  source.last = [this] { return repository_.LastChangeSequence(); };
+  source.fetch = [this, csm_owner = request->csm_owner(), all = request->include_unchanged_band()](
+                     int64_t after) -> absl::StatusOr<WatchPage<v1::HealthChange>> {
+    auto changes = repository_.ChangesAfter(after, 500, context_.clock.Now());
+    if (!changes.ok()) return changes.status();
+    WatchPage<v1::HealthChange> page;
+    page.scanned_to = after;
+    for (const HealthChangeRecord& c : *changes) {
+      page.scanned_to = c.sequence;
+      if (!csm_owner.empty() && c.csm_owner != csm_owner) continue;
+      if (!all && c.previous_band == c.band && c.previous_quadrant == c.quadrant) continue;
+      v1::HealthChange m;
+      m.set_account_id(c.account_id);
+      *m.mutable_as_of() = convert::ToProto(c.as_of);
+      m.set_previous_band(ToProto(c.previous_band));
+      m.set_band(ToProto(c.band));
+      m.set_previous_quadrant(ToProto(c.previous_quadrant));
+      m.set_quadrant(ToProto(c.quadrant));
+      m.set_overall(c.overall.value_or(0));
+      *m.mutable_time() = convert::ToTimestamp(c.time);
+      m.set_cause(c.cause == ScoreCause::kSignal ? v1::CHANGE_CAUSE_SIGNAL : v1::CHANGE_CAUSE_RESCORE);
+      page.changes.emplace_back(c.sequence, std::move(m));
     }
-  }
-  if (!status.ok()) {
-    class Failed : public grpc::ServerWriteReactor<v1::HealthChange> {
-     public:
-      explicit Failed(const grpc::Status& s) { Finish(s); }
-      void OnDone() override { delete this; }
-    };
-    record.Finished(status);
-    return new Failed(ToGrpcStatus(status));
-  }
-  return new WatchReactor(this, std::move(record), after, request->csm_owner());
+    return page;
+  };
+  return StartWatch(CallRecord(ctx, "WatchHealth", caller.ok() ? caller->principal : ""), context_.page_tokens,
+                    std::move(admitted), request->resume_token(), std::move(source));
 }
 
 grpc::ServerUnaryReactor* HealthServiceImpl::BatchGetReportInputs(grpc::CallbackServerContext* ctx,

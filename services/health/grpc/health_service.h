@@ -4,6 +4,7 @@
 #pragma once
 
 #include "common/server/service_context.h"
+#include "common/server/stream_follower.h"
 #include "flywheel/health/v1/health.grpc.pb.h"
 #include "services/accounts/client/accounts_client.h"
 #include "services/health/app/health_use_cases.h"
@@ -61,7 +62,6 @@ class HealthServiceImpl final : public v1::HealthService::WithRawCallbackMethod_
 
  private:
   class StreamUsageReactor;
-  class WatchReactor;
 
   absl::CivilDay Today() const;
   // Decodes the readings and records them (see HealthUseCases::RecordUsage).
@@ -74,6 +74,7 @@ class HealthServiceImpl final : public v1::HealthService::WithRawCallbackMethod_
     absl::StatusOr<std::vector<AccountFacts>> AllFacts(const std::vector<std::string>& ids) override;
     absl::Status RequireAllLive(const std::vector<std::string>& ids) override;
     absl::Status ForEach(const std::function<void(const AccountFacts&)>& visit) override;
+    void Forget(const std::vector<std::string>& ids) override { client.Forget(ids); }
     accounts::AccountsClient& client;
   };
 
@@ -88,6 +89,11 @@ class HealthServiceImpl final : public v1::HealthService::WithRawCallbackMethod_
   // --live_rescore; otherwise marks wait for nobody and RescorePortfolio stores scores).
   std::unique_ptr<LiveRescorer> live_rescorer_ =
       context_.config.live_rescore ? std::make_unique<LiveRescorer>(use_cases_, LiveRescorer::Options{}) : nullptr;
+  // With live rescoring, the accounts' change stream, followed for as long as the service
+  // runs: each change marks its account (HealthUseCases::AccountsChanged).
+  using AccountsFollower = StreamFollower<accounts::v1::WatchAccountChangesRequest, accounts::v1::AccountChange>;
+  std::unique_ptr<AccountsFollower> FollowAccounts(accounts::AccountsClient& accounts);
+  std::unique_ptr<AccountsFollower> accounts_follower_;
 };
 
 }  // namespace flywheel::health

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/db/stream_cursor.h"
 #include "common/db/write_context.h"
 #include "services/health/domain/inputs.h"
 #include "services/health/domain/scorecard.h"
@@ -37,8 +38,13 @@ struct StoredScore {
   absl::Time compute_time;
 };
 
+// Why a score was stored: a rescore of the portfolio (scheduled or asked for), or live
+// rescoring because one of the account's inputs changed.
+enum class ScoreCause { kRescore = 0, kSignal = 1 };
+
 struct HealthChangeRecord {
   int64_t sequence = 0;
+  ScoreCause cause = ScoreCause::kRescore;
   std::string account_id;
   absl::CivilDay as_of;
   Band previous_band = Band::kUnknown;
@@ -113,9 +119,11 @@ class HealthRepository {
   virtual absl::StatusOr<std::map<std::string, Override>> Overrides(const std::vector<std::string>& account_ids) = 0;
 
   // Stores the day's scores (replacing a re-run's), moves each account's latest score
-  // forward and records a change when band or quadrant differ from the previous latest.
-  // Returns the number of changes recorded.
-  virtual absl::StatusOr<int64_t> StoreScores(const std::vector<StoredScore>& scores) = 0;
+  // forward and records a change when band or quadrant differ from the previous latest; for
+  // ScoreCause::kSignal, a change for every account whose latest moved (live watchers and the
+  // handoff service re-evaluate those). Returns the number of band or quadrant changes.
+  virtual absl::StatusOr<int64_t> StoreScores(const std::vector<StoredScore>& scores,
+                                              ScoreCause cause = ScoreCause::kRescore) = 0;
   // The scores stored for `day` of those of `account_ids` that have one, with their detail.
   virtual absl::StatusOr<std::vector<StoredScore>> GetScores(const std::vector<std::string>& account_ids,
                                                              absl::CivilDay day) = 0;
@@ -125,14 +133,19 @@ class HealthRepository {
   virtual absl::StatusOr<std::vector<StoredScore>> ListLatest(const LatestFilter& filter) = 0;
   virtual absl::StatusOr<std::vector<StoredScore>> History(const std::string& account_id, absl::CivilDay start,
                                                            absl::CivilDay end) = 0;
-  virtual absl::StatusOr<std::vector<HealthChangeRecord>> ChangesAfter(int64_t sequence, const std::string& csm_owner,
-                                                                       int limit) = 0;
+  // Up to `limit` changes after `sequence`, oldest first, stopping before one that may still be
+  // followed by an earlier uncommitted change (db::DeliverableChanges, at `now`).
+  virtual absl::StatusOr<std::vector<HealthChangeRecord>> ChangesAfter(int64_t sequence, int limit, absl::Time now) = 0;
   virtual absl::StatusOr<int64_t> LastChangeSequence() = 0;
 
   // Live health. Every write above that changes an input of a score (usage, surveys, value
   // records, overrides, an assignment, a new version of an assigned scorecard) marks the
-  // account in its transaction; MarkAccounts marks others (inputs changed elsewhere).
-  virtual absl::Status MarkAccounts(const std::vector<std::string>& account_ids) = 0;
+  // account in its transaction; MarkAccounts marks others (inputs changed elsewhere: the
+  // accounts' own fields), saving `position` in a followed stream in the same transaction.
+  virtual absl::Status MarkAccounts(const std::vector<std::string>& account_ids,
+                                    const std::optional<db::StreamPosition>& position = std::nullopt) = 0;
+  // The stored position in followed stream `stream` (db::LoadStreamCursor).
+  virtual absl::StatusOr<std::string> StreamCursor(const std::string& stream) = 0;
   // Gives `rescore` up to `limit` marked accounts, oldest mark first, that no other claimer
   // holds (their marks stay locked meanwhile); the marks are removed when it returns OK and kept
   // when it fails or the process dies. OK with nothing claimed calls `rescore` with none.

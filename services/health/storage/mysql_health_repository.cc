@@ -13,8 +13,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/types/span.h"
 #include "common/db/audit.h"
+#include "common/db/change_log.h"
 #include "common/db/request_log.h"
 #include "common/db/sql_params.h"
+#include "common/db/stream_cursor.h"
 #include "common/enums/enum_map.h"
 #include "common/status/errors.h"
 
@@ -551,7 +553,7 @@ absl::StatusOr<std::map<std::string, Override>> MysqlHealthRepository::Overrides
   return out;
 }
 
-absl::StatusOr<int64_t> MysqlHealthRepository::StoreScores(const std::vector<StoredScore>& scores) {
+absl::StatusOr<int64_t> MysqlHealthRepository::StoreScores(const std::vector<StoredScore>& scores, ScoreCause cause) {
   int64_t changes = 0;
   if (scores.empty()) return changes;
   absl::Status status = db::RunInTransaction(pool_, [&](Connection& conn) {
@@ -604,16 +606,18 @@ absl::StatusOr<int64_t> MysqlHealthRepository::StoreScores(const std::vector<Sto
       auto it = previous.find(s->account_id);
       Band before_band = it == previous.end() ? Band::kUnknown : it->second.band;
       Quadrant before_quadrant = it == previous.end() ? Quadrant::kUnknown : it->second.quadrant;
-      if (before_band == s->band && before_quadrant == s->quadrant) continue;
+      const bool moved = before_band != s->band || before_quadrant != s->quadrant;
+      if (!moved && cause != ScoreCause::kSignal) continue;
       auto& change = conn.Prepare(
           "INSERT INTO health_changes (account_id, as_of, previous_band, band, previous_quadrant, quadrant, overall,"
-          " csm_owner, time_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+          " csm_owner, time_us, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       BindAll(change, {s->account_id, FormatDay(s->as_of), Stored(before_band),
                        Stored(s->band), Stored(before_quadrant),
-                       Stored(s->quadrant), s->overall.value_or(-1), s->csm_owner, now});
+                       Stored(s->quadrant), s->overall.value_or(-1), s->csm_owner, now,
+                       int64_t{static_cast<int>(cause)}});
       if (!s->overall) change.setNull(7, sql::DataType::DOUBLE);
       change.executeUpdate();
-      ++changes;
+      if (moved) ++changes;
     }
     return absl::OkStatus();
   });
@@ -719,36 +723,34 @@ absl::StatusOr<std::vector<StoredScore>> MysqlHealthRepository::History(const st
   return out;
 }
 
-absl::StatusOr<std::vector<HealthChangeRecord>> MysqlHealthRepository::ChangesAfter(int64_t sequence,
-                                                                                   const std::string& csm_owner, int limit) {
+absl::StatusOr<std::vector<HealthChangeRecord>> MysqlHealthRepository::ChangesAfter(int64_t sequence, int limit,
+                                                                                  absl::Time now) {
   std::vector<HealthChangeRecord> out;
   absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
-    std::vector<SqlParam> params = {sequence};
-    std::string sql =
-        "SELECT sequence, account_id, as_of, previous_band, band, previous_quadrant, quadrant, overall, csm_owner, time_us"
-        " FROM health_changes WHERE sequence > ?";
-    if (!csm_owner.empty()) {
-      sql += " AND csm_owner = ?";
-      params.emplace_back(csm_owner);
-    }
-    params.emplace_back(static_cast<int64_t>(limit));
-    ForEachRow(conn, sql + " ORDER BY sequence LIMIT ?", params, [&](sql::ResultSet& rs) {
-      HealthChangeRecord c;
-      c.sequence = rs.getInt64(1);
-      c.account_id = rs.getString(2);
-      c.as_of = Day(rs, 3);
-      c.previous_band = FromStored(kStoredBand, rs.getInt(4));
-      c.band = FromStored(kStoredBand, rs.getInt(5));
-      c.previous_quadrant = FromStored(kStoredQuadrant, rs.getInt(6));
-      c.quadrant = FromStored(kStoredQuadrant, rs.getInt(7));
-      if (!rs.isNull(8)) c.overall = rs.getDouble(8);
-      c.csm_owner = rs.getString(9);
-      c.time = absl::FromUnixMicros(rs.getInt64(10));
-      out.push_back(std::move(c));
-    });
+    ForEachRow(conn,
+               "SELECT sequence, account_id, as_of, previous_band, band, previous_quadrant, quadrant, overall, csm_owner,"
+               " time_us, cause FROM health_changes WHERE sequence > ? ORDER BY sequence LIMIT ?",
+               {sequence, static_cast<int64_t>(limit)}, [&](sql::ResultSet& rs) {
+                 HealthChangeRecord c;
+                 c.sequence = rs.getInt64(1);
+                 c.account_id = rs.getString(2);
+                 c.as_of = Day(rs, 3);
+                 c.previous_band = FromStored(kStoredBand, rs.getInt(4));
+                 c.band = FromStored(kStoredBand, rs.getInt(5));
+                 c.previous_quadrant = FromStored(kStoredQuadrant, rs.getInt(6));
+                 c.quadrant = FromStored(kStoredQuadrant, rs.getInt(7));
+                 if (!rs.isNull(8)) c.overall = rs.getDouble(8);
+                 c.csm_owner = rs.getString(9);
+                 c.time = absl::FromUnixMicros(rs.getInt64(10));
+                 c.cause = rs.getInt(11) == 1 ? ScoreCause::kSignal : ScoreCause::kRescore;
+                 out.push_back(std::move(c));
+               });
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
+  std::vector<db::ChangeStamp> stamps;
+  for (const auto& c : out) stamps.push_back({c.sequence, c.time});
+  out.resize(db::DeliverableChanges(sequence, stamps, now));
   return out;
 }
 
@@ -763,12 +765,18 @@ absl::StatusOr<int64_t> MysqlHealthRepository::LastChangeSequence() {
   return last;
 }
 
-absl::Status MysqlHealthRepository::MarkAccounts(const std::vector<std::string>& account_ids) {
-  if (account_ids.empty()) return absl::OkStatus();
+absl::Status MysqlHealthRepository::MarkAccounts(const std::vector<std::string>& account_ids,
+                                                const std::optional<db::StreamPosition>& position) {
+  if (account_ids.empty() && !position) return absl::OkStatus();
   return db::RunInTransaction(pool_, [&](Connection& conn) {
-    Mark(conn, account_ids);
+    if (!account_ids.empty()) Mark(conn, account_ids);
+    if (position) db::SaveStreamCursor(conn, position->stream, position->token);
     return absl::OkStatus();
   });
+}
+
+absl::StatusOr<std::string> MysqlHealthRepository::StreamCursor(const std::string& stream) {
+  return db::LoadStreamCursor(pool_, stream);
 }
 
 absl::Status MysqlHealthRepository::ClaimMarks(

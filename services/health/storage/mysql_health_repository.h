@@ -40,7 +40,8 @@ class MysqlHealthRepository : public HealthRepository {
   absl::Status SetOverride(const std::string& account_id, const Override& override, const WriteContext& context) override;
   absl::StatusOr<bool> ClearOverride(const std::string& account_id, const WriteContext& context) override;
   absl::StatusOr<std::map<std::string, Override>> Overrides(const std::vector<std::string>& account_ids) override;
-  absl::StatusOr<int64_t> StoreScores(const std::vector<StoredScore>& scores) override;
+  absl::StatusOr<int64_t> StoreScores(const std::vector<StoredScore>& scores,
+                                      ScoreCause cause = ScoreCause::kRescore) override;
   absl::StatusOr<std::vector<StoredScore>> GetScores(const std::vector<std::string>& account_ids,
                                                      absl::CivilDay day) override;
   absl::StatusOr<std::map<std::string, std::optional<double>>> OverallOn(const std::vector<std::string>& account_ids,
@@ -48,10 +49,11 @@ class MysqlHealthRepository : public HealthRepository {
   absl::StatusOr<std::vector<StoredScore>> ListLatest(const LatestFilter& filter) override;
   absl::StatusOr<std::vector<StoredScore>> History(const std::string& account_id, absl::CivilDay start,
                                                    absl::CivilDay end) override;
-  absl::StatusOr<std::vector<HealthChangeRecord>> ChangesAfter(int64_t sequence, const std::string& csm_owner,
-                                                               int limit) override;
+  absl::StatusOr<std::vector<HealthChangeRecord>> ChangesAfter(int64_t sequence, int limit, absl::Time now) override;
   absl::StatusOr<int64_t> LastChangeSequence() override;
-  absl::Status MarkAccounts(const std::vector<std::string>& account_ids) override;
+  absl::Status MarkAccounts(const std::vector<std::string>& account_ids,
+                            const std::optional<db::StreamPosition>& position = std::nullopt) override;
+  absl::StatusOr<std::string> StreamCursor(const std::string& stream) override;
   absl::Status ClaimMarks(int limit,
                           const std::function<absl::Status(const std::vector<std::string>&)>& rescore) override;
 
