@@ -101,16 +101,24 @@ wait_healthy() {
   exit 1
 }
 
+# The scheduled jobs (the day's rescore, the exception report), as the CronJobs run them.
+start_scheduler() {
+  if alive scheduler; then return; fi
+  setsid "$root/deploy/local/scheduler.sh" "$ctl" "$run/scheduled" </dev/null >>"$run/logs/scheduler.log" 2>&1 &
+  echo $! >"$run/scheduler.pid"
+}
+
 up() {
   build_suite
   "$root/deploy/local/mariadb.sh" start "$run/mariadb" "$db_port"
   make_credentials
   for s in "${services[@]}"; do start_service "$s"; done
   wait_healthy
+  start_scheduler
 }
 
 down() {
-  for s in "${services[@]}"; do
+  for s in scheduler "${services[@]}"; do
     if alive "$s"; then
       pid=$(cat "$run/$s.pid")
       kill "$pid"
@@ -122,11 +130,70 @@ down() {
   echo "Flywheel stopped."
 }
 
+# Copies the CSV `$1` with every YYYY-MM-DD in it moved `$2` days later.
+shift_days() {
+  gawk -v off="$2" '{
+    out = ""
+    while (match($0, /[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]/)) {
+      d = substr($0, RSTART, RLENGTH)
+      t = mktime(substr(d, 1, 4) " " substr(d, 6, 2) " " substr(d, 9, 2) " 12 00 00", 1) + off * 86400
+      out = out substr($0, 1, RSTART - 1) strftime("%Y-%m-%d", t, 1)
+      $0 = substr($0, RSTART + RLENGTH)
+    }
+    print out $0
+  }' "$1"
+}
+
+# The live flow: a detractor's response and a usage drop at account `$1` arrive while an
+# operator follows health's and the exceptions' streams; the score, the band change and the
+# exception follow within seconds, without any job.
+live() {
+  local account=$1 today=$2 dir="$run/live"
+  mkdir -p "$dir"
+  echo
+  echo "== Live: a detractor's response and a usage drop at Northbridge, followed as they happen =="
+  "$ctl" health watch --all --for 30 >"$dir/health.log" 2>"$dir/health.err" &
+  local health_watch=$!
+  "$ctl" exceptions watch --account "$account" --for 30 >"$dir/exceptions.log" 2>"$dir/exceptions.err" &
+  local exceptions_watch=$!
+  sleep 1  # both watches have opened (they stream what is stored after they start)
+  printf 'kind,day,metric,value,id,respondent,reason\nnps,%s,,2,live-nps-1,ops.lead@northbridge.example,Queue times doubled since the IVR change\nusage,%s,active_users_28d,120,,,\n' \
+    "$today" "$today" >"$dir/signals.csv"
+  local sent
+  sent=$(date +%s%N)
+  "$ctl" health load "$dir/signals.csv" --account="$account"
+  for _ in $(seq 1 200); do
+    grep -q DETRACTOR "$dir/exceptions.log" && break
+    sleep 0.1
+  done
+  local elapsed=$(( ($(date +%s%N) - sent) / 1000000 ))
+  kill "$health_watch" "$exceptions_watch" 2>/dev/null
+  wait "$health_watch" "$exceptions_watch" 2>/dev/null || true
+  echo "Health changes of the account (flywheelctl health watch --all):"
+  grep "$account" "$dir/health.log" || echo "  (none)"
+  echo "Exception events of the account (flywheelctl exceptions watch --account $account):"
+  cat "$dir/exceptions.log"
+  if grep -q DETRACTOR "$dir/exceptions.log"; then
+    echo "The response was scored, streamed and turned into its DETRACTOR exception in ${elapsed} ms."
+  else
+    echo "No DETRACTOR event within 20 s; see $run/logs/" >&2
+    exit 1
+  fi
+}
+
 demo() {
   up
+  # The sample portfolio is written as of its half-year review, 2026-05-26. Scores are live, and
+  # always as of today, so the sample is loaded moved to today: every date in it shifted by the
+  # same number of days.
+  as_of=$(date -u +%F)
+  offset=$(( ($(date -u -d "$as_of" +%s) - $(date -u -d 2026-05-26 +%s)) / 86400 ))
+  sample="$run/sample"
+  mkdir -p "$sample"
+  for f in accounts northbridge_signals; do shift_days "$root/deploy/local/sample/$f.csv" "$offset" >"$sample/$f.csv"; done
   echo
   echo "== Loading the sample portfolio through the accounts API (BulkUpsertAccounts) =="
-  "$ctl" accounts load "$root/deploy/local/sample/accounts.csv" --source=salesforce
+  "$ctl" accounts load "$sample/accounts.csv" --source=salesforce
   echo
   echo "== Portfolio =="
   "$ctl" accounts list
@@ -143,16 +210,15 @@ demo() {
     echo "the sample portfolio has no Northbridge Utilities Contact Centre" >&2
     exit 1
   fi
-  as_of=2026-05-26
   echo
   echo "== Northbridge Utilities Contact Centre: signals, stakeholders and success path =="
-  "$ctl" health load "$root/deploy/local/sample/northbridge_signals.csv" --account="$utility"
+  "$ctl" health load "$sample/northbridge_signals.csv" --account="$utility"
   sed "s/ACCOUNT_ID/$utility/" "$root/deploy/local/sample/northbridge_stakeholders.csv" >"$run/northbridge_stakeholders.csv"
   "$ctl" stakeholders load "$run/northbridge_stakeholders.csv"
   "$ctl" stakeholders list "$utility"
   path=$("$ctl" paths create "$root/deploy/local/sample/success_path.csv" --product cc-automation \
     --name "Contact-centre automation" --request_id demo-path-cc-automation)
-  "$ctl" paths assign "$utility" "$path" --start 2026-02-01
+  "$ctl" paths assign "$utility" "$path" --start "$(date -u -d "2026-02-01 $offset day" +%F)"
 
   echo
   echo "== A synthetic portfolio of ${FLYWHEEL_SYNTHETIC_ACCOUNTS:-2000} accounts: 90 days of usage, surveys, value, people, paths =="
@@ -163,7 +229,7 @@ demo() {
   "$ctl" paths assign-all "$run/synthetic/paths.csv" "$path" --external_source=synthetic
 
   echo
-  echo "== Rescoring the portfolio a month before, then as of the half-year review ($as_of) =="
+  echo "== Rescoring the portfolio a month before (for the trend), then today ($as_of), as the daily job does =="
   "$ctl" health rescore --as_of="$(date -u -d "$as_of -30 day" +%F)"
   "$ctl" health rescore --as_of="$as_of"
   echo
@@ -173,7 +239,7 @@ demo() {
   echo "== Northbridge Utilities Contact Centre: health with its explanation =="
   "$ctl" health get "$utility" --as_of="$as_of"
   echo
-  echo "== The Owner's briefing at the half-year review =="
+  echo "== The Owner's briefing today =="
   "$ctl" stakeholders briefing "$utility" --role owner --as-of "$as_of"
   echo
   echo "== Northbridge progress on its success path =="
@@ -190,6 +256,7 @@ demo() {
   echo
   echo "Northbridge Utilities Contact Centre's exceptions and their remedies:"
   "$ctl" exceptions list --account "$utility" --active --columns rule,subject,severity,due,remedy,targets,detail
+  live "$utility" "$as_of"
   echo
   "$ctl" status
   echo

@@ -14,16 +14,12 @@
 #include "services/ctl/csv.h"
 #include "services/ctl/options.h"
 #include "services/ctl/table.h"
+#include "services/ctl/watch.h"
 
 namespace flywheel::ctl {
 namespace {
 
 namespace pb = flywheel::handoff::v1;
-
-// The enum value's name without its type prefix: SEVERITY_HIGH → HIGH.
-std::string Label(const std::string& name, const char* prefix) {
-  return std::string(absl::StripPrefix(name, prefix));
-}
 
 // Parses an enum value given without its prefix ("HIGH" for SEVERITY_HIGH); false when unknown.
 template <typename Enum, typename ParseFn>
@@ -148,6 +144,26 @@ int PrintOne(const grpc::Status& s, const pb::Exception& e, const Options& o) {
   return Print(table, o);
 }
 
+// Follows WatchExceptions: one line an event.
+int WatchExceptions(pb::HandoffService::Stub& stub, const Options& o) {
+  pb::WatchExceptionsRequest req;
+  req.set_assignee(o.Flag("assignee"));
+  req.set_account_id(o.Flag("account"));
+  return Watch<pb::WatchExceptionsRequest, pb::ExceptionEvent>(
+      req, o,
+      [&stub](grpc::ClientContext* ctx, const pb::WatchExceptionsRequest& r) { return stub.WatchExceptions(ctx, r); },
+      [](const pb::ExceptionEvent& e) {
+        const pb::Exception& x = e.exception();
+        return absl::StrFormat("%s  %-12s %s  %s %s  %s  due %s  %s",
+                               absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(e.time().seconds()),
+                                                absl::UTCTimeZone()),
+                               Label(pb::ExceptionEventType_Name(e.type()), "EXCEPTION_EVENT_TYPE_"), x.id(),
+                               Label(pb::RuleKind_Name(x.rule()), "RULE_KIND_"),
+                               Label(pb::Severity_Name(x.severity()), "SEVERITY_"), x.account_id(), Day(x.due_day()),
+                               x.assignee());
+      });
+}
+
 int Exceptions(pb::HandoffService::Stub& stub, const Options& o) {
   const char* usage =
       "flywheelctl exceptions list [--status S] [--severity S] [--rule R] [--assignee A] [--account ID] [--overdue] "
@@ -155,10 +171,13 @@ int Exceptions(pb::HandoffService::Stub& stub, const Options& o) {
       "       flywheelctl exceptions get|ack|resolve ID\n"
       "       flywheelctl exceptions dismiss ID --reason TEXT\n"
       "       flywheelctl exceptions snooze ID --until DAY --reason TEXT\n"
-      "       flywheelctl exceptions reassign ID --assignee WHO";
+      "       flywheelctl exceptions reassign ID --assignee WHO\n"
+      "       flywheelctl exceptions watch [--assignee A] [--account ID] [--resume TOKEN] [--count N] [--for SECONDS]"
+      " [--format json]";
   if (o.positional.empty()) return Usage(usage);
   const std::string& verb = o.positional[0];
   if (verb == "list") return ListExceptions(stub, o);
+  if (verb == "watch") return WatchExceptions(stub, o);
   if (o.positional.size() != 2) return Usage(usage);
   const std::string& id = o.positional[1];
   std::string etag = o.Flag("etag");

@@ -15,18 +15,12 @@
 #include "services/ctl/csv.h"
 #include "services/ctl/options.h"
 #include "services/ctl/table.h"
+#include "services/ctl/watch.h"
 
 namespace flywheel::ctl {
 namespace {
 
 namespace pb = flywheel::health::v1;
-
-// The enum value's name without its type prefix: BAND_GREEN → GREEN.
-std::string Label(const std::string& name, const char* prefix) {
-  absl::string_view label = name;
-  absl::ConsumePrefix(&label, prefix);
-  return std::string(label);
-}
 
 std::string Score(bool missing, double value) { return missing ? "missing" : absl::StrFormat("%.1f", value); }
 
@@ -244,6 +238,26 @@ int Load(pb::HealthService::Stub& stub, AccountResolver& accounts, const Options
   return failed == 0 ? 0 : kExitRowsFailed;
 }
 
+// Follows WatchHealth: band and quadrant changes, or with --all every live rescore.
+int WatchChanges(pb::HealthService::Stub& stub, const Options& o) {
+  pb::WatchHealthRequest req;
+  req.set_csm_owner(o.Flag("csm"));
+  req.set_include_unchanged_band(o.flags.count("all") > 0);
+  return Watch<pb::WatchHealthRequest, pb::HealthChange>(
+      req, o,
+      [&stub](grpc::ClientContext* ctx, const pb::WatchHealthRequest& r) { return stub.WatchHealth(ctx, r); },
+      [](const pb::HealthChange& c) {
+        return absl::StrFormat("%s  %s  %s -> %s  %s -> %s  overall %.1f  as of %s  (%s)",
+                               absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(c.time().seconds()),
+                                                absl::UTCTimeZone()),
+                               c.account_id(), Label(pb::Band_Name(c.previous_band()), "BAND_"),
+                               Label(pb::Band_Name(c.band()), "BAND_"),
+                               Label(pb::Quadrant_Name(c.previous_quadrant()), "QUADRANT_"),
+                               Label(pb::Quadrant_Name(c.quadrant()), "QUADRANT_"), c.overall(), Day(c.as_of()),
+                               absl::AsciiStrToLower(Label(pb::ChangeCause_Name(c.cause()), "CHANGE_CAUSE_")));
+      });
+}
+
 }  // namespace
 
 int RunHealthCommand(const std::shared_ptr<grpc::Channel>& channel, const std::shared_ptr<grpc::Channel>& accounts,
@@ -256,11 +270,14 @@ int RunHealthCommand(const std::shared_ptr<grpc::Channel>& channel, const std::s
   if (verb == "summary") return Summary(*stub, o);
   if (verb == "rescore") return Rescore(*stub, o);
   if (verb == "load") return Load(*stub, resolver, o);
+  if (verb == "watch") return WatchChanges(*stub, o);
   std::fprintf(stderr,
                "usage: flywheelctl health get ACCOUNT_ID [--as_of=YYYY-MM-DD]\n"
                "       flywheelctl health summary [--csm=EMAIL]\n"
                "       flywheelctl health rescore [--as_of=YYYY-MM-DD] [--shard=k/n]\n"
-               "       flywheelctl health load FILE.csv --account=ACCOUNT_ID\n");
+               "       flywheelctl health load FILE.csv --account=ACCOUNT_ID\n"
+               "       flywheelctl health watch [--csm=EMAIL] [--all] [--resume=TOKEN] [--count=N] [--for=SECONDS]"
+               " [--format=json]\n");
   return 2;
 }
 

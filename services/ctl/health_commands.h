@@ -1,5 +1,6 @@
 // flywheelctl's `health` commands: get (a score with its explanation), summary (the
-// portfolio view), rescore (RescorePortfolio, optionally one shard), each printed as tables.
+// portfolio view), rescore (RescorePortfolio, optionally one shard), each printed as tables;
+// load (signals from CSV) and watch (follow WatchHealth, resuming after a dropped connection).
 #pragma once
 
 #include <memory>

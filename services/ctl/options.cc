@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include <set>
 
+#include "absl/strings/strip.h"
 #include "absl/strings/match.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_replace.h"
@@ -107,5 +108,7 @@ std::optional<flywheel::type::v1::Date> ParseDay(const std::string& text) {
   out.set_day(day.day());
   return out;
 }
+
+std::string Label(const std::string& name, const char* prefix) { return std::string(absl::StripPrefix(name, prefix)); }
 
 }  // namespace flywheel::ctl

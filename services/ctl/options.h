@@ -43,6 +43,8 @@ int Fail(const grpc::Status& status);
 
 std::string Money(const flywheel::type::v1::Money& money);
 std::string Day(const flywheel::type::v1::Date& date);
+// An enum value's name without its type prefix: Label("BAND_GREEN", "BAND_") is "GREEN".
+std::string Label(const std::string& name, const char* prefix);
 // Parses YYYY-MM-DD.
 std::optional<flywheel::type::v1::Date> ParseDay(const std::string& text);
 

@@ -20,8 +20,6 @@ namespace {
 
 namespace pb = flywheel::stakeholders::v1;
 
-std::string Label(const std::string& name, const char* prefix) { return std::string(absl::StripPrefix(name, prefix)); }
-
 int Usage() {
   std::fprintf(stderr,
                "usage: flywheelctl stakeholders list ACCOUNT_ID\n"

@@ -249,6 +249,27 @@ TEST_F(HealthStorageTest, InputWritesMarkAccountsAndClaimsTakeEachMarkOnce) {
     return absl::OkStatus();
   }).ok());
   EXPECT_TRUE(left.empty());
+
+  // acc_d's override expires: the expiry marks the account, once; a new override starts over.
+  auto claim_all = [&] {
+    std::vector<std::string> ids;
+    EXPECT_TRUE(repo_->ClaimMarks(10, [&](const std::vector<std::string>& claimed) {
+      ids = claimed;
+      return absl::OkStatus();
+    }).ok());
+    return ids;
+  };
+  absl::Status expired = repo_->MarkExpiredOverrides(absl::Now());
+  ASSERT_TRUE(expired.ok()) << expired;
+  EXPECT_TRUE(claim_all().empty());  // not expired yet
+  ASSERT_TRUE(repo_->MarkExpiredOverrides(absl::Now() + absl::Hours(2)).ok());
+  EXPECT_EQ(claim_all(), std::vector<std::string>{"acc_d"});
+  ASSERT_TRUE(repo_->MarkExpiredOverrides(absl::Now() + absl::Hours(3)).ok());
+  EXPECT_TRUE(claim_all().empty());  // each expiry once
+  ASSERT_TRUE(repo_->SetOverride("acc_d", {60, "again", "ops", absl::Now() + absl::Hours(1), absl::Now(), ""}, write).ok());
+  EXPECT_EQ(claim_all(), std::vector<std::string>{"acc_d"});  // the new override itself
+  ASSERT_TRUE(repo_->MarkExpiredOverrides(absl::Now() + absl::Hours(2)).ok());
+  EXPECT_EQ(claim_all(), std::vector<std::string>{"acc_d"});
 }
 
 }  // namespace

@@ -18,12 +18,12 @@ function check(ok, what) {
   if (!ok) failures.push(what);
 }
 
-// DESIGN §2 plus the report job: caller → callee.
+// DESIGN §2 plus the scheduled jobs: caller → callee.
 const SERVICES = { accounts: 50051, health: 50052, stakeholders: 50053, handoff: 50054 };
 const CALLS = [
   ["health", "accounts"], ["stakeholders", "accounts"], ["stakeholders", "health"],
   ["handoff", "accounts"], ["handoff", "health"], ["handoff", "stakeholders"],
-  ["exception-report", "handoff"],
+  ["daily-rescore", "health"], ["exception-report", "handoff"],
   ...Object.keys(SERVICES).map((s) => [s, "mariadb"]),
 ];
 const PORTS = { ...SERVICES, mariadb: 3306 };
@@ -178,11 +178,21 @@ for (const overlay of ["dev", "prod"]) {
     check(svc?.spec.clusterIP === "None" && svc?.spec.ports.some((p) => p.name === "grpc" && p.port === SERVICES[name]),
           `${overlay}: headless Service ${name} with a port named grpc`);
   }
-  const cron = objects.find((o) => o.kind === "CronJob");
-  const job = cron?.spec.jobTemplate.spec;
-  check(job?.completionMode === "Indexed", `${overlay}: report job is Indexed`);
-  check((cron?.spec.jobTemplate.spec.template.spec.containers[0].args ?? []).includes(`--shard=$(JOB_COMPLETION_INDEX)/${job?.completions}`),
-        `${overlay}: report shard count matches completions`);
+  // The day's rescore runs before the report, both as Indexed Jobs of shards.
+  const crons = Object.fromEntries(objects.filter((o) => o.kind === "CronJob").map((c) => [c.metadata.name, c]));
+  check(Object.keys(crons).sort().join() === "daily-rescore,exception-report", `${overlay}: the rescore and report CronJobs`);
+  for (const [name, verb] of [["daily-rescore", "rescore"], ["exception-report", "exceptions"]]) {
+    const cron = crons[name];
+    const job = cron?.spec.jobTemplate.spec;
+    const args = cron?.spec.jobTemplate.spec.template.spec.containers[0].args ?? [];
+    check(job?.completionMode === "Indexed", `${overlay}: ${name} job is Indexed`);
+    check(args.includes(verb) && args.includes(`--shard=$(JOB_COMPLETION_INDEX)/${job?.completions}`),
+          `${overlay}: ${name} runs ${verb} with a shard count that matches completions`);
+  }
+  const minutes = (c) => { const [m, h] = (c?.spec.schedule ?? "").split(" "); return Number(h) * 60 + Number(m); };
+  check(crons["daily-rescore"]?.spec.timeZone === crons["exception-report"]?.spec.timeZone &&
+        minutes(crons["daily-rescore"]) < minutes(crons["exception-report"]),
+        `${overlay}: the day's rescore is scheduled before the report`);
   if (overlay === "prod") {
     for (const d of deployments) {
       const name = d.metadata.name;

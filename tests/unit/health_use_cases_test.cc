@@ -108,6 +108,16 @@ class MemoryHealth : public HealthRepository {
     return absl::OkStatus();
   }
   absl::StatusOr<std::string> StreamCursor(const std::string& stream) override { return cursors[stream]; }
+  absl::Status MarkExpiredOverrides(absl::Time now) override {
+    for (auto& [id, o] : overrides) {
+      if (o.expire_time <= now && !expiry_marked.count(id)) {
+        expiry_marked.insert(id);
+        marks.insert(id);
+      }
+    }
+    return absl::OkStatus();
+  }
+  std::set<std::string> expiry_marked;
   absl::Status ClaimMarks(int limit, const std::function<absl::Status(const std::vector<std::string>&)>& rescore) override {
     std::vector<std::string> claimed;
     for (const auto& id : marks) {

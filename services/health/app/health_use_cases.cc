@@ -224,6 +224,7 @@ absl::StatusOr<RescoreRun> HealthUseCases::Rescore(absl::CivilDay day, int shard
 }
 
 absl::StatusOr<int64_t> HealthUseCases::RescoreMarked(int limit) {
+  if (absl::Status s = repository_.MarkExpiredOverrides(clock_.Now()); !s.ok()) return s;
   int64_t scored = 0;
   absl::Status status = repository_.ClaimMarks(limit, [&](const std::vector<std::string>& marked) -> absl::Status {
     std::vector<std::string> live = marked;

@@ -140,7 +140,8 @@ class HealthUseCases {
 
   // Live health: claims up to `limit` marked accounts, scores them as of today and stores the
   // scores (and band or quadrant changes) as a rescore does; an account deleted since it was
-  // marked is dropped. The number of accounts scored.
+  // marked is dropped; an override that has expired marks its account first. The number of
+  // accounts scored.
   absl::StatusOr<int64_t> RescoreMarked(int limit);
 
   // The accounts service stored writes of `account_ids` (its change stream, up to `token`): they

@@ -10,3 +10,8 @@ CREATE TABLE IF NOT EXISTS stream_cursors (
   resume_token VARCHAR(1024) CHARACTER SET ascii NOT NULL,
   update_time_us BIGINT NOT NULL
 ) ENGINE=InnoDB;
+
+-- An override that expires changes the score without any write: the live rescorer marks each
+-- expired override's account once (expiry_marked), a new override starts unmarked.
+ALTER TABLE overrides ADD COLUMN IF NOT EXISTS expiry_marked TINYINT NOT NULL DEFAULT 0;
+ALTER TABLE overrides ADD INDEX IF NOT EXISTS overrides_by_expiry (expiry_marked, expire_time_us);

@@ -144,6 +144,8 @@ class HealthRepository {
   // accounts' own fields), saving `position` in a followed stream in the same transaction.
   virtual absl::Status MarkAccounts(const std::vector<std::string>& account_ids,
                                     const std::optional<db::StreamPosition>& position = std::nullopt) = 0;
+  // Marks the accounts whose override expired at or before `now`, each expiry once.
+  virtual absl::Status MarkExpiredOverrides(absl::Time now) = 0;
   // The stored position in followed stream `stream` (db::LoadStreamCursor).
   virtual absl::StatusOr<std::string> StreamCursor(const std::string& stream) = 0;
   // Gives `rescore` up to `limit` marked accounts, oldest mark first, that no other claimer

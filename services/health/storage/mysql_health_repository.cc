@@ -775,6 +775,21 @@ absl::Status MysqlHealthRepository::MarkAccounts(const std::vector<std::string>&
   });
 }
 
+absl::Status MysqlHealthRepository::MarkExpiredOverrides(absl::Time now) {
+  return db::RunInTransaction(pool_, [&](Connection& conn) {
+    std::vector<std::string> expired;
+    ForEachRow(conn, "SELECT account_id FROM overrides WHERE expiry_marked = 0 AND expire_time_us <= ? FOR UPDATE",
+               {absl::ToUnixMicros(now)}, [&](sql::ResultSet& rs) { expired.push_back(rs.getString(1)); });
+    if (expired.empty()) return absl::OkStatus();
+    Mark(conn, expired);
+    auto& done = conn.Prepare(
+        absl::StrCat("UPDATE overrides SET expiry_marked = 1 WHERE account_id IN (", Placeholders(expired.size()), ")"));
+    BindAll(done, IdParams(expired));
+    done.executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<std::string> MysqlHealthRepository::StreamCursor(const std::string& stream) {
   return db::LoadStreamCursor(pool_, stream);
 }

@@ -54,6 +54,7 @@ class MysqlHealthRepository : public HealthRepository {
   absl::Status MarkAccounts(const std::vector<std::string>& account_ids,
                             const std::optional<db::StreamPosition>& position = std::nullopt) override;
   absl::StatusOr<std::string> StreamCursor(const std::string& stream) override;
+  absl::Status MarkExpiredOverrides(absl::Time now) override;
   absl::Status ClaimMarks(int limit,
                           const std::function<absl::Status(const std::vector<std::string>&)>& rescore) override;
 

@@ -28,4 +28,5 @@ token() {
 [ -s "$dir/tokens/health" ] || token service:health viewer >"$dir/tokens/health"
 [ -s "$dir/tokens/stakeholders" ] || token service:stakeholders viewer >"$dir/tokens/stakeholders"
 [ -s "$dir/tokens/handoff" ] || token service:handoff editor >"$dir/tokens/handoff"
+[ -s "$dir/tokens/daily-rescore" ] || token job:daily-rescore editor >"$dir/tokens/daily-rescore"
 [ -s "$dir/tokens/exception-report" ] || token job:exception-report editor >"$dir/tokens/exception-report"
