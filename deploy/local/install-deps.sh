@@ -7,6 +7,7 @@ build_packages=(
   build-essential cmake pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libssl-dev libmysqlcppconn-dev libgtest-dev prometheus-cpp-dev libjemalloc-dev libjwt-dev libcsv-dev
+  libcurl4-openssl-dev
 )
 packages=("${build_packages[@]}")
 missing=()
@@ -14,6 +15,8 @@ case "${1:-}" in
   --build-only) ;;
   "")
     packages+=(openssl clang libclang-rt-14-dev ccache mariadb-server mariadb-client gawk)
+    # The webhook tests receive deliveries with a small HTTP server of their own.
+    packages+=(libmicrohttpd-dev)
     # Node.js and npm run the manifest checks; any installed Node.js will do (Debian's if none).
     command -v node >/dev/null || missing+=(nodejs)
     command -v npm >/dev/null || missing+=(npm)

@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
   definition.service_full_name = health::v1::HealthService::service_full_name();
   definition.migrations = &HealthMigrations();
   definition.make_services = [](ServiceContext& context) {
-    repository = std::make_unique<health::MysqlHealthRepository>(context.pool, SideBySideOn(context.workers));
+    repository = std::make_unique<health::MysqlHealthRepository>(context.pool, SideBySideOn(context.workers),
+                                                                   context.config.live_rescore);
     if (absl::Status s = repository->EnsureDefaultScorecard(health::DefaultScorecard()); !s.ok()) {
       log::Warning("default scorecard not written yet", {{"error", std::string(s.message())}});
     }

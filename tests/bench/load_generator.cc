@@ -103,27 +103,6 @@ std::string CodeName(grpc::StatusCode code) {
   return n >= 0 && n < 17 ? kNames[n] : absl::StrCat(n);
 }
 
-// CPU time (user + system) the process `pid` (0: this one) has used, in microseconds; -1 when
-// it cannot be read.
-double CpuMicros(int pid) {
-  std::ifstream in(pid == 0 ? std::string("/proc/self/stat") : absl::StrCat("/proc/", pid, "/stat"));
-  std::string line;
-  if (!std::getline(in, line)) return -1;
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  size_t close = line.rfind(')');
-  if (close == std::string::npos) return -1;
-  std::vector<absl::string_view> fields = absl::StrSplit(absl::string_view(line).substr(close + 2), ' ');
-  // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-  double utime = 0, stime = 0;
-  if (fields.size() < 13 || !absl::SimpleAtod(fields[11], &utime) || !absl::SimpleAtod(fields[12], &stime)) return -1;
-  return (utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-double Percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  size_t i = static_cast<size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
-  return sorted[std::min(i, sorted.size() - 1)];
-}
 
 // The calls of one run: starts them, records the measured ones, and knows when all are done.
 class Run {
@@ -245,6 +224,28 @@ class Run {
 };
 
 }  // namespace
+
+// CPU time (user + system) the process `pid` (0: this one) has used, in microseconds; -1 when
+// it cannot be read.
+double CpuMicros(int pid) {
+  std::ifstream in(pid == 0 ? std::string("/proc/self/stat") : absl::StrCat("/proc/", pid, "/stat"));
+  std::string line;
+  if (!std::getline(in, line)) return -1;
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  size_t close = line.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::vector<absl::string_view> fields = absl::StrSplit(absl::string_view(line).substr(close + 2), ' ');
+  // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+  double utime = 0, stime = 0;
+  if (fields.size() < 13 || !absl::SimpleAtod(fields[11], &utime) || !absl::SimpleAtod(fields[12], &stime)) return -1;
+  return (utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double Percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  size_t i = static_cast<size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
+  return sorted[std::min(i, sorted.size() - 1)];
+}
 
 LoadResult RunLoad(const LoadOptions& options) {
   std::vector<Starter> starters;

@@ -13,6 +13,12 @@
 
 namespace flywheel::bench {
 
+// CPU time (user + system) the process `pid` (0: this one) has used, in microseconds; -1 when
+// it cannot be read.
+double CpuMicros(int pid);
+// The `p` quantile (0..1) of `sorted` (ascending); 0 when empty.
+double Percentile(const std::vector<double>& sorted, double p);
+
 struct LoadOptions {
   std::string target;              // host:port
   std::string method;              // GetAccount, ListAccounts, GetHealth or Echo (the floor)

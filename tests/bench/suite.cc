@@ -22,6 +22,8 @@
 #include <stdexcept>
 #include <map>
 #include <memory>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -164,6 +166,10 @@ struct Suite {
       accounts_db.socket.empty() ? nullptr
                                  : std::make_unique<testing::ServiceProcess>(FLYWHEEL_ACCOUNTS_BINARY, OverTcp(accounts_db));
   testing::ServiceProcess health{FLYWHEEL_HEALTH_BINARY, health_db, {absl::StrCat("--accounts_addr=", accounts.address())}};
+  // The same service without live rescoring (no marks written), on its own database: the
+  // ingest it takes is what marking costs, measured in the same rounds.
+  testing::ServiceProcess unmarked_health{FLYWHEEL_HEALTH_BINARY, NewDatabase(),
+                                          {absl::StrCat("--accounts_addr=", accounts.address()), "--live_rescore=false"}};
   testing::ServiceProcess stakeholders{FLYWHEEL_STAKEHOLDERS_BINARY, NewDatabase(),
                                        {absl::StrCat("--accounts_addr=", accounts.address()),
                                         absl::StrCat("--health_addr=", health.address())}};
@@ -173,6 +179,7 @@ struct Suite {
                                    absl::StrCat("--stakeholders_addr=", stakeholders.address())}};
   std::unique_ptr<apb::AccountService::Stub> account_stub = apb::AccountService::NewStub(accounts.channel());
   std::unique_ptr<hpb::HealthService::Stub> health_stub = hpb::HealthService::NewStub(health.channel());
+  std::unique_ptr<hpb::HealthService::Stub> unmarked_stub = hpb::HealthService::NewStub(unmarked_health.channel());
   std::unique_ptr<spb::StakeholderService::Stub> stakeholder_stub =
       spb::StakeholderService::NewStub(stakeholders.channel());
   std::unique_ptr<pb::HandoffService::Stub> handoff_stub = pb::HandoffService::NewStub(handoff.channel());
@@ -372,6 +379,8 @@ std::map<std::string, long> TakePeaks(const std::vector<std::pair<const char*, t
 struct RoundFigures {
   double upsert_per_s = 0;
   double usage_per_s = 0;
+  double unmarked_usage_per_s = 0;  // the same ingest into health without live rescoring
+  double live_drain_s = 0;          // from the end of the ingest until live work was done
   std::map<std::string, bench::LoadResult> rpc;  // by method
   bench::LoadResult paced_get;                   // GetAccount at half its peak
   bench::LoadResult paced_echo;                  // echo at the same rate: the floor of that latency
@@ -406,6 +415,25 @@ bench::LoadResult Load(Suite& suite, testing::ServiceProcess& server, const std:
   return r;
 }
 
+// Waits until the live work a phase left behind (rescoring the accounts it marked, evaluating
+// their rules) is done: health, handoff and MariaDB together under a tenth of a core for half a
+// second. Returns the seconds waited (at most two minutes).
+double WaitForQuiet(Suite& suite) {
+  absl::Time start = absl::Now();
+  std::vector<int> pids = {suite.health.pid(), suite.handoff.pid(), static_cast<int>(suite.mariadb.pid())};
+  auto cpu = [&] {
+    double total = 0;
+    for (int pid : pids) total += bench::CpuMicros(pid);
+    return total;
+  };
+  while (absl::Now() - start < absl::Minutes(2)) {
+    double before = cpu();
+    absl::SleepFor(absl::Milliseconds(500));
+    if (cpu() - before < 0.1 * 500000) break;
+  }
+  return Seconds(start);
+}
+
 RoundFigures RunRound(Suite& suite, std::vector<std::string>& ids, int round) {
   const int n = absl::GetFlag(FLAGS_accounts);
   RoundFigures f;
@@ -423,8 +451,14 @@ RoundFigures RunRound(Suite& suite, std::vector<std::string>& ids, int round) {
   if (round == 0) ids = written;
   std::printf("  BulkUpsertAccounts %.0f records/s\n", f.upsert_per_s);
   f.phase_peak_kb["upsert"] = TakePeaks(suite.services());
+  // Without marks first, while the live rescorer is idle; then with them, live rescoring included.
+  f.unmarked_usage_per_s = StreamUsage(*suite.unmarked_stub, ids, absl::GetFlag(FLAGS_days), round);
   f.usage_per_s = StreamUsage(*suite.health_stub, ids, absl::GetFlag(FLAGS_days), round);
-  std::printf("  StreamUsage %.0f readings/s\n", f.usage_per_s);
+  std::printf("  StreamUsage %.0f readings/s (live marking off: %.0f)\n", f.usage_per_s, f.unmarked_usage_per_s);
+  // The accounts the upsert and the ingest changed are rescored and their rules evaluated live;
+  // the phases after this are measured once that is done.
+  f.live_drain_s = WaitForQuiet(suite);
+  std::printf("  live rescoring and rule evaluation of the changed accounts done %.1f s later\n", f.live_drain_s);
   if (round == 0) LoadReportInputs(suite, ids, absl::GetFlag(FLAGS_threads));
   f.phase_peak_kb["usage"] = TakePeaks(suite.services());
 
@@ -478,6 +512,140 @@ RoundFigures RunRound(Suite& suite, std::vector<std::string>& ids, int round) {
   return f;
 }
 
+// When events of a Watch stream arrive, by account: a thread reads the stream and records the
+// arrival of each event `key` accepts (its account; nullopt: not counted).
+template <typename Message>
+class Arrivals {
+ public:
+  using Open = std::function<std::unique_ptr<grpc::ClientReader<Message>>(grpc::ClientContext*)>;
+  Arrivals(const Open& open, std::function<std::optional<std::string>(const Message&)> key) : key_(std::move(key)) {
+    reader_ = open(&ctx_);
+    reader_->WaitForInitialMetadata();
+    thread_ = std::thread([this] {
+      Message m;
+      while (reader_->Read(&m)) {
+        auto account = key_(m);
+        if (!account) continue;
+        std::lock_guard<std::mutex> lock(mu_);
+        seen_[*account] = absl::Now();
+        cv_.notify_all();
+      }
+    });
+  }
+  ~Arrivals() {
+    ctx_.TryCancel();
+    thread_.join();
+    reader_->Finish();
+  }
+  // Milliseconds from `since` to the first event of `account` after it; nullopt after `limit`.
+  std::optional<double> MsAfter(const std::string& account, absl::Time since, absl::Duration limit = absl::Seconds(60)) {
+    std::unique_lock<std::mutex> lock(mu_);
+    auto arrived = [&] { return seen_.count(account) && seen_[account] >= since; };
+    if (!cv_.wait_for(lock, absl::ToChronoNanoseconds(limit), arrived)) return std::nullopt;
+    return absl::ToDoubleMilliseconds(seen_[account] - since);
+  }
+
+ private:
+  std::function<std::optional<std::string>(const Message&)> key_;
+  grpc::ClientContext ctx_;
+  std::unique_ptr<grpc::ClientReader<Message>> reader_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, absl::Time> seen_;
+  std::thread thread_;
+};
+
+struct LiveFigures {
+  std::vector<double> rest_ms, ingest_ms, detractor_ms;
+  int lost = 0;  // samples with no event within 60 s
+};
+
+double Percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return bench::Percentile(v, p);
+}
+
+
+// The live flow, timed from the write to the event: a usage reading to its account's WatchHealth
+// change (the score stored), at rest and while StreamUsage runs at full speed on another
+// stream; and a detractor's NPS response to its DETRACTOR exception on WatchExceptions.
+LiveFigures MeasureLive(Suite& suite, const std::vector<std::string>& ids) {
+  LiveFigures f;
+  Arrivals<hpb::HealthChange> changes(
+      [&](grpc::ClientContext* ctx) {
+        hpb::WatchHealthRequest req;
+        req.set_include_unchanged_band(true);
+        return suite.health_stub->WatchHealth(ctx, req);
+      },
+      [](const hpb::HealthChange& c) { return std::optional<std::string>(c.account_id()); });
+  Arrivals<pb::ExceptionEvent> exceptions(
+      [&](grpc::ClientContext* ctx) { return suite.handoff_stub->WatchExceptions(ctx, pb::WatchExceptionsRequest()); },
+      [](const pb::ExceptionEvent& e) -> std::optional<std::string> {
+        if (e.exception().rule() != pb::RULE_KIND_DETRACTOR || e.type() == pb::EXCEPTION_EVENT_TYPE_RESOLVED) {
+          return std::nullopt;
+        }
+        return e.exception().account_id();
+      });
+  int sample = 0;
+  auto reading = [&](std::vector<double>& into) {
+    const std::string& account = ids[(static_cast<size_t>(sample) * 7919 + 17) % ids.size()];
+    hpb::RecordUsageRequest req;
+    auto* r = req.add_readings();
+    r->set_account_id(account);
+    *r->mutable_day() = D(kAsOf);
+    r->set_metric("active_users_28d");
+    r->set_value(1 + sample % 97);
+    r->set_source("bench-live");
+    ++sample;
+    hpb::RecordUsageResponse out;
+    grpc::ClientContext ctx;
+    absl::Time sent = absl::Now();
+    Check("RecordUsage", suite.health_stub->RecordUsage(&ctx, req, &out));
+    if (auto ms = changes.MsAfter(account, sent)) {
+      into.push_back(*ms);
+    } else {
+      ++f.lost;
+    }
+  };
+  for (int i = 0; i < 40; ++i) reading(f.rest_ms);
+  // Under ingest: a week of readings of every account on another stream, as fast as it goes.
+  std::atomic<bool> ingesting{true};
+  std::thread ingest([&] {
+    StreamUsage(*suite.health_stub, ids, 7, 100);
+    ingesting = false;
+  });
+  while (ingesting && f.ingest_ms.size() < 60) {
+    reading(f.ingest_ms);
+    absl::SleepFor(absl::Milliseconds(500));  // a signal every half second, not a flood
+  }
+  ingest.join();
+  WaitForQuiet(suite);  // the detractor responses are measured at rest
+  for (int i = 0; i < 20; ++i) {
+    const std::string& account = ids[(static_cast<size_t>(i) * 104729 + 31) % ids.size()];
+    hpb::RecordSurveyResponseRequest req;
+    auto* r = req.mutable_response();
+    r->set_account_id(account);
+    r->set_response_id(absl::StrCat("bench-detractor-", i));
+    r->set_kind(hpb::SURVEY_KIND_NPS);
+    r->set_score(i % 5);
+    r->set_respondent(absl::StrCat("detractor", i, "@customer.example"));
+    r->mutable_time()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+    hpb::SurveyResponse out;
+    grpc::ClientContext ctx;
+    absl::Time sent = absl::Now();
+    Check("RecordSurveyResponse", suite.health_stub->RecordSurveyResponse(&ctx, req, &out));
+    if (auto ms = exceptions.MsAfter(account, sent)) {
+      f.detractor_ms.push_back(*ms);
+    } else {
+      ++f.lost;
+    }
+  }
+  std::printf("  live: reading -> change p50 %.0f ms at rest, %.0f ms under ingest; detractor -> exception p50 %.0f ms; "
+              "%d lost\n",
+              Percentile(f.rest_ms, 0.5), Percentile(f.ingest_ms, 0.5), Percentile(f.detractor_ms, 0.5), f.lost);
+  return f;
+}
+
 // One line of the results table.
 struct Row {
   std::string benchmark, figure, floor, ratio, target;
@@ -514,6 +682,8 @@ int RunSuite() {
   std::printf("  LOAD DATA floor %.0f records/s (%lld rows in 3 tables)\n", load_data_per_s,
               static_cast<long long>(load_data_rows));
   for (int round = 1; round <= rounds; ++round) figures.push_back(RunRound(suite, ids, round));
+  std::printf("live flow\n");
+  const LiveFigures live = MeasureLive(suite, ids);
 
   auto median = [&](const std::function<double(const RoundFigures&)>& of) {
     std::vector<double> v;
@@ -565,6 +735,21 @@ int RunSuite() {
                   warm_up.usage_per_s >= 100000});
   double usage = median([](const RoundFigures& f) { return f.usage_per_s; });
   rows.push_back({"StreamUsage readings/s, replacing", num(usage), "-", "-", ">= 100000", usage >= 100000});
+  double unmarked = median([](const RoundFigures& f) { return f.unmarked_usage_per_s; });
+  rows.push_back({"StreamUsage readings/s, live marking on", num(usage), num(unmarked, " off"), pct(usage / unmarked),
+                  ">= 80%", usage >= 0.8 * unmarked});
+  auto latency_row = [&](const std::string& name, const std::vector<double>& ms, double target_s) {
+    double p99 = Percentile(ms, 0.99);
+    rows.push_back({name, absl::StrFormat("p99 %.0f ms", p99),
+                    absl::StrFormat("p50 %.0f ms, n=%zu", Percentile(ms, 0.5), ms.size()), "-",
+                    absl::StrFormat("p99 <= %.0f s", target_s), p99 <= 1000 * target_s && live.lost == 0});
+  };
+  latency_row("Reading -> stored score + WatchHealth, at rest", live.rest_ms, 2);
+  latency_row("Reading -> stored score + WatchHealth, ingest", live.ingest_ms, 10);
+  latency_row("Detractor response -> open exception", live.detractor_ms, 5);
+  double drain = median([](const RoundFigures& f) { return f.live_drain_s; });
+  rows.push_back({absl::StrCat("Live work after upsert + ingest of ", n), absl::StrFormat("%.1f s", drain), "-", "-",
+                  "-", std::nullopt});
   double rescore = median([](const RoundFigures& f) { return f.rescore_s; });
   double select_floor = median([](const RoundFigures& f) { return f.select_floor_s; });
   rows.push_back({absl::StrCat("RescorePortfolio, ", n, " accounts"), absl::StrFormat("%.1f s", rescore),

@@ -3,13 +3,21 @@
 // stored as today's score and streamed by WatchHealth; handoff follows and opens the exception
 // a detractor's response calls for, streamed by WatchExceptions; the change streams resume
 // where a client left them.
+#include <algorithm>
+#include <cstdlib>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/status/errors.h"
+#include "common/status/grpc_status.h"
 #include "common/testing/call_helpers.h"
 #include "common/testing/service_process.h"
 #include "common/testing/test_mariadb.h"
@@ -18,6 +26,8 @@
 #include "flywheel/health/v1/health.grpc.pb.h"
 #include "flywheel/stakeholders/v1/stakeholders.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "services/handoff/domain/webhooks.h"
+#include "tests/e2e/webhook_receiver.h"
 
 namespace flywheel {
 namespace {
@@ -256,6 +266,166 @@ TEST_F(LiveE2eTest, ADetractorsResponseOpensItsExceptionWithinSeconds) {
   EXPECT_EQ(acked->exception().status(), xpb::EXCEPTION_STATUS_ACKNOWLEDGED);
   rctx.TryCancel();
   resumed->Finish();
+}
+
+constexpr char kSecret[] = "whsec-0123456789abcdef";
+
+// The deliveries `receiver` got whose body holds `needle`.
+std::vector<testing::WebhookReceiver::Request> With(const std::vector<testing::WebhookReceiver::Request>& all,
+                                                    const std::string& needle) {
+  std::vector<testing::WebhookReceiver::Request> out;
+  for (const auto& r : all) {
+    if (absl::StrContains(r.body, needle)) out.push_back(r);
+  }
+  return out;
+}
+
+class WebhookE2eTest : public LiveE2eTest {
+ protected:
+  void SetUp() override {
+    LiveE2eTest::SetUp();
+    StartHandoff();
+  }
+  xpb::Webhook AddWebhook(int max_attempts, xpb::WebhookEventKind kind) {
+    xpb::CreateWebhookRequest req;
+    req.mutable_webhook()->set_url(receiver_.url());
+    req.mutable_webhook()->set_secret(kSecret);
+    req.mutable_webhook()->add_kinds(kind);
+    req.mutable_webhook()->set_max_attempts(max_attempts);
+    xpb::Webhook out;
+    grpc::Status s = handoff_stub_->CreateWebhook(testing::CallContext().get(), req, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_TRUE(out.secret().empty());  // never returned
+    return out;
+  }
+  std::vector<xpb::WebhookDelivery> Deliveries(const std::string& webhook_id, xpb::DeliveryState state) {
+    xpb::ListWebhookDeliveriesRequest req;
+    req.set_webhook_id(webhook_id);
+    req.set_state(state);
+    req.set_page_size(1000);
+    xpb::ListWebhookDeliveriesResponse out;
+    EXPECT_TRUE(handoff_stub_->ListWebhookDeliveries(testing::CallContext().get(), req, &out).ok());
+    return {out.deliveries().begin(), out.deliveries().end()};
+  }
+  // Waits until no delivery of `webhook_id` is pending (at most 60 s).
+  bool Settled(const std::string& webhook_id) {
+    for (absl::Time end = absl::Now() + absl::Seconds(60); absl::Now() < end;) {
+      if (Deliveries(webhook_id, xpb::DELIVERY_STATE_PENDING).empty()) return true;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return false;
+  }
+  testing::WebhookReceiver receiver_;
+};
+
+TEST_F(WebhookE2eTest, ADetractorsExceptionReachesTheEndpointSignedWithinSeconds) {
+  xpb::Webhook hook = AddWebhook(0, xpb::WEBHOOK_EVENT_KIND_EXCEPTIONS);
+  EXPECT_EQ(hook.max_attempts(), handoff::kDefaultMaxAttempts);
+  apb::Account account = CreateAccount(100);
+  RecordActiveUsers(account.id(), 80);
+  absl::Time sent = absl::Now();
+  RecordNps(account.id(), "nps-1", 2);
+  auto detractor = [&](const std::vector<testing::WebhookReceiver::Request>& all) {
+    return !With(With(all, "\"exception.opened\""), "RULE_KIND_DETRACTOR").empty();
+  };
+  ASSERT_TRUE(receiver_.WaitFor(detractor, absl::Seconds(60))) << "no DETRACTOR delivery within 60 s";
+  std::cout << "detractor response -> webhook received: " << absl::ToDoubleMilliseconds(absl::Now() - sent) << " ms\n";
+  auto got = With(With(receiver_.Received(), "\"exception.opened\""), "RULE_KIND_DETRACTOR")[0];
+  EXPECT_TRUE(absl::StrContains(got.body, account.id()));
+  EXPECT_TRUE(absl::StrContains(got.body, absl::StrCat("\"id\":\"", got.headers["flywheel-event-id"], "\"")));
+  EXPECT_EQ(got.headers["content-type"], "application/json");
+  int64_t timestamp = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(got.headers["flywheel-timestamp"], &timestamp));
+  EXPECT_LE(std::abs(absl::ToUnixSeconds(absl::Now()) - timestamp), 60);
+  // The receiver's check: HMAC-SHA256 of the secret over timestamp "." body.
+  EXPECT_EQ(got.headers["flywheel-signature"], handoff::Signature(kSecret, timestamp, got.body));
+  EXPECT_NE(got.headers["flywheel-signature"], handoff::Signature("another secret!!", timestamp, got.body));
+  ASSERT_TRUE(Settled(hook.id()));
+  EXPECT_TRUE(Deliveries(hook.id(), xpb::DELIVERY_STATE_DEAD).empty());
+
+  // A test event is delivered like any other.
+  xpb::TestWebhookRequest test;
+  test.set_id(hook.id());
+  xpb::WebhookDelivery queued;
+  ASSERT_TRUE(handoff_stub_->TestWebhook(testing::CallContext().get(), test, &queued).ok());
+  EXPECT_EQ(queued.event_type(), "webhook.test");
+  EXPECT_TRUE(receiver_.WaitFor(
+      [&](const auto& all) { return !With(all, queued.event_id()).empty(); }, absl::Seconds(30)));
+}
+
+TEST_F(WebhookE2eTest, AnEndpointDownForAWhileGetsEveryEventOnceAfterwardsAndDeadLettersReplay) {
+  receiver_.SetFailing(true);
+  xpb::Webhook patient = AddWebhook(20, xpb::WEBHOOK_EVENT_KIND_EXCEPTIONS);
+  xpb::Webhook hasty = AddWebhook(1, xpb::WEBHOOK_EVENT_KIND_EXCEPTIONS);
+  // Three accounts, each with its ROLE_GAP and then a DETRACTOR: events in order per account.
+  std::vector<std::string> accounts;
+  for (int i = 0; i < 3; ++i) {
+    accounts.push_back(CreateAccount(50).id());
+    RecordActiveUsers(accounts.back(), 30);
+    RecordNps(accounts.back(), absl::StrCat("nps-", i), 1);
+  }
+  // While the endpoint answers 503, tries fail and are kept (or dead-lettered after one try).
+  for (absl::Time end = absl::Now() + absl::Seconds(60); absl::Now() < end;) {
+    auto pending = Deliveries(patient.id(), xpb::DELIVERY_STATE_PENDING);
+    bool tried = std::any_of(pending.begin(), pending.end(), [](const auto& d) { return d.attempts() > 0; });
+    if (tried && pending.size() >= 6 && Deliveries(hasty.id(), xpb::DELIVERY_STATE_DEAD).size() >= 6) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  auto pending = Deliveries(patient.id(), xpb::DELIVERY_STATE_PENDING);
+  ASSERT_GE(pending.size(), 6u);  // a ROLE_GAP and a DETRACTOR per account, at least
+  bool saw_503 = false;
+  for (const auto& d : pending) saw_503 |= d.last_status_code() == 503;
+  EXPECT_TRUE(saw_503);
+  auto dead = Deliveries(hasty.id(), xpb::DELIVERY_STATE_DEAD);
+  ASSERT_GE(dead.size(), 6u);
+  EXPECT_EQ(dead[0].attempts(), 1);
+  EXPECT_TRUE(receiver_.Received().empty());
+
+  // The endpoint is back: everything pending arrives, each event once, in order per account.
+  receiver_.SetFailing(false);
+  ASSERT_TRUE(Settled(patient.id()));
+  auto delivered = Deliveries(patient.id(), xpb::DELIVERY_STATE_DELIVERED);
+  std::vector<std::string> ids;
+  for (const auto& r : receiver_.Received()) ids.push_back(r.headers.at("flywheel-event-id"));
+  std::set<std::string> unique(ids.begin(), ids.end());
+  EXPECT_EQ(unique.size(), ids.size()) << "an event id arrived twice";
+  EXPECT_EQ(ids.size(), delivered.size());
+  for (const std::string& account : accounts) {
+    // Per account, event ids ("evt_<sequence>") arrive in increasing order.
+    int64_t last = 0;
+    for (const auto& r : With(receiver_.Received(), account)) {
+      int64_t sequence = 0;
+      ASSERT_TRUE(absl::SimpleAtoi(absl::StripPrefix(r.headers.at("flywheel-event-id"), "evt_"), &sequence));
+      EXPECT_GT(sequence, last) << account;
+      last = sequence;
+    }
+  }
+  // The dead letters of the hasty endpoint, replayed, arrive too.
+  size_t before = receiver_.Received().size();
+  xpb::ReplayWebhookDeliveriesRequest replay;
+  replay.set_webhook_id(hasty.id());
+  xpb::ReplayWebhookDeliveriesResponse replayed;
+  ASSERT_TRUE(handoff_stub_->ReplayWebhookDeliveries(testing::CallContext().get(), replay, &replayed).ok());
+  EXPECT_EQ(replayed.replayed(), static_cast<int>(dead.size()));
+  ASSERT_TRUE(Settled(hasty.id()));
+  EXPECT_EQ(receiver_.Received().size(), before + dead.size());
+  EXPECT_TRUE(Deliveries(hasty.id(), xpb::DELIVERY_STATE_DEAD).empty());
+}
+
+TEST_F(WebhookE2eTest, BadEndpointsAreRefusedNamingEveryField) {
+  xpb::CreateWebhookRequest req;
+  req.mutable_webhook()->set_url("ftp://example.test/hook");
+  req.mutable_webhook()->set_secret("short");
+  req.mutable_webhook()->set_max_attempts(500);
+  xpb::Webhook out;
+  grpc::Status s = handoff_stub_->CreateWebhook(testing::CallContext().get(), req, &out);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  std::set<std::string> fields;
+  for (const auto& v : GetFieldViolations(FromGrpcStatus(s))) fields.insert(v.field);
+  EXPECT_EQ(fields, (std::set<std::string>{"webhook.url", "webhook.secret", "webhook.max_attempts"}));
+  xpb::ListWebhooksResponse hooks;
+  ASSERT_TRUE(handoff_stub_->ListWebhooks(testing::CallContext().get(), xpb::ListWebhooksRequest(), &hooks).ok());
+  EXPECT_EQ(hooks.webhooks_size(), 0);
 }
 
 TEST_F(LiveE2eTest, TheAccountsChangeStreamResumesAfterItsToken) {

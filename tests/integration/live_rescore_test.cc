@@ -9,7 +9,7 @@
 #include "common/testing/test_mariadb.h"
 #include "gtest/gtest.h"
 #include "tests/unit/health_accounts_fake.h"
-#include "services/health/app/live_rescorer.h"
+#include "common/concurrency/polling_worker.h"
 #include "services/health/storage/mysql_health_repository.h"
 
 namespace flywheel {
@@ -35,7 +35,14 @@ TEST(LiveRescore, AReadingBecomesAStoredScoreWithinSeconds) {
   }
   HealthUseCases use_cases(repo, accounts, Clock::Real(),
                            [](const ScoredAccount& s, absl::Time) { return "detail of " + s.facts.id; });
-  LiveRescorer rescorer(use_cases, {50, absl::Milliseconds(50), absl::Milliseconds(200)});
+  PollingWorker rescorer(
+      "live rescore",
+      [&]() -> absl::StatusOr<bool> {
+        auto scored = use_cases.RescoreMarked(50);
+        if (!scored.ok()) return scored.status();
+        return *scored > 0;
+      },
+      {absl::Milliseconds(50), absl::Milliseconds(200)});
   auto today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
   auto last = repo.LastChangeSequence();
   ASSERT_TRUE(last.ok());

@@ -110,12 +110,6 @@ class MemoryExceptions : public ExceptionRepository {
     return std::vector<ExceptionEventRecord>{};
   }
   absl::StatusOr<int64_t> LastEventSequence() override { return 0; }
-  absl::StatusOr<std::string> StreamCursor(const std::string& stream) override { return cursors[stream]; }
-  absl::Status SaveStreamCursor(const db::StreamPosition& p) override {
-    cursors[p.stream] = p.token;
-    return absl::OkStatus();
-  }
-  std::map<std::string, std::string> cursors;
 };
 
 class MemoryAccounts : public AccountsPeer {

@@ -267,12 +267,23 @@ TEST_F(HealthUseCasesTest, MarkedAccountsAreRescoredOnceAndADeletedOneIsDropped)
   EXPECT_EQ(repo.marks.size(), 1u);
 }
 
-TEST_F(HealthUseCasesTest, AnAccountChangeMarksTheAccountWithTheStreamPosition) {
-  std::string a = accounts.live.begin()->first;
-  ASSERT_TRUE(use_cases.AccountsChanged({a}, "token-7").ok());
-  EXPECT_EQ(repo.marks, (std::set<std::string>{a}));
-  EXPECT_EQ(repo.cursors[HealthUseCases::kAccountsStream], "token-7");
-  EXPECT_EQ(accounts.forgotten, (std::vector<std::string>{a}));
+TEST_F(HealthUseCasesTest, AnAccountChangeHealthReadsMarksTheAccountWithTheStreamPosition) {
+  auto it = accounts.live.begin();
+  std::string a = it->first, b = (++it)->first, c = (++it)->first;
+  ASSERT_TRUE(use_cases
+                  .AccountsChanged({{a, "UPDATE", {"licensed_seats"}},
+                                    {b, "UPDATE", {"region", "labels"}},  // nothing a score or the portfolio reads
+                                    {c, "DELETE", {}},
+                                    {a, "UPSERT", {"name"}}},
+                                   "token-7")
+                  .ok());
+  EXPECT_EQ(repo.marks, (std::set<std::string>{a, c}));
+  EXPECT_EQ(repo.cursors[HealthUseCases::kAccountsStream], "token-7");  // saved even when nothing is marked
+  std::vector<std::string> forgotten = accounts.forgotten;
+  std::sort(forgotten.begin(), forgotten.end());
+  std::vector<std::string> expected = {a, c};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(forgotten, expected);
 }
 
 }  // namespace

@@ -304,9 +304,8 @@ absl::StatusOr<StoredException> HandoffUseCases::ExceptionAction(const std::stri
       write);
 }
 
-absl::Status HandoffUseCases::HealthChanged(const std::vector<std::string>& account_ids, const std::string& token) {
-  if (auto counts = runner_.RunFor(account_ids, Today()); !counts.ok()) return counts.status();
-  return exceptions_.SaveStreamCursor({kHealthStream, token});
+absl::Status HandoffUseCases::HealthChanged(const std::vector<std::string>& account_ids) {
+  return runner_.RunFor(account_ids, Today()).status();
 }
 
 absl::StatusOr<StoredException> HandoffUseCases::Acknowledge(const std::string& id, const std::string& etag,

@@ -129,12 +129,11 @@ class HandoffUseCases {
   absl::StatusOr<StoredException> Reassign(const std::string& id, const std::string& etag, const std::string& assignee,
                                            const WriteContext& write);
 
-  // Live exceptions: the health of `account_ids` changed (health's change stream, up to
-  // `token`). Their rules are evaluated as of today, as the report evaluates them, and then the
-  // position is saved; after a failure the follower starts again from the saved position, so
-  // every change is evaluated at least once (evaluating twice changes nothing).
-  absl::Status HealthChanged(const std::vector<std::string>& account_ids, const std::string& token);
-  static constexpr char kHealthStream[] = "health";
+  // Live exceptions: the health of `account_ids` changed (health's change stream). Their rules
+  // are evaluated as of today, as the report evaluates them. The follower saves its position
+  // after this (with the band changes' webhook deliveries), so a change is evaluated at least
+  // once; evaluating twice changes nothing.
+  absl::Status HealthChanged(const std::vector<std::string>& account_ids);
 
  private:
   // Moves handoff `id` to `to` when the etag matches and the transition is allowed; `apply`

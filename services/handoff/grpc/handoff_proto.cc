@@ -100,6 +100,60 @@ pb::ExceptionStatus ToProto(ExceptionStatus status) { return kProtoStatus.To(sta
 std::optional<ExceptionStatus> StatusFromProto(pb::ExceptionStatus status) { return kProtoStatus.From(status); }
 pb::ExceptionEventType ToProto(ExceptionEvent event) { return kProtoEvent.To(event); }
 
+namespace {
+constexpr EnumMap<WebhookKind, pb::WebhookEventKind, 2> kProtoKind{
+    {{{WebhookKind::kExceptions, pb::WEBHOOK_EVENT_KIND_EXCEPTIONS},
+      {WebhookKind::kHealthBands, pb::WEBHOOK_EVENT_KIND_HEALTH_BANDS}}}};
+static_assert(kProtoKind.OneToOne());
+constexpr EnumMap<DeliveryState, pb::DeliveryState, 3> kProtoDeliveryState{
+    {{{DeliveryState::kPending, pb::DELIVERY_STATE_PENDING},
+      {DeliveryState::kDelivered, pb::DELIVERY_STATE_DELIVERED},
+      {DeliveryState::kDead, pb::DELIVERY_STATE_DEAD}}}};
+static_assert(kProtoDeliveryState.OneToOne());
+}  // namespace
+
+Webhook FromProto(const pb::Webhook& m) {
+  Webhook w;
+  w.url = m.url();
+  w.secret = m.secret();
+  for (int k : m.kinds()) {
+    if (auto kind = kProtoKind.From(static_cast<pb::WebhookEventKind>(k))) w.kinds.push_back(*kind);
+  }
+  w.format = m.format() == pb::WEBHOOK_FORMAT_SLACK ? WebhookFormat::kSlack : WebhookFormat::kJson;
+  w.max_attempts = m.max_attempts();
+  return w;
+}
+
+pb::Webhook ToProto(const Webhook& w) {
+  pb::Webhook m;
+  m.set_id(w.id);
+  m.set_url(w.url);
+  for (WebhookKind k : w.kinds) m.add_kinds(kProtoKind.To(k));
+  m.set_format(w.format == WebhookFormat::kSlack ? pb::WEBHOOK_FORMAT_SLACK : pb::WEBHOOK_FORMAT_JSON);
+  m.set_max_attempts(w.max_attempts);
+  *m.mutable_create_time() = convert::ToTimestamp(w.create_time);
+  return m;
+}
+
+pb::WebhookDelivery ToProto(const Delivery& d) {
+  pb::WebhookDelivery m;
+  m.set_id(d.id);
+  m.set_webhook_id(d.webhook_id);
+  m.set_event_id(d.event.id);
+  m.set_event_type(d.event.type);
+  m.set_account_id(d.event.account_id);
+  m.set_state(kProtoDeliveryState.To(d.state));
+  m.set_attempts(d.attempts);
+  m.set_last_status_code(d.last_status_code);
+  m.set_last_error(d.last_error);
+  *m.mutable_create_time() = convert::ToTimestamp(d.create_time);
+  if (d.state == DeliveryState::kPending) *m.mutable_next_attempt_time() = convert::ToTimestamp(d.next_attempt_time);
+  if (d.delivered_time) *m.mutable_delivered_time() = convert::ToTimestamp(*d.delivered_time);
+  return m;
+}
+
+std::optional<DeliveryState> DeliveryStateFromProto(pb::DeliveryState state) { return kProtoDeliveryState.From(state); }
+
 flywheel::accounts::v1::LifecycleStage ToProto(AccountStage stage) { return kPeerStage.To(stage); }
 HealthQuadrant QuadrantFromProto(flywheel::health::v1::Quadrant quadrant) {
   return kPeerQuadrant.From(quadrant).value_or(HealthQuadrant::kUnknown);

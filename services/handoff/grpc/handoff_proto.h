@@ -9,6 +9,7 @@
 #include "flywheel/health/v1/health.pb.h"
 #include "services/handoff/storage/exception_repository.h"
 #include "services/handoff/storage/handoff_repository.h"
+#include "services/handoff/storage/webhook_repository.h"
 
 namespace flywheel::handoff {
 
@@ -28,6 +29,12 @@ std::optional<Severity> SeverityFromProto(pb::Severity severity);
 pb::ExceptionStatus ToProto(ExceptionStatus status);
 std::optional<ExceptionStatus> StatusFromProto(pb::ExceptionStatus status);
 pb::ExceptionEventType ToProto(ExceptionEvent event);
+
+// Webhooks: the secret is read, never written back.
+Webhook FromProto(const pb::Webhook& message);
+pb::Webhook ToProto(const Webhook& webhook);
+pb::WebhookDelivery ToProto(const Delivery& delivery);
+std::optional<DeliveryState> DeliveryStateFromProto(pb::DeliveryState state);
 
 pb::SuccessPath ToProto(const SuccessPath& path);
 // The path's writable fields (product, name, active, milestones); checked by ValidateSuccessPath.

@@ -13,10 +13,15 @@
 #include "common/server/idempotency.h"
 #include "common/server/stream_writer.h"
 #include "common/server/watch_stream.h"
+#include "common/http/http_post.h"
 #include "services/handoff/grpc/handoff_proto.h"
+#include "services/handoff/grpc/webhook_codec.h"
 
 namespace flywheel::handoff {
 namespace {
+
+// How long one webhook delivery try may take before it counts as failed.
+constexpr absl::Duration kWebhookTimeout = absl::Seconds(10);
 
 std::vector<std::string> MaskPaths(const google::protobuf::FieldMask& mask) {
   return {mask.paths().begin(), mask.paths().end()};
@@ -553,9 +558,41 @@ grpc::ServerWriteReactor<v1::ExceptionEvent>* HandoffServiceImpl::WatchException
                     std::move(admitted), request->resume_token(), std::move(source));
 }
 
+HandoffServiceImpl::HandoffServiceImpl(ServiceContext& context, HandoffRepository& handoffs,
+                                       ExceptionRepository& exceptions, WebhookRepository& webhooks, Upstreams upstreams)
+    : context_(context),
+      handoffs_(handoffs),
+      exceptions_(exceptions),
+      report_sources_(upstreams),
+      runner_(handoffs, exceptions, report_sources_, context.clock),
+      accounts_peer_{upstreams.accounts},
+      stakeholders_peer_{upstreams.stakeholders},
+      use_cases_(handoffs, exceptions, accounts_peer_, stakeholders_peer_, runner_, context.clock),
+      webhooks_(webhooks, exceptions,
+                WebhookUseCases::Outside{
+                    [this](const ExceptionEventRecord& r, const WebhookEvent& e, WebhookFormat f) {
+                      return EncodeExceptionEvent(r, e, f, Today());
+                    },
+                    EncodeTestEvent,
+                    [](const std::string& url, const Headers& headers, const std::string& body) {
+                      http::PostResult r = http::Post(url, headers, body, kWebhookTimeout);
+                      return SendResult{r.status_code, r.error};
+                    }},
+                context.clock),
+      webhook_dispatcher_("webhooks",
+                          [this]() -> absl::StatusOr<bool> {
+                            auto queued = webhooks_.QueueExceptionEvents(500);
+                            if (!queued.ok()) return queued.status();
+                            auto tried = webhooks_.DeliverDue(32);
+                            if (!tried.ok()) return tried.status();
+                            return *queued > 0 || *tried > 0;
+                          },
+                          PollingWorker::Options{}),
+      health_follower_(context.config.live_exceptions ? FollowHealth(upstreams.health) : nullptr) {}
+
 std::unique_ptr<HandoffServiceImpl::HealthFollower> HandoffServiceImpl::FollowHealth(health::HealthClient& health) {
   HealthFollower::Hooks hooks;
-  hooks.stored_token = [this] { return exceptions_.StreamCursor(HandoffUseCases::kHealthStream); };
+  hooks.stored_token = [this] { return webhooks_.HealthPosition(); };
   hooks.request = [](const std::string& token) {
     health::v1::WatchHealthRequest request;
     request.set_resume_token(token);
@@ -566,12 +603,23 @@ std::unique_ptr<HandoffServiceImpl::HealthFollower> HandoffServiceImpl::FollowHe
                           grpc::ClientReadReactor<health::v1::HealthChange>* reactor) {
     health.StartWatch(ctx, request, reactor);
   };
-  hooks.apply = [this](std::vector<health::v1::HealthChange>& changes) {
+  hooks.apply = [this](std::vector<health::v1::HealthChange>& changes) -> absl::Status {
     std::vector<std::string> ids;
     for (const auto& c : changes) ids.push_back(c.account_id());
-    return use_cases_.HealthChanged(ids, changes.back().resume_token());
+    if (absl::Status s = use_cases_.HealthChanged(ids); !s.ok()) return s;
+    // Then the band or quadrant changes for the webhooks, with the stream position.
+    std::vector<const health::v1::HealthChange*> moved;
+    std::vector<WebhookEvent> events;
+    for (const auto& c : changes) {
+      if (c.previous_band() == c.band() && c.previous_quadrant() == c.quadrant()) continue;
+      moved.push_back(&c);
+      events.push_back(HealthChangeEvent(c));
+    }
+    return webhooks_.HealthBandsChanged(
+        events, [&](size_t i, WebhookFormat f) { return EncodeHealthChange(*moved[i], events[i], f); },
+        changes.back().resume_token());
   };
-  return std::make_unique<HealthFollower>(HandoffUseCases::kHealthStream, std::move(hooks), HealthFollower::Options{});
+  return std::make_unique<HealthFollower>(WebhookUseCases::kHealthStream, std::move(hooks), HealthFollower::Options{});
 }
 
 }  // namespace flywheel::handoff

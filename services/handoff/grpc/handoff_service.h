@@ -1,14 +1,18 @@
 // The gRPC adapter of flywheel.handoff.v1.HandoffService: decodes requests, calls the use
-// cases (app/handoff_use_cases.h) on worker threads and encodes their answers, and runs
-// exception reports (ReportRunner), unary or streamed. The accounts and stakeholders clients
-// serve the use cases as their peers.
+// cases (app/handoff_use_cases.h, app/webhook_use_cases.h) on worker threads and encodes their
+// answers, and runs exception reports (ReportRunner), unary or streamed. The accounts and
+// stakeholders clients serve the use cases as their peers. It also runs the live parts: it
+// follows health's changes (live exceptions, band-change webhooks), streams exception events
+// (WatchExceptions) and dispatches webhook deliveries.
 #pragma once
 
+#include "common/concurrency/polling_worker.h"
 #include "common/server/service_context.h"
 #include "common/server/stream_follower.h"
 #include "flywheel/handoff/v1/handoff.grpc.pb.h"
 #include "services/handoff/app/handoff_use_cases.h"
 #include "services/handoff/app/report_runner.h"
+#include "services/handoff/app/webhook_use_cases.h"
 #include "services/handoff/grpc/report_sources.h"
 
 namespace flywheel::handoff {
@@ -16,16 +20,7 @@ namespace flywheel::handoff {
 class HandoffServiceImpl final : public v1::HandoffService::CallbackService {
  public:
   HandoffServiceImpl(ServiceContext& context, HandoffRepository& handoffs, ExceptionRepository& exceptions,
-                     Upstreams upstreams)
-      : context_(context),
-        handoffs_(handoffs),
-        exceptions_(exceptions),
-        report_sources_(upstreams),
-        runner_(handoffs, exceptions, report_sources_, context.clock),
-        accounts_peer_{upstreams.accounts},
-        stakeholders_peer_{upstreams.stakeholders},
-        use_cases_(handoffs, exceptions, accounts_peer_, stakeholders_peer_, runner_, context.clock),
-        health_follower_(context.config.live_exceptions ? FollowHealth(upstreams.health) : nullptr) {}
+                     WebhookRepository& webhooks, Upstreams upstreams);
 
   using Unary = grpc::ServerUnaryReactor;
   using Ctx = grpc::CallbackServerContext;
@@ -65,6 +60,15 @@ class HandoffServiceImpl final : public v1::HandoffService::CallbackService {
                                              v1::ListAuditEntriesResponse* response) override;
   grpc::ServerWriteReactor<v1::ExceptionEvent>* WatchExceptions(Ctx* ctx, const v1::WatchExceptionsRequest* request) override;
 
+  // Webhooks (grpc/webhook_rpcs.cc).
+  Unary* CreateWebhook(Ctx*, const v1::CreateWebhookRequest*, v1::Webhook*) override;
+  Unary* ListWebhooks(Ctx*, const v1::ListWebhooksRequest*, v1::ListWebhooksResponse*) override;
+  Unary* DeleteWebhook(Ctx*, const v1::DeleteWebhookRequest*, v1::DeleteWebhookResponse*) override;
+  Unary* TestWebhook(Ctx*, const v1::TestWebhookRequest*, v1::WebhookDelivery*) override;
+  Unary* ListWebhookDeliveries(Ctx*, const v1::ListWebhookDeliveriesRequest*, v1::ListWebhookDeliveriesResponse*) override;
+  Unary* ReplayWebhookDeliveries(Ctx*, const v1::ReplayWebhookDeliveriesRequest*,
+                                 v1::ReplayWebhookDeliveriesResponse*) override;
+
  private:
   class ReportStream;
 
@@ -96,6 +100,10 @@ class HandoffServiceImpl final : public v1::HandoffService::CallbackService {
   AccountsClientPeer accounts_peer_;
   StakeholdersClientPeer stakeholders_peer_;
   HandoffUseCases use_cases_;
+  WebhookUseCases webhooks_;
+  // Queues exception events for the endpoints and tries due deliveries, for as long as the
+  // service runs (every replica: claims take each delivery once).
+  PollingWorker webhook_dispatcher_;
   // With live exceptions, health's change stream (every rescore, band moved or not), followed
   // for as long as the service runs: each change re-evaluates its account's rules.
   using HealthFollower = StreamFollower<health::v1::WatchHealthRequest, health::v1::HealthChange>;

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/db/stream_cursor.h"
 #include "common/db/write_context.h"
 #include "services/handoff/domain/exceptions.h"
 
@@ -111,10 +110,6 @@ class ExceptionRepository {
   // still be followed by an earlier uncommitted event (db::DeliverableChanges, at `now`).
   virtual absl::StatusOr<std::vector<ExceptionEventRecord>> EventsAfter(int64_t after, int limit, absl::Time now) = 0;
   virtual absl::StatusOr<int64_t> LastEventSequence() = 0;
-
-  // The position in a followed stream (health's changes), and saving it.
-  virtual absl::StatusOr<std::string> StreamCursor(const std::string& stream) = 0;
-  virtual absl::Status SaveStreamCursor(const db::StreamPosition& position) = 0;
 };
 
 }  // namespace flywheel::handoff

@@ -384,15 +384,4 @@ absl::StatusOr<int64_t> MysqlExceptionRepository::LastEventSequence() {
   return last;
 }
 
-absl::StatusOr<std::string> MysqlExceptionRepository::StreamCursor(const std::string& stream) {
-  return db::LoadStreamCursor(pool_, stream);
-}
-
-absl::Status MysqlExceptionRepository::SaveStreamCursor(const db::StreamPosition& position) {
-  return db::RunInTransaction(pool_, [&](Connection& conn) {
-    db::SaveStreamCursor(conn, position.stream, position.token);
-    return absl::OkStatus();
-  });
-}
-
 }  // namespace flywheel::handoff

@@ -22,8 +22,6 @@ class MysqlExceptionRepository : public ExceptionRepository {
                                          const WriteContext& context) override;
   absl::StatusOr<std::vector<ExceptionEventRecord>> EventsAfter(int64_t after, int limit, absl::Time now) override;
   absl::StatusOr<int64_t> LastEventSequence() override;
-  absl::StatusOr<std::string> StreamCursor(const std::string& stream) override;
-  absl::Status SaveStreamCursor(const db::StreamPosition& position) override;
 
  private:
   db::ConnectionPool& pool_;

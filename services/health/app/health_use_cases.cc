@@ -252,9 +252,15 @@ absl::StatusOr<int64_t> HealthUseCases::RescoreMarked(int limit) {
   return scored;
 }
 
-absl::Status HealthUseCases::AccountsChanged(const std::vector<std::string>& account_ids, const std::string& token) {
-  accounts_.Forget(account_ids);
-  return repository_.MarkAccounts(account_ids, db::StreamPosition{kAccountsStream, token});
+absl::Status HealthUseCases::AccountsChanged(const std::vector<AccountChangeSeen>& changes, const std::string& token) {
+  std::vector<std::string> ids;
+  for (const AccountChangeSeen& c : changes) {
+    if (ChangeReadByHealth(c.action, c.changed_fields)) ids.push_back(c.account_id);
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  accounts_.Forget(ids);
+  return repository_.MarkAccounts(ids, db::StreamPosition{kAccountsStream, token});
 }
 
 absl::StatusOr<std::vector<StoredScore>> HealthUseCases::History(const std::string& account_id, absl::CivilDay start,

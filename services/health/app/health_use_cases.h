@@ -144,9 +144,15 @@ class HealthUseCases {
   // accounts scored.
   absl::StatusOr<int64_t> RescoreMarked(int limit);
 
-  // The accounts service stored writes of `account_ids` (its change stream, up to `token`): they
-  // are marked for rescoring, with the stream position, in one transaction.
-  absl::Status AccountsChanged(const std::vector<std::string>& account_ids, const std::string& token);
+  // The accounts service stored `changes` (its change stream, up to `token`): the accounts whose
+  // change health reads (ChangeReadByHealth) are marked for rescoring, with the stream
+  // position, in one transaction.
+  struct AccountChangeSeen {
+    std::string account_id;
+    std::string action;
+    std::vector<std::string> changed_fields;
+  };
+  absl::Status AccountsChanged(const std::vector<AccountChangeSeen>& changes, const std::string& token);
   static constexpr char kAccountsStream[] = "accounts";
 
   // The stored scores of a live account on days [start, end].

@@ -73,4 +73,16 @@ ScoringInput BuildScoringInput(const AccountFacts& account, const SignalWindow& 
   return in;
 }
 
+bool ChangeReadByHealth(const std::string& action, const std::vector<std::string>& changed_fields) {
+  if (action == "CREATE" || action == "DELETE" || action == "UNDELETE") return true;
+  static const char* const kRead[] = {"name",         "licensed_seats", "arr",          "csm_owner",
+                                      "contract_start", "value_target", "lifecycle_stage"};
+  for (const std::string& field : changed_fields) {
+    for (const char* read : kRead) {
+      if (field == read) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace flywheel::health

@@ -23,6 +23,12 @@ struct AccountFacts {
   std::string value_target_description;
 };
 
+// Whether a stored write of an account (its action and changed fields, as the accounts
+// service's change stream names them) can change its score or its row in the stored portfolio:
+// a create, delete or undelete, or a change of a field AccountFacts holds (or the lifecycle
+// stage). A change of segment, region, labels, renewal date or external ids cannot.
+bool ChangeReadByHealth(const std::string& action, const std::vector<std::string>& changed_fields);
+
 // Signals of one account that can matter as of a day (see SignalWindowStart).
 struct SignalWindow {
   std::vector<UsageReading> usage;

@@ -91,11 +91,11 @@ std::unique_ptr<HealthServiceImpl::AccountsFollower> HealthServiceImpl::FollowAc
     accounts.StartWatch(ctx, request, reactor);
   };
   hooks.apply = [this](std::vector<accounts::v1::AccountChange>& changes) {
-    std::vector<std::string> ids;
-    for (const auto& c : changes) ids.push_back(c.account_id());
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    return use_cases_.AccountsChanged(ids, changes.back().resume_token());
+    std::vector<HealthUseCases::AccountChangeSeen> seen;
+    for (const auto& c : changes) {
+      seen.push_back({c.account_id(), c.action(), {c.changed_fields().begin(), c.changed_fields().end()}});
+    }
+    return use_cases_.AccountsChanged(seen, changes.back().resume_token());
   };
   return std::make_unique<AccountsFollower>(HealthUseCases::kAccountsStream, std::move(hooks), AccountsFollower::Options{});
 }

@@ -3,15 +3,18 @@
 // health changes out; the accounts client serves the use cases as their AccountsPeer.
 #pragma once
 
+#include "common/concurrency/polling_worker.h"
 #include "common/server/service_context.h"
 #include "common/server/stream_follower.h"
 #include "flywheel/health/v1/health.grpc.pb.h"
 #include "services/accounts/client/accounts_client.h"
 #include "services/health/app/health_use_cases.h"
-#include "services/health/app/live_rescorer.h"
 #include "services/health/storage/health_repository.h"
 
 namespace flywheel::health {
+
+// Marked accounts a live rescore claims at a time.
+inline constexpr int kLiveRescoreBatch = 200;
 
 class HealthServiceImpl final : public v1::HealthService::WithRawCallbackMethod_StreamUsage<v1::HealthService::CallbackService> {
  public:
@@ -86,9 +89,17 @@ class HealthServiceImpl final : public v1::HealthService::WithRawCallbackMethod_
   // batched under load.
   ReadCoalescer<std::optional<std::string>> stored_reads_;
   // Rescoring of the accounts whose inputs changed, for as long as the service runs (with
-  // --live_rescore; otherwise marks wait for nobody and RescorePortfolio stores scores).
-  std::unique_ptr<LiveRescorer> live_rescorer_ =
-      context_.config.live_rescore ? std::make_unique<LiveRescorer>(use_cases_, LiveRescorer::Options{}) : nullptr;
+  // --live_rescore; otherwise nothing is marked and only RescorePortfolio stores scores).
+  std::unique_ptr<PollingWorker> live_rescorer_ =
+      context_.config.live_rescore ? std::make_unique<PollingWorker>(
+                                         "live rescore",
+                                         [this]() -> absl::StatusOr<bool> {
+                                           auto scored = use_cases_.RescoreMarked(kLiveRescoreBatch);
+                                           if (!scored.ok()) return scored.status();
+                                           return *scored > 0;
+                                         },
+                                         PollingWorker::Options{})
+                                   : nullptr;
   // With live rescoring, the accounts' change stream, followed for as long as the service
   // runs: each change marks its account (HealthUseCases::AccountsChanged).
   using AccountsFollower = StreamFollower<accounts::v1::WatchAccountChangesRequest, accounts::v1::AccountChange>;

@@ -179,12 +179,15 @@ void Mark(Connection& conn, std::vector<std::string> account_ids) {
   }
 }
 
-absl::Status WriteUsage(db::ConnectionPool& pool, absl::Span<const UsageReading* const> readings, int64_t now) {
+absl::Status WriteUsage(db::ConnectionPool& pool, absl::Span<const UsageReading* const> readings, int64_t now,
+                        bool mark) {
   return db::RunInTransaction(pool, [&](Connection& conn) {
-    std::vector<std::string> marked;
-    marked.reserve(readings.size());
-    for (const UsageReading* r : readings) marked.push_back(r->account_id);
-    Mark(conn, std::move(marked));
+    if (mark) {
+      std::vector<std::string> marked;
+      marked.reserve(readings.size());
+      for (const UsageReading* r : readings) marked.push_back(r->account_id);
+      Mark(conn, std::move(marked));
+    }
     for (size_t start = 0; start < readings.size(); start += kRowsPerInsert) {
       size_t n = std::min(kRowsPerInsert, readings.size() - start);
       std::string sql = "INSERT INTO usage_readings (account_id, metric, day, source, value, recorded_us) VALUES ";
@@ -213,7 +216,7 @@ absl::StatusOr<int64_t> MysqlHealthRepository::RecordUsage(const std::vector<Usa
   for (const auto& r : readings) ordered.push_back(&r);
   absl::Status status;
   if (readings.size() < kSplitReadingsFrom) {
-    status = WriteUsage(pool_, ordered, now);
+    status = WriteUsage(pool_, ordered, now, mark_inputs_);
   } else {
     // Grouped by account (stable: a key given twice keeps its last value), then cut between
     // accounts into parts of about equal size, which share no key, so their order does not matter.
@@ -229,7 +232,7 @@ absl::StatusOr<int64_t> MysqlHealthRepository::RecordUsage(const std::vector<Usa
       begin = end;
     }
     std::vector<std::function<absl::Status()>> writes;
-    for (const auto& part : parts) writes.push_back([this, part, now] { return WriteUsage(pool_, part, now); });
+    for (const auto& part : parts) writes.push_back([this, part, now] { return WriteUsage(pool_, part, now, mark_inputs_); });
     status = run_pieces_(std::move(writes));
   }
   if (!status.ok()) return status;
@@ -247,7 +250,7 @@ absl::StatusOr<SurveyResponse> MysqlHealthRepository::RecordSurvey(const SurveyR
     insert.executeUpdate();
     ForEachRow(conn, absl::StrCat("SELECT ", kSurveyColumns, " FROM survey_responses WHERE account_id = ? AND response_id = ?"),
                {r.account_id, r.response_id}, [&](sql::ResultSet& rs) { stored = ReadSurvey(rs); });
-    Mark(conn, {r.account_id});
+    if (mark_inputs_) Mark(conn, {r.account_id});
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -262,7 +265,7 @@ absl::StatusOr<ValueRecord> MysqlHealthRepository::RecordValue(const ValueRecord
     insert.executeUpdate();
     ForEachRow(conn, absl::StrCat("SELECT ", kValueColumns, " FROM value_records WHERE account_id = ? AND record_id = ?"),
                {r.account_id, r.record_id}, [&](sql::ResultSet& rs) { stored = ReadValue(rs); });
-    Mark(conn, {r.account_id});
+    if (mark_inputs_) Mark(conn, {r.account_id});
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -462,7 +465,7 @@ absl::StatusOr<Scorecard> MysqlHealthRepository::UpdateScorecard(const std::stri
     std::vector<std::string> assigned;
     ForEachRow(conn, "SELECT account_id FROM scorecard_assignments WHERE scorecard_id = ?", {id},
                [&](sql::ResultSet& rs) { assigned.push_back(rs.getString(1)); });
-    Mark(conn, std::move(assigned));
+    if (mark_inputs_) Mark(conn, std::move(assigned));
     result = next;
     return absl::OkStatus();
   });
@@ -485,7 +488,7 @@ absl::Status MysqlHealthRepository::AssignScorecard(const std::string& account_i
       up.executeUpdate();
     }
     db::WriteAudit(conn, {account_id, account_id, "ASSIGN_SCORECARD", {scorecard_id}}, context);
-    Mark(conn, {account_id});
+    if (mark_inputs_) Mark(conn, {account_id});
     return absl::OkStatus();
   });
 }
@@ -514,7 +517,7 @@ absl::Status MysqlHealthRepository::SetOverride(const std::string& account_id, c
                    absl::ToUnixMicros(o.create_time), o.on_behalf_of});
     stmt.executeUpdate();
     db::WriteAudit(conn, {account_id, account_id, "SET_OVERRIDE", {"value", "reason", "expire_time"}}, context);
-    Mark(conn, {account_id});
+    if (mark_inputs_) Mark(conn, {account_id});
     return absl::OkStatus();
   });
 }
@@ -527,7 +530,7 @@ absl::StatusOr<bool> MysqlHealthRepository::ClearOverride(const std::string& acc
     removed = stmt.executeUpdate();
     if (removed > 0) {
       db::WriteAudit(conn, {account_id, account_id, "CLEAR_OVERRIDE", {}}, context);
-      Mark(conn, {account_id});
+      if (mark_inputs_) Mark(conn, {account_id});
     }
     return absl::OkStatus();
   });

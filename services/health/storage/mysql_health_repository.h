@@ -12,9 +12,11 @@ namespace flywheel::health {
 class MysqlHealthRepository : public HealthRepository {
  public:
   // RecordUsage writes a large set of readings as pieces through `run_pieces`
-  // (common/db/run_pieces.h).
-  explicit MysqlHealthRepository(db::ConnectionPool& pool, db::RunPieces run_pieces = db::RunInOrder)
-      : pool_(pool), run_pieces_(std::move(run_pieces)) {}
+  // (common/db/run_pieces.h). `mark_inputs`: writes of score inputs mark their accounts for
+  // live rescoring (off when nothing drains the marks: scores then move only by rescores).
+  explicit MysqlHealthRepository(db::ConnectionPool& pool, db::RunPieces run_pieces = db::RunInOrder,
+                                 bool mark_inputs = true)
+      : pool_(pool), run_pieces_(std::move(run_pieces)), mark_inputs_(mark_inputs) {}
 
   absl::StatusOr<int64_t> RecordUsage(const std::vector<UsageReading>& readings) override;
   absl::StatusOr<SurveyResponse> RecordSurvey(const SurveyResponse& response) override;
@@ -61,6 +63,7 @@ class MysqlHealthRepository : public HealthRepository {
  private:
   db::ConnectionPool& pool_;
   db::RunPieces run_pieces_;
+  bool mark_inputs_;
 };
 
 }  // namespace flywheel::health
