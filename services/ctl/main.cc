@@ -23,6 +23,7 @@
 #include "services/ctl/table.h"
 #include "services/ctl/options.h"
 #include "services/ctl/token_command.h"
+#include "services/ctl/webhook_commands.h"
 #include "common/auth/outgoing_identity.h"
 #include "common/config/server_config.h"
 #include "common/tls/credentials.h"
@@ -99,13 +100,14 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "flywheelctl [--accounts=HOST:PORT] [--health=…] [--stakeholders=…] [--handoff=…] <command>\n"
       "  accounts list|get|tree|history|load …            customer accounts\n"
-      "  health get|summary|rescore|load …                signals, health scores, the portfolio view\n"
+      "  health get|summary|rescore|load|watch …          signals, health scores, the portfolio view\n"
       "  stakeholders list|load|coverage|briefing …       the people in their flywheel roles\n"
       "  report exceptions --as-of DAY --shard K/N        the scheduled exception report\n"
-      "  exceptions list|get|ack|resolve|dismiss|snooze|reassign …\n"
+      "  exceptions list|get|ack|resolve|dismiss|snooze|reassign|watch …\n"
       "  handoffs list|create|get|submit|accept|reject|cancel …\n"
       "  paths list|create|assign|progress …              success paths\n"
       "  rules list|set …                                 exception rules\n"
+      "  webhooks list|add|delete|test|deliveries|replay … event deliveries to HTTP endpoints\n"
       "  status                                           serving status of each service\n"
       "  token mint --principal P --roles R,… --ttl 24h …   sign a bearer token (no service is called)\n"
       "Calls carry the token of --token_file and use TLS when --tls_ca_file is given.\n"
@@ -137,6 +139,7 @@ int main(int argc, char** argv) {
   if (command == "handoffs") return flywheel::ctl::RunHandoffsCommand(Channel(handoff), args);
   if (command == "paths") return flywheel::ctl::RunPathsCommand(Channel(handoff), Channel(accounts), args);
   if (command == "rules") return flywheel::ctl::RunRulesCommand(Channel(handoff), args);
+  if (command == "webhooks") return flywheel::ctl::RunWebhooksCommand(Channel(handoff), args);
   if (command == "status") {
     return Status({{"accounts", accounts}, {"health", health}, {"stakeholders", stakeholders}, {"handoff", handoff}});
   }

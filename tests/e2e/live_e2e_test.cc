@@ -8,11 +8,13 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -410,6 +412,63 @@ TEST_F(WebhookE2eTest, AnEndpointDownForAWhileGetsEveryEventOnceAfterwardsAndDea
   ASSERT_TRUE(Settled(hasty.id()));
   EXPECT_EQ(receiver_.Received().size(), before + dead.size());
   EXPECT_TRUE(Deliveries(hasty.id(), xpb::DELIVERY_STATE_DEAD).empty());
+}
+
+// flywheelctl as an operator uses it: the watches print the live changes, and the webhooks
+// commands add, list, test and show deliveries.
+TEST_F(WebhookE2eTest, OperatorsFollowTheStreamsAndManageWebhooksWithTheCtl) {
+  auto ctl = [&](const std::string& args, std::string* out) {
+    std::string command = absl::StrCat(FLYWHEEL_CTL_BINARY, " --health=", health_->address(), " --handoff=",
+                                       handoff_->address(), " ", args, " 2>&1");
+    FILE* pipe = popen(command.c_str(), "r");
+    char buffer[4096];
+    for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) out->append(buffer, n);
+    int status = pclose(pipe);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  std::string secret_file = absl::StrCat(::testing::TempDir(), "/webhook.secret");
+  FILE* f = fopen(secret_file.c_str(), "w");
+  fputs(kSecret, f);
+  fclose(f);
+  std::string added;
+  ASSERT_EQ(ctl(absl::StrCat("webhooks add ", receiver_.url(), " --secret_file ", secret_file,
+                             " --kinds exceptions,health_bands --max_attempts 3"), &added), 0) << added;
+  std::string id(absl::StripTrailingAsciiWhitespace(added));
+  EXPECT_TRUE(absl::StartsWith(id, "whk_")) << added;
+  std::string listed;
+  ASSERT_EQ(ctl("webhooks list", &listed), 0);
+  EXPECT_TRUE(absl::StrContains(listed, id) && absl::StrContains(listed, receiver_.url()) &&
+              absl::StrContains(listed, "exceptions,health_bands")) << listed;
+
+  // Both watches running, a new account is scored and opens its ROLE_GAP.
+  std::string health_lines, exception_lines;
+  std::thread health_watch([&] { ctl("health watch --all --count 1 --for 60", &health_lines); });
+  std::thread exception_watch([&] { ctl("exceptions watch --count 1 --for 60", &exception_lines); });
+  absl::SleepFor(absl::Seconds(1));  // the watches open (they stream what is stored after they start)
+  apb::Account account = CreateAccount(40);
+  health_watch.join();
+  exception_watch.join();
+  EXPECT_TRUE(absl::StrContains(health_lines, account.id()) && absl::StrContains(health_lines, "(signal)"))
+      << health_lines;
+  EXPECT_TRUE(absl::StrContains(exception_lines, "OPENED") && absl::StrContains(exception_lines, account.id()))
+      << exception_lines;
+  // Its first usage gives it a band: the change goes to the endpoint too, as health.band_changed.
+  RecordActiveUsers(account.id(), 30);
+  EXPECT_TRUE(receiver_.WaitFor(
+      [&](const auto& all) { return !With(With(all, "\"health.band_changed\""), account.id()).empty(); },
+      absl::Seconds(30)));
+
+  std::string tested;
+  ASSERT_EQ(ctl(absl::StrCat("webhooks test ", id), &tested), 0) << tested;
+  EXPECT_TRUE(receiver_.WaitFor([&](const auto& all) { return !With(all, "\"webhook.test\"").empty(); },
+                                absl::Seconds(30)));
+  ASSERT_TRUE(Settled(id));
+  std::string deliveries;
+  ASSERT_EQ(ctl(absl::StrCat("webhooks deliveries --webhook ", id, " --state delivered"), &deliveries), 0);
+  EXPECT_TRUE(absl::StrContains(deliveries, "webhook.test") && absl::StrContains(deliveries, "health.band_changed"))
+      << deliveries;
+  std::string refused;
+  EXPECT_EQ(ctl("exceptions watch --resume forged --for 5", &refused), 1) << refused;
 }
 
 TEST_F(WebhookE2eTest, BadEndpointsAreRefusedNamingEveryField) {
