@@ -1,6 +1,7 @@
 // Follows another service's resumable Watch stream for as long as it runs (health follows the
 // accounts' changes, handoff follows health's). It opens the stream after the stored resume
-// token, and one thread hands what has arrived, as a batch, to `apply`, which must store the
+// token (from the stream's beginning while nothing was applied: `request` asks for that, so a
+// change made while the follower was down or not yet connected is never skipped), and one thread hands what has arrived, as a batch, to `apply`, which must store the
 // batch's effect and its last message's resume_token in one transaction: a restart, or another
 // replica, then resumes right after the last applied change, and every change is applied at
 // least once (so `apply` must be idempotent). A stream that ends or fails, or a batch that

@@ -1,6 +1,7 @@
 // The server side of a resumable Watch stream over a change log (WatchAccountChanges,
 // WatchHealth, WatchExceptions): one mechanism for all of them. The start point is fixed first
-// (after the change the resume token names, or the log's end when there is none) and headers go
+// (after the change the resume token names; without one, the log's end, or its beginning when
+// the caller asks: a follower with no stored position must not miss what came before it) and headers go
 // out then, so a client can wait for them before making changes it expects to see. A thread of
 // its own polls `fetch` and writes each change stamped with the token that resumes right after
 // it; a slow client slows the polling (StreamWriter), never drops a change. A failed read ends
@@ -18,7 +19,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "common/paging/page_token.h"
 #include "common/server/call_record.h"
 #include "common/server/stream_writer.h"
 #include "common/status/errors.h"
@@ -43,16 +43,19 @@ struct WatchSource {
 
 // Starts the stream, or answers `admitted` (a refused caller or bad request) without reading.
 template <typename Message>
-grpc::ServerWriteReactor<Message>* StartWatch(CallRecord record, const paging::PageTokenCodec& tokens,
-                                              absl::Status admitted, const std::string& resume_token,
-                                              WatchSource<Message> source);
+grpc::ServerWriteReactor<Message>* StartWatch(CallRecord record, absl::Status admitted, const std::string& resume_token,
+                                              bool from_beginning, WatchSource<Message> source);
+
+// The token that resumes `query` after `sequence`, and the sequence in a token (INVALID_ARGUMENT
+// on resume_token when it is malformed or was made for another stream or filter).
+std::string ResumeToken(const std::string& query, int64_t sequence);
+absl::StatusOr<int64_t> ResumePoint(const std::string& token, const std::string& query);
 
 template <typename Message>
 class WatchReactor final : public grpc::ServerWriteReactor<Message> {
  public:
-  WatchReactor(CallRecord record, const paging::PageTokenCodec& tokens, int64_t after, WatchSource<Message> source)
+  WatchReactor(CallRecord record, int64_t after, WatchSource<Message> source)
       : record_(std::move(record)),
-        tokens_(tokens),
         after_(after),
         source_(std::move(source)),
         writer_(
@@ -87,7 +90,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<Message> {
         break;
       }
       for (auto& [sequence, message] : page->changes) {
-        message.set_resume_token(tokens_.Encode(source_.query, {absl::StrCat(sequence)}));
+        message.set_resume_token(ResumeToken(source_.query, sequence));
         if (!(open = writer_.Push(std::move(message)))) break;
         after_ = sequence;
       }
@@ -101,7 +104,6 @@ class WatchReactor final : public grpc::ServerWriteReactor<Message> {
   }
 
   CallRecord record_;
-  const paging::PageTokenCodec& tokens_;
   int64_t after_;
   WatchSource<Message> source_;
   StreamWriter<Message> writer_;
@@ -109,24 +111,22 @@ class WatchReactor final : public grpc::ServerWriteReactor<Message> {
 };
 
 template <typename Message>
-grpc::ServerWriteReactor<Message>* StartWatch(CallRecord record, const paging::PageTokenCodec& tokens,
-                                              absl::Status admitted, const std::string& resume_token,
-                                              WatchSource<Message> source) {
+grpc::ServerWriteReactor<Message>* StartWatch(CallRecord record, absl::Status admitted, const std::string& resume_token,
+                                              bool from_beginning, WatchSource<Message> source) {
   int64_t after = 0;
   absl::Status status = std::move(admitted);
   if (!status.ok()) {
     // refused: nothing is read
+  } else if (resume_token.empty() && from_beginning) {
+    after = 0;
   } else if (resume_token.empty()) {
     auto last = source.last();
     status = last.status();
     if (last.ok()) after = *last;
   } else {
-    auto cursor = tokens.Decode(resume_token, source.query, "resume_token");
-    if (!cursor.ok()) {
-      status = cursor.status();
-    } else if (cursor->size() != 1 || !absl::SimpleAtoi((*cursor)[0], &after)) {
-      status = InvalidFieldError("resume_token", "is malformed");
-    }
+    auto point = ResumePoint(resume_token, source.query);
+    status = point.status();
+    if (point.ok()) after = *point;
   }
   if (!status.ok()) {
     class Failed : public grpc::ServerWriteReactor<Message> {
@@ -137,7 +137,7 @@ grpc::ServerWriteReactor<Message>* StartWatch(CallRecord record, const paging::P
     record.Finished(status);
     return new Failed(ToGrpcStatus(status));
   }
-  return new WatchReactor<Message>(std::move(record), tokens, after, std::move(source));
+  return new WatchReactor<Message>(std::move(record), after, std::move(source));
 }
 
 }  // namespace flywheel

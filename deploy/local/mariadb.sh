@@ -64,7 +64,12 @@ SQL
     kill -9 "$pid" 2>/dev/null || true
     ;;
   kill)
-    running && kill -9 "$(cat "$pidfile")" || true
+    # kill -9, and return once the process is gone (so that a start right after it starts anew).
+    if running; then
+      pid=$(cat "$pidfile")
+      kill -9 "$pid" || true
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
     ;;
   *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac

@@ -1,5 +1,11 @@
 #include "common/server/list_page.h"
 
+#include <utility>
+#include <vector>
+
+#include "common/server/watch_stream.h"
+#include "common/status/errors.h"
+
 #include "flywheel/accounts/v1/accounts.pb.h"
 #include "gtest/gtest.h"
 
@@ -66,6 +72,27 @@ TEST_F(ListPageTest, ANegativePageSizeIsNamed) {
   ListPage page(codec, request, 2, v);
   ASSERT_EQ(v.items().size(), 1u);
   EXPECT_EQ(v.items()[0].field, "page_size");
+}
+
+}  // namespace
+}  // namespace flywheel
+
+namespace flywheel {
+namespace {
+
+TEST(ResumeTokenTest, ATokenResumesItsOwnStreamOnly) {
+  std::string token = ResumeToken("health.watch:casey@vendor.example:0", 42);
+  auto point = ResumePoint(token, "health.watch:casey@vendor.example:0");
+  ASSERT_TRUE(point.ok()) << point.status();
+  EXPECT_EQ(*point, 42);
+  // Another filter, another stream, a token that is not one: INVALID_ARGUMENT on resume_token.
+  for (const auto& [bad, query] : std::vector<std::pair<std::string, std::string>>{
+           {token, "health.watch::0"}, {token, "accounts.watch"}, {"forged", "accounts.watch"},
+           {ResumeToken("accounts.watch", -1), "accounts.watch"}}) {
+    auto refused = ResumePoint(bad, query);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << bad << " " << query;
+    EXPECT_EQ(GetFieldViolations(refused.status()).at(0).field, "resume_token");
+  }
 }
 
 }  // namespace

@@ -234,8 +234,8 @@ grpc::ServerWriteReactor<v1::AccountChange>* AccountServiceImpl::WatchAccountCha
     }
     return page;
   };
-  return StartWatch(CallRecord(ctx, "WatchAccountChanges", caller.ok() ? caller->principal : ""), context_.page_tokens,
-                    caller.status(), request->resume_token(), std::move(source));
+  return StartWatch(CallRecord(ctx, "WatchAccountChanges", caller.ok() ? caller->principal : ""), caller.status(),
+                    request->resume_token(), request->from_beginning(), std::move(source));
 }
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* AccountServiceImpl::BulkUpsertAccounts(grpc::CallbackServerContext* ctx,

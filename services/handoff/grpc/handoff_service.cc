@@ -554,8 +554,8 @@ grpc::ServerWriteReactor<v1::ExceptionEvent>* HandoffServiceImpl::WatchException
     }
     return page;
   };
-  return StartWatch(CallRecord(ctx, "WatchExceptions", caller.ok() ? caller->principal : ""), context_.page_tokens,
-                    std::move(admitted), request->resume_token(), std::move(source));
+  return StartWatch(CallRecord(ctx, "WatchExceptions", caller.ok() ? caller->principal : ""), std::move(admitted),
+                    request->resume_token(), request->from_beginning(), std::move(source));
 }
 
 HandoffServiceImpl::HandoffServiceImpl(ServiceContext& context, HandoffRepository& handoffs,
@@ -596,6 +596,7 @@ std::unique_ptr<HandoffServiceImpl::HealthFollower> HandoffServiceImpl::FollowHe
   hooks.request = [](const std::string& token) {
     health::v1::WatchHealthRequest request;
     request.set_resume_token(token);
+    request.set_from_beginning(token.empty());  // nothing applied yet: every change
     request.set_include_unchanged_band(true);
     return request;
   };

@@ -84,6 +84,7 @@ std::unique_ptr<HealthServiceImpl::AccountsFollower> HealthServiceImpl::FollowAc
   hooks.request = [](const std::string& token) {
     accounts::v1::WatchAccountChangesRequest request;
     request.set_resume_token(token);
+    request.set_from_beginning(token.empty());  // nothing applied yet: every change
     return request;
   };
   hooks.start = [&accounts](grpc::ClientContext* ctx, const accounts::v1::WatchAccountChangesRequest* request,
@@ -460,8 +461,8 @@ grpc::ServerWriteReactor<v1::HealthChange>* HealthServiceImpl::WatchHealth(grpc:
     }
     return page;
   };
-  return StartWatch(CallRecord(ctx, "WatchHealth", caller.ok() ? caller->principal : ""), context_.page_tokens,
-                    std::move(admitted), request->resume_token(), std::move(source));
+  return StartWatch(CallRecord(ctx, "WatchHealth", caller.ok() ? caller->principal : ""), std::move(admitted),
+                    request->resume_token(), request->from_beginning(), std::move(source));
 }
 
 grpc::ServerUnaryReactor* HealthServiceImpl::BatchGetReportInputs(grpc::CallbackServerContext* ctx,
