@@ -222,6 +222,23 @@ TEST_F(ReportRunnerTest, LiveEvaluationOfEveryAccountFindsWhatTheReportFinds) {
   }
 }
 
+// A run after the exceptions' due day announces each one as due, once.
+TEST_F(ReportRunnerTest, ExceptionsPastTheirDueDayAreAnnouncedOnce) {
+  ASSERT_TRUE(runner_->Run({kDay}).ok());
+  int64_t opened = *exceptions_->LastEventSequence();
+  auto due_events = [&](int64_t after) {
+    int n = 0;
+    for (const auto& e : *exceptions_->EventsAfter(after, 100000, absl::Now())) n += e.event == ExceptionEvent::kDue;
+    return n;
+  };
+  EXPECT_EQ(due_events(0), 0);  // nothing is past due on its first day
+  ASSERT_TRUE(runner_->Run({kDay + 60}).ok());
+  EXPECT_EQ(due_events(opened), ExpectedFindings());
+  int64_t announced = *exceptions_->LastEventSequence();
+  ASSERT_TRUE(runner_->Run({kDay + 61}).ok());
+  EXPECT_EQ(due_events(announced), 0);
+}
+
 TEST_F(ReportRunnerTest, TwoRunsAtOnceWriteEachExceptionOnce) {
   absl::StatusOr<ReportRun> first, second;
   std::thread other([&] { second = runner_->Run({kDay}); });

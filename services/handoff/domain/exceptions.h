@@ -107,7 +107,8 @@ absl::Status CheckExceptionTransition(const std::string& id, ExceptionStatus fro
 
 // What watchers of exceptions are told (WatchExceptions): a rule run opened one, found it again
 // with other evidence (or woke it from an expired snooze), or resolved it; or a user moved it.
-enum class ExceptionEvent { kOpened = 1, kUpdated, kResolved, kSnoozed, kAcknowledged, kDismissed, kReassigned };
+// A run also tells when an open or acknowledged exception passes its due day (once).
+enum class ExceptionEvent { kOpened = 1, kUpdated, kResolved, kSnoozed, kAcknowledged, kDismissed, kReassigned, kDue };
 
 // The event of a user's change of an exception from status `from` to `to` (resolving,
 // snoozing, …; the same status: a reassignment).

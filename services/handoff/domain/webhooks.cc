@@ -51,6 +51,7 @@ std::string EventType(ExceptionEvent event) {
     case ExceptionEvent::kAcknowledged: return "exception.acknowledged";
     case ExceptionEvent::kDismissed: return "exception.dismissed";
     case ExceptionEvent::kReassigned: return "exception.reassigned";
+    case ExceptionEvent::kDue: return "exception.due";
   }
   return "exception.updated";
 }

@@ -55,14 +55,15 @@ constexpr EnumMap<CloseSource, pb::CloseSource, 3> kProtoCloseSource{
       {CloseSource::kUser, pb::CLOSE_SOURCE_USER},
       {CloseSource::kRule, pb::CLOSE_SOURCE_RULE}}}};
 static_assert(kProtoCloseSource.OneToOne());
-constexpr EnumMap<ExceptionEvent, pb::ExceptionEventType, 7> kProtoEvent{
+constexpr EnumMap<ExceptionEvent, pb::ExceptionEventType, 8> kProtoEvent{
     {{{ExceptionEvent::kOpened, pb::EXCEPTION_EVENT_TYPE_OPENED},
       {ExceptionEvent::kUpdated, pb::EXCEPTION_EVENT_TYPE_UPDATED},
       {ExceptionEvent::kResolved, pb::EXCEPTION_EVENT_TYPE_RESOLVED},
       {ExceptionEvent::kSnoozed, pb::EXCEPTION_EVENT_TYPE_SNOOZED},
       {ExceptionEvent::kAcknowledged, pb::EXCEPTION_EVENT_TYPE_ACKNOWLEDGED},
       {ExceptionEvent::kDismissed, pb::EXCEPTION_EVENT_TYPE_DISMISSED},
-      {ExceptionEvent::kReassigned, pb::EXCEPTION_EVENT_TYPE_REASSIGNED}}}};
+      {ExceptionEvent::kReassigned, pb::EXCEPTION_EVENT_TYPE_REASSIGNED},
+      {ExceptionEvent::kDue, pb::EXCEPTION_EVENT_TYPE_DUE}}}};
 static_assert(kProtoEvent.OneToOne());
 constexpr EnumMap<AccountStage, flywheel::accounts::v1::LifecycleStage, 2> kPeerStage{
     {{{AccountStage::kOnboarding, flywheel::accounts::v1::LIFECYCLE_STAGE_ONBOARDING},

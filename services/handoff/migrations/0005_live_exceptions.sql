@@ -10,6 +10,10 @@ CREATE TABLE IF NOT EXISTS exception_events (
   time_us BIGINT NOT NULL
 ) ENGINE=InnoDB;
 
+-- An open or acknowledged exception whose due day has passed is announced once (event "due"),
+-- by the first run or live evaluation of its account after that day.
+ALTER TABLE exceptions ADD COLUMN IF NOT EXISTS due_announced TINYINT NOT NULL DEFAULT 0;
+
 -- Where this service is in the streams it follows (health's change stream): the resume token
 -- of the last change whose account's rules were evaluated.
 CREATE TABLE IF NOT EXISTS stream_cursors (

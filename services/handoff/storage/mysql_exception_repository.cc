@@ -262,6 +262,22 @@ absl::StatusOr<ApplyCounts> MysqlExceptionRepository::ApplyBatch(const std::vect
           ", close_day = ?, version = version + 1 WHERE exception_id");
       UpdateByIds(conn, kResolveByRule, {day}, resolve);
       UpdateByIds(conn, "UPDATE exceptions SET released = 1 WHERE exception_id", {}, release);
+      // Those of the batch's accounts that passed their due day since they were last seen: once.
+      std::vector<std::string> due;
+      ForEachRow(conn,
+                 absl::StrCat("SELECT exception_id, account_id FROM exceptions WHERE account_id IN (",
+                              Placeholders(account_ids.size()), ") AND ", kOverdueStatuses,
+                              " AND due_announced = 0 AND due_day < ?"),
+                 [&] {
+                   std::vector<SqlParam> p = account_ids;
+                   p.emplace_back(day);
+                   return p;
+                 }(),
+                 [&](sql::ResultSet& rs) {
+                   due.push_back(rs.getString(1));
+                   event(rs.getString(2), due.back(), ExceptionEvent::kDue);
+                 });
+      UpdateByIds(conn, "UPDATE exceptions SET due_announced = 1 WHERE exception_id", {}, due);
       db::InsertRows(conn, kInsertEvents, "", 4, events, kRowsPerStatement);
       return absl::OkStatus();
     });
