@@ -39,6 +39,7 @@
 #include "flywheel/health/v1/health.grpc.pb.h"
 #include "flywheel/stakeholders/v1/stakeholders.grpc.pb.h"
 #include "tests/bench/load_generator.h"
+#include "tests/e2e/webhook_receiver.h"
 
 ABSL_FLAG(int, accounts, 100000, "accounts in the portfolio");
 ABSL_FLAG(int, days, 30, "days of usage (four metrics) per account");
@@ -557,6 +558,7 @@ class Arrivals {
 
 struct LiveFigures {
   std::vector<double> rest_ms, ingest_ms, detractor_ms;
+  std::vector<double> webhook_ms;  // from the exception's event to its webhook's arrival
   int lost = 0;  // samples with no event within 60 s
 };
 
@@ -620,6 +622,17 @@ LiveFigures MeasureLive(Suite& suite, const std::vector<std::string>& ids) {
   }
   ingest.join();
   WaitForQuiet(suite);  // the detractor responses are measured at rest
+  // An endpoint for the exceptions, on loopback.
+  testing::WebhookReceiver receiver;
+  {
+    pb::CreateWebhookRequest req;
+    req.mutable_webhook()->set_url(receiver.url());
+    req.mutable_webhook()->set_secret("bench-webhook-secret");
+    req.mutable_webhook()->add_kinds(pb::WEBHOOK_EVENT_KIND_EXCEPTIONS);
+    pb::Webhook out;
+    grpc::ClientContext ctx;
+    Check("CreateWebhook", suite.handoff_stub->CreateWebhook(&ctx, req, &out));
+  }
   for (int i = 0; i < 20; ++i) {
     const std::string& account = ids[(static_cast<size_t>(i) * 104729 + 31) % ids.size()];
     hpb::RecordSurveyResponseRequest req;
@@ -634,8 +647,20 @@ LiveFigures MeasureLive(Suite& suite, const std::vector<std::string>& ids) {
     grpc::ClientContext ctx;
     absl::Time sent = absl::Now();
     Check("RecordSurveyResponse", suite.health_stub->RecordSurveyResponse(&ctx, req, &out));
-    if (auto ms = exceptions.MsAfter(account, sent)) {
-      f.detractor_ms.push_back(*ms);
+    auto ms = exceptions.MsAfter(account, sent);
+    if (!ms) {
+      ++f.lost;
+      continue;
+    }
+    f.detractor_ms.push_back(*ms);
+    auto delivered = [&](const std::vector<testing::WebhookReceiver::Request>& all) {
+      for (const auto& r : all) {
+        if (r.body.find(account) != std::string::npos && r.body.find("RULE_KIND_DETRACTOR") != std::string::npos) return true;
+      }
+      return false;
+    };
+    if (receiver.WaitFor(delivered, absl::Seconds(60))) {
+      f.webhook_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - sent) - *ms);
     } else {
       ++f.lost;
     }
@@ -747,6 +772,9 @@ int RunSuite() {
   latency_row("Reading -> stored score + WatchHealth, at rest", live.rest_ms, 2);
   latency_row("Reading -> stored score + WatchHealth, ingest", live.ingest_ms, 10);
   latency_row("Detractor response -> open exception", live.detractor_ms, 5);
+  rows.push_back({"Exception -> webhook received", absl::StrFormat("p99 %.0f ms", Percentile(live.webhook_ms, 0.99)),
+                  absl::StrFormat("p50 %.0f ms, n=%zu", Percentile(live.webhook_ms, 0.5), live.webhook_ms.size()), "-", "-",
+                  std::nullopt});
   double drain = median([](const RoundFigures& f) { return f.live_drain_s; });
   rows.push_back({absl::StrCat("Live work after upsert + ingest of ", n), absl::StrFormat("%.1f s", drain), "-", "-",
                   "-", std::nullopt});
