@@ -8,9 +8,12 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/db/connection_pool.h"
 
 namespace flywheel::db {
 
@@ -31,5 +34,18 @@ inline size_t DeliverableChanges(int64_t after, const std::vector<ChangeStamp>& 
   }
   return stamps.size();
 }
+
+// Cuts `rows` (read in sequence order after `after`; each with `sequence` and `time`) to those
+// that can be delivered now.
+template <typename Row>
+void KeepDeliverable(int64_t after, std::vector<Row>& rows, absl::Time now) {
+  std::vector<ChangeStamp> stamps;
+  stamps.reserve(rows.size());
+  for (const Row& r : rows) stamps.push_back({r.sequence, r.time});
+  rows.resize(DeliverableChanges(after, stamps, now));
+}
+
+// The last sequence of change log `table` (0 when empty): where a watch "from now on" starts.
+absl::StatusOr<int64_t> LastSequence(ConnectionPool& pool, const std::string& table);
 
 }  // namespace flywheel::db

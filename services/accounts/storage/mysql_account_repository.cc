@@ -736,21 +736,12 @@ absl::StatusOr<std::vector<AccountChange>> MysqlAccountRepository::ChangesAfter(
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  std::vector<db::ChangeStamp> stamps;
-  for (const auto& c : out) stamps.push_back({c.sequence, c.time});
-  out.resize(db::DeliverableChanges(after, stamps, now));
+  db::KeepDeliverable(after, out, now);
   return out;
 }
 
 absl::StatusOr<int64_t> MysqlAccountRepository::LastChangeSequence() {
-  int64_t last = 0;
-  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
-    db::ForEachRow(conn, "SELECT COALESCE(MAX(sequence), 0) FROM account_changes", {},
-                   [&](sql::ResultSet& rs) { last = rs.getInt64(1); });
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return last;
+  return db::LastSequence(pool_, "account_changes");
 }
 
 }  // namespace flywheel::accounts

@@ -370,9 +370,7 @@ absl::StatusOr<std::vector<ExceptionEventRecord>> MysqlExceptionRepository::Even
                  ids.emplace_back(e.exception.id);
                  out.push_back(std::move(e));
                });
-    std::vector<db::ChangeStamp> stamps;
-    for (const auto& e : out) stamps.push_back({e.sequence, e.time});
-    out.resize(db::DeliverableChanges(after, stamps, now));
+    db::KeepDeliverable(after, out, now);
     ids.resize(out.size());
     if (ids.empty()) return absl::OkStatus();
     std::map<std::string, StoredException> current;
@@ -390,14 +388,7 @@ absl::StatusOr<std::vector<ExceptionEventRecord>> MysqlExceptionRepository::Even
 }
 
 absl::StatusOr<int64_t> MysqlExceptionRepository::LastEventSequence() {
-  int64_t last = 0;
-  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
-    ForEachRow(conn, "SELECT COALESCE(MAX(sequence), 0) FROM exception_events", {},
-               [&](sql::ResultSet& rs) { last = rs.getInt64(1); });
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return last;
+  return db::LastSequence(pool_, "exception_events");
 }
 
 }  // namespace flywheel::handoff

@@ -751,21 +751,12 @@ absl::StatusOr<std::vector<HealthChangeRecord>> MysqlHealthRepository::ChangesAf
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  std::vector<db::ChangeStamp> stamps;
-  for (const auto& c : out) stamps.push_back({c.sequence, c.time});
-  out.resize(db::DeliverableChanges(sequence, stamps, now));
+  db::KeepDeliverable(sequence, out, now);
   return out;
 }
 
 absl::StatusOr<int64_t> MysqlHealthRepository::LastChangeSequence() {
-  int64_t last = 0;
-  absl::Status status = db::RunOnConnection(pool_, [&](Connection& conn) {
-    ForEachRow(conn, "SELECT COALESCE(MAX(sequence), 0) FROM health_changes", {},
-               [&](sql::ResultSet& rs) { last = rs.getInt64(1); });
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return last;
+  return db::LastSequence(pool_, "health_changes");
 }
 
 absl::Status MysqlHealthRepository::MarkAccounts(const std::vector<std::string>& account_ids,
