@@ -1,7 +1,8 @@
 // The webhook use cases: endpoints (create, list, delete, test) and their deliveries (list,
 // replay); queueing health's band changes as the live follower applies them; and the two steps
-// the WebhookDispatcher repeats: queueing the exception events stored since its last pass for
-// every endpoint that takes them, and one try of each due delivery, signed (DESIGN §4).
+// the dispatcher (a PollingWorker the adapter runs on every replica) repeats: queueing the
+// exception events stored since its last pass for every endpoint that takes them, and one try of
+// each due delivery, signed (DESIGN §4).
 #pragma once
 
 #include <functional>

@@ -1,7 +1,7 @@
 // Webhooks: the endpoints that receive the suite's events (exception events, health band or
 // quadrant changes) and the rules of delivering to them: which endpoint takes which event, the
 // signature a receiver checks, how long to wait before trying again, when to give up. Pure
-// rules; the sending is common/http, the queue storage/, the loop app/webhook_dispatcher.
+// rules; the sending is common/http, the queue storage/, the steps app/webhook_use_cases.h.
 #pragma once
 
 #include <cstdint>

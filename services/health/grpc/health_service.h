@@ -1,6 +1,7 @@
 // The gRPC adapter of flywheel.health.v1.HealthService: decodes requests, calls the use cases
 // (app/health_use_cases.h) on worker threads and encodes their answers; streams usage in and
-// health changes out; the accounts client serves the use cases as their AccountsPeer.
+// health changes out; the accounts client serves the use cases as their AccountsPeer. It also
+// runs the live parts: the rescorer of marked accounts and the follower of the accounts' changes.
 #pragma once
 
 #include "common/concurrency/polling_worker.h"
